@@ -1,0 +1,110 @@
+"""Fixtures shared by every app's tests: a network with one user in each role, and outsiders."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+
+from config.celery import app as celery_app
+from network import services
+from network.models import Membership, Network, RoleKind
+from network.tests.factories import MembershipFactory, NetworkFactory, UserFactory
+from partners.models import Organization
+from partners.tests.factories import SupplierFactory, state
+
+
+@dataclass
+class World:
+    """One network in Kansas with a user in every role, a second network elsewhere, and outsiders."""
+
+    network: Network
+    supplier: Organization
+    membership: Membership
+    backbone: AbstractBaseUser
+    partner: AbstractBaseUser
+    state_viewer: AbstractBaseUser
+    other_backbone: AbstractBaseUser  # backbone staff of a network in another state
+    other_partner: AbstractBaseUser  # partner staff of an organization outside the network
+    outsider: AbstractBaseUser  # signed in, no role at all
+    admin: AbstractBaseUser
+    other_network: Network
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run tests that truncate the database (live server, `transaction=True`) after all the others.
+
+    pytest-django orders them last, but pytest then regroups items by parametrized session fixtures
+    (Playwright's browser name); a truncation in the middle would wipe the reference data that
+    migrations load (states, counties, the catalogue) for every test after it."""
+
+    def truncates(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        return bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"live_server", "transactional_db"} & set(fixtures)
+        )
+
+    items.sort(key=truncates)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Tests sign in many users; a deliberately slow hash would make that minutes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def celery_eager() -> Iterator[None]:
+    """Tasks run in the test's own process (and see its transaction) even when CI configures a broker;
+    a test about the queue itself starts a real worker instead."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager = conf.task_eager_propagates = True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def world(db) -> World:
+    network = NetworkFactory(slug="kansas")
+    MembershipFactory(network=network, organization=network.backbone)
+    supplier = SupplierFactory(name="Prairie YMCA")
+    membership = MembershipFactory(network=network, organization=supplier, reports_monthly=True)
+    other_network = NetworkFactory(slug="utah", state=state("UT"), backbone__state=state("UT"))
+    other_org = SupplierFactory(name="Wasatch Clinic", state=state("UT"))
+    MembershipFactory(network=other_network, organization=other_org)
+
+    def user(username: str, kind: str | None = None, scope: object = None) -> AbstractBaseUser:
+        person = UserFactory(username=username)
+        if kind:
+            services.role_grant(user=person, kind=kind, scope=scope)
+        return person
+
+    admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
+    return World(
+        network=network,
+        supplier=supplier,
+        membership=membership,
+        backbone=user("backbone", RoleKind.BACKBONE_STAFF, network),
+        partner=user("partner", RoleKind.PARTNER_STAFF, supplier),
+        state_viewer=user("state", RoleKind.STATE_VIEWER, network.state),
+        other_backbone=user("other-backbone", RoleKind.BACKBONE_STAFF, other_network),
+        other_partner=user("other-partner", RoleKind.PARTNER_STAFF, other_org),
+        outsider=user("outsider"),
+        admin=admin,
+        other_network=other_network,
+    )
+
+
+@pytest.fixture
+def client_for(client: Client):
+    """A test client signed in as the given user."""
+
+    def sign_in(user: AbstractBaseUser) -> Client:
+        client.force_login(user)
+        return client
+
+    return sign_in

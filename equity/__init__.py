@@ -1,0 +1,1 @@
+"""Eligible-population estimates, suppression, representation ratios and coverage gaps."""

@@ -1,0 +1,1 @@
+"""Shared goals, per-partner commitments, progress and projection."""

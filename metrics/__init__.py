@@ -1,0 +1,1 @@
+"""What gets reported: measures, breakdowns, monthly reports, importers and rollups."""

@@ -1,0 +1,76 @@
+"""Figures as Tandem shows them: a plotly chart built on the server, the same numbers as an
+accessible table, and that table as a CSV download. Later apps' dashboards use the same pieces."""
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
+
+
+@dataclass
+class Table:
+    """The numbers behind a figure: a caption, column headings and rows of plain values."""
+
+    caption: str
+    columns: Sequence[str]
+    rows: list[Sequence[Any]] = field(default_factory=list)
+    slug: str = ""  # names the CSV download; defaults to the caption
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.slug or slugify(self.caption)}.csv"
+
+
+@dataclass
+class Chart:
+    """A plotly figure, serialised on the server, with a text summary for screen readers."""
+
+    figure: go.Figure
+    summary: str
+    element_id: str = "chart"
+
+    @property
+    def script_json(self) -> SafeString:
+        """The figure as JSON that is safe inside a <script> element (as Django's json_script)."""
+        text = self.figure.to_json()
+        return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))
+
+
+def chart(figure: go.Figure, *, summary: str, element_id: str = "chart") -> Chart:
+    """Give a figure Tandem's look: the page's font, room for labels, no plotly logo."""
+    figure.update_layout(
+        font={"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": "#1b1b1b"},
+        margin={"l": 60, "r": 20, "t": 30, "b": 60},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=["#005ea2", "#d83933", "#00a91c", "#e5a000", "#8168b3", "#0f6460", "#c05600", "#565c65"],
+    )
+    return Chart(figure=figure, summary=summary, element_id=element_id)
+
+
+def wants_csv(request: HttpRequest, table: Table) -> bool:
+    """Pages offer each table as CSV at the same address with ``?download=<slug>``."""
+    return request.GET.get("download") == (table.slug or slugify(table.caption))
+
+
+def csv_response(table: Table) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{table.download_name}"'
+    response.write("\ufeff")  # so spreadsheet programs read UTF-8
+    writer = csv.writer(response)
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    return response
+
+
+def download_or_none(request: HttpRequest, *tables: Table) -> HttpResponse | None:
+    """The CSV of whichever of the page's tables was asked for, or None to render the page."""
+    for table in tables:
+        if wants_csv(request, table):
+            return csv_response(table)
+    return None

@@ -1,0 +1,329 @@
+"""Writes that matter in the network app: roles and their permissions, membership, contracts."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from network.dates import long_date
+from network.models import (
+    CONTRACT_STAGE_ORDER,
+    Attendance,
+    Contract,
+    ContractStage,
+    ContractStageChange,
+    DataSharing,
+    Meeting,
+    Membership,
+    Network,
+    Role,
+    RoleKind,
+    Workgroup,
+    WorkgroupSeat,
+)
+from partners.models import Contact, Organization, State
+
+# What each role may do, as django-guardian object permissions on the role's root object.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    RoleKind.BACKBONE_STAFF: ["network.view_network", "network.manage_network"],
+    RoleKind.PARTNER_STAFF: [
+        "partners.view_organization",
+        "partners.change_organization",
+        "partners.submit_report",
+    ],
+    RoleKind.STATE_VIEWER: ["partners.view_state_networks"],
+}
+
+
+def _scope_field(kind: str) -> str:
+    return {
+        RoleKind.BACKBONE_STAFF: "network",
+        RoleKind.PARTNER_STAFF: "organization",
+        RoleKind.STATE_VIEWER: "state",
+    }[kind]
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    user: AbstractBaseUser,
+    kind: str,
+    scope: Network | Organization | State,
+    granted_by: AbstractBaseUser | None = None,
+) -> Role:
+    """Give ``user`` a role over ``scope`` and the object permissions that go with it.
+
+    Granting a role the user already holds returns the current one unchanged.
+    """
+    field = _scope_field(kind)
+    expected = Role._meta.get_field(field).related_model
+    if not isinstance(scope, expected):  # type: ignore[arg-type]
+        raise ValidationError(f"A {RoleKind(kind).label.lower()} role belongs to a {field}.")
+    role, _ = Role.objects.get_or_create(
+        user=user, kind=kind, ended_at__isnull=True, **{field: scope}, defaults={"granted_by": granted_by}
+    )
+    for perm in ROLE_PERMISSIONS[kind]:
+        assign_perm(perm, user, scope)
+    return role
+
+
+@transaction.atomic
+def role_end(*, role: Role, ended_at: datetime.datetime | None = None) -> Role:
+    """End a role and take its object permissions back at once."""
+    if role.ended_at is None:
+        role.ended_at = ended_at or timezone.now()
+        role.save(update_fields=["ended_at"])
+    scope: Model = role.scope
+    for perm in ROLE_PERMISSIONS[role.kind]:
+        remove_perm(perm, role.user, scope)
+    return role
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    network: Network,
+    organization: Organization,
+    joined_on: datetime.date,
+    data_sharing: str = DataSharing.BACKBONE_ONLY,
+    reports_monthly: bool = False,
+) -> Membership:
+    """Make ``organization`` a current member of ``network``."""
+    if Membership.objects.filter(network=network, organization=organization, left_on__isnull=True).exists():
+        raise ValidationError(f"{organization} is already a member of {network}.")
+    return Membership.objects.create(
+        network=network,
+        organization=organization,
+        joined_on=joined_on,
+        data_sharing=data_sharing,
+        reports_monthly=reports_monthly,
+    )
+
+
+def membership_end(*, membership: Membership, left_on: datetime.date) -> Membership:
+    """Record that a partner left the network; its history stays."""
+    if left_on < membership.joined_on:
+        raise ValidationError("A partner cannot leave before it joined.")
+    membership.left_on = left_on
+    membership.save(update_fields=["left_on"])
+    return membership
+
+
+def membership_set_data_sharing(*, membership: Membership, data_sharing: str) -> Membership:
+    """Record how far the partner lets its identified figures travel."""
+    if data_sharing not in DataSharing.values:
+        raise ValidationError(f"Unknown data-sharing choice {data_sharing!r}.")
+    membership.data_sharing = data_sharing
+    membership.save(update_fields=["data_sharing"])
+    return membership
+
+
+@transaction.atomic
+def contract_create(
+    *,
+    network: Network,
+    organization: Organization,
+    title: str,
+    planned_on: datetime.date,
+    recorded_by: AbstractBaseUser | None = None,
+    purpose: str = "",
+    amount: Decimal | None = None,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+) -> Contract:
+    """Create a contract with a current partner at the start of the pipeline, dated ``planned_on``."""
+    if not network.memberships.filter(organization=organization, left_on__isnull=True).exists():
+        raise ValidationError(f"{organization} is not a current partner of {network}.")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError("The work cannot end before it starts.")
+    contract = Contract.objects.create(
+        network=network,
+        organization=organization,
+        title=title,
+        stage=ContractStage.PLANNED,
+        purpose=purpose,
+        amount=amount,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    ContractStageChange.objects.create(
+        contract=contract, stage=ContractStage.PLANNED, reached_on=planned_on, recorded_by=recorded_by
+    )
+    return contract
+
+
+@transaction.atomic
+def contract_advance(
+    *,
+    contract: Contract,
+    stage: str,
+    reached_on: datetime.date,
+    recorded_by: AbstractBaseUser | None = None,
+    note: str = "",
+) -> Contract:
+    """Move a contract along the pipeline on the date it got there.
+
+    Stages move forward, never before the date of the stage before. An executed contract may be
+    amended again and again; any contract may end, including one abandoned before execution.
+    """
+    if stage not in CONTRACT_STAGE_ORDER:
+        raise ValidationError(f"Unknown contract stage {stage!r}.")
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.stage == ContractStage.ENDED:
+        raise ValidationError("The contract has ended; it cannot move any more.")
+    executed = contract.stage in (ContractStage.EXECUTED, ContractStage.AMENDED)
+    if stage == ContractStage.AMENDED and not executed:
+        raise ValidationError("A contract is amended only after it has been executed.")
+    again = stage == contract.stage == ContractStage.AMENDED
+    if not again and CONTRACT_STAGE_ORDER.index(stage) <= CONTRACT_STAGE_ORDER.index(contract.stage):
+        raise ValidationError(
+            f"The contract is already {contract.get_stage_display().lower()}; choose a later stage than that."
+        )
+    last = contract.stage_changes.order_by("-reached_on", "-id").first()
+    if last and reached_on < last.reached_on:
+        raise ValidationError(
+            f"The date must be on or after {long_date(last.reached_on)}, "
+            f"when the contract became {last.get_stage_display().lower()}."
+        )
+    ContractStageChange.objects.create(
+        contract=contract, stage=stage, reached_on=reached_on, recorded_by=recorded_by, note=note
+    )
+    contract.stage = stage
+    contract.save(update_fields=["stage"])
+    return contract
+
+
+@transaction.atomic
+def meeting_set_invitations(*, meeting: Meeting, organizations: list[Organization]) -> None:
+    """Invite exactly these organizations; attendance already recorded for them is kept."""
+    meeting.attendance.exclude(organization__in=organizations).delete()
+    existing = set(meeting.attendance.values_list("organization_id", flat=True))
+    Attendance.objects.bulk_create(
+        Attendance(meeting=meeting, organization=org) for org in organizations if org.pk not in existing
+    )
+
+
+@transaction.atomic
+def meeting_record_attendance(*, meeting: Meeting, attended_ids: set[int]) -> None:
+    """Mark who came: invited organizations in ``attended_ids`` attended, the others did not."""
+    meeting.attendance.filter(organization_id__in=attended_ids).update(attended=True)
+    meeting.attendance.exclude(organization_id__in=attended_ids).update(attended=False)
+
+
+def _is_current_partner(*, network_id: int, organization: Organization) -> bool:
+    return Membership.objects.filter(
+        network_id=network_id, organization=organization, left_on__isnull=True
+    ).exists()
+
+
+def workgroup_save(
+    *, network: Network, name: str, purpose: str = "", workgroup: Workgroup | None = None
+) -> Workgroup:
+    """Create a workgroup of ``network``, or rename and re-describe ``workgroup``.
+
+    Names are unique in a network, whatever their capitals.
+    """
+    if workgroup is not None and workgroup.network_id != network.pk:
+        raise ValidationError("That workgroup belongs to another network.")
+    name = name.strip()
+    clash = network.workgroups.filter(name__iexact=name)
+    if workgroup is not None:
+        clash = clash.exclude(pk=workgroup.pk)
+    if clash.exists():
+        raise ValidationError({"name": f"{network} already has a workgroup called “{name}”."})
+    workgroup = workgroup or Workgroup(network=network)
+    workgroup.name, workgroup.purpose = name, purpose
+    workgroup.save()
+    return workgroup
+
+
+@transaction.atomic
+def workgroup_seat_set(
+    *,
+    workgroup: Workgroup,
+    organization: Organization,
+    is_co_leader: bool = False,
+    person: Contact | None = None,
+) -> WorkgroupSeat:
+    """Give ``organization`` a seat in ``workgroup``, or change its seat: who sits there and whether as
+    co-leader. Only current partners of the network hold seats, and the person must be one of the
+    organization's contacts.
+    """
+    if not _is_current_partner(network_id=workgroup.network_id, organization=organization):
+        raise ValidationError(
+            f"{organization} is not a current partner of the network, so it cannot hold a seat."
+        )
+    if person is not None and person.organization_id != organization.pk:
+        raise ValidationError(f"{person.name} is a contact of another organization, not of {organization}.")
+    seat, _ = WorkgroupSeat.objects.update_or_create(
+        workgroup=workgroup,
+        organization=organization,
+        defaults={"is_co_leader": is_co_leader, "person": person},
+    )
+    return seat
+
+
+def workgroup_seat_remove(*, seat: WorkgroupSeat) -> None:
+    """Take an organization's seat in a workgroup away; its meetings and attendance stay."""
+    seat.delete()
+
+
+@transaction.atomic
+def meeting_save(
+    *,
+    network: Network,
+    title: str,
+    starts_at: datetime.datetime,
+    invited: list[Organization],
+    location: str = "",
+    notes: str = "",
+    workgroup: Workgroup | None = None,
+    meeting: Meeting | None = None,
+) -> Meeting:
+    """Schedule a meeting of ``network`` (or change ``meeting``) and invite exactly ``invited``.
+
+    Only current partners can be invited; an organization invited before it left the network keeps its
+    invitation, so the attendance already recorded stays true.
+    """
+    if meeting is not None and meeting.network_id != network.pk:
+        raise ValidationError("That meeting belongs to another network.")
+    if workgroup is not None and workgroup.network_id != network.pk:
+        raise ValidationError("That workgroup is not part of this network.")
+    allowed = set(network.memberships.filter(left_on__isnull=True).values_list("organization_id", flat=True))
+    if meeting is not None and meeting.pk:
+        allowed |= set(meeting.attendance.values_list("organization_id", flat=True))
+    strangers = sorted(organization.name for organization in invited if organization.pk not in allowed)
+    if strangers:
+        raise ValidationError(
+            f"Only current partners can be invited; {', '.join(strangers)} "
+            f"{'is' if len(strangers) == 1 else 'are'} not a partner of {network}."
+        )
+    meeting = meeting or Meeting(network=network)
+    meeting.title, meeting.starts_at, meeting.location = title, starts_at, location
+    meeting.notes, meeting.workgroup = notes, workgroup
+    meeting.save()
+    meeting_set_invitations(meeting=meeting, organizations=invited)
+    return meeting
+
+
+def contract_update(
+    *,
+    contract: Contract,
+    title: str,
+    purpose: str = "",
+    amount: Decimal | None = None,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+) -> Contract:
+    """Change a contract's terms. Its organization stays, and its stage moves only by `contract_advance`."""
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError("The work cannot end before it starts.")
+    contract.title, contract.purpose, contract.amount = title, purpose, amount
+    contract.starts_on, contract.ends_on = starts_on, ends_on
+    contract.save(update_fields=["title", "purpose", "amount", "starts_on", "ends_on"])
+    return contract
