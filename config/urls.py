@@ -7,5 +7,7 @@ admin.site.site_title = "Tandem"
 urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("metrics.api_urls")),
+    path("", include("metrics.urls")),
     path("", include("network.urls")),
 ]

@@ -1,6 +1,7 @@
 """How organizations work together: networks, membership, roles, workgroups, meetings, contracts."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -38,6 +39,19 @@ class Network(models.Model):
         "days in one contract stage before an alert",
         default=60,
         help_text="Contracts longer than this in one stage before execution are flagged as delayed.",
+    )
+    report_due_day = models.PositiveSmallIntegerField(
+        "monthly reports due on day",
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text="A month's report is due on this day of the following month.",
+    )
+    report_lock_days = models.PositiveSmallIntegerField(
+        "days late before a month locks",
+        default=30,
+        help_text=(
+            "After this many days past the due day a month takes no changes until backbone staff reopen it."
+        ),
     )
     common_goal = models.TextField(
         blank=True,

@@ -1,0 +1,309 @@
+"""What partners report: the catalogue of measures and breakdowns, monthly reports and their versions,
+file uploads, the participant sessions a DPRP file leaves behind, and reminders."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from network.models import Network
+from partners.models import County, Organization
+
+
+class Measure(models.Model):
+    """Something counted each month: referrals, enrollments, active participants, ..."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Breakdown(models.Model):
+    """A way to split a measure into groups (race, sex, county, ...); `total` has the one group `all`."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+    by_county = models.BooleanField(
+        default=False, help_text="Its categories are the counties of the network's state, and unknown."
+    )
+
+    class Meta:
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """One group of a breakdown. County categories carry their county, so a network uses its state's."""
+
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="categories")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+    county = models.OneToOneField(
+        County, on_delete=models.CASCADE, null=True, blank=True, related_name="report_category"
+    )
+
+    class Meta:
+        ordering = ["breakdown", "order", "code"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(fields=["breakdown", "code"], name="unique_category_code")]
+
+    def __str__(self) -> str:
+        return f"{self.breakdown.code}: {self.name}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned for correction"
+
+
+class MonthlyReport(models.Model):
+    """One organization's report to one network for one month. Its figures live in versions; the
+    latest version is ``current_version`` and every earlier one is kept."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="monthly_reports")
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="monthly_reports")
+    month = models.DateField(help_text="The first day of the month reported.")
+    status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    current_version = models.ForeignKey(
+        "ReportVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    first_submitted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the month was first submitted: on time or late."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_comment = models.TextField(blank=True)
+    reopened_until = models.DateField(
+        null=True, blank=True, help_text="A locked month reopened by backbone staff takes changes until then."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month", "organization__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "network", "month"], name="one_report_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="report_month_is_first_day"),
+        ]
+        indexes = [models.Index(fields=["network", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization}, {self.month:%B %Y}"
+
+    @property
+    def is_received(self) -> bool:
+        return self.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+
+
+class ReportSource(models.TextChoices):
+    FORM = "form", "Form"
+    TANDEM_CSV = "tandem_csv", "Tandem CSV file"
+    DPRP_FILE = "dprp_file", "DPRP participant file"
+    API = "api", "API"
+    NOTHING = "nothing", "Nothing to report"
+    DEMO = "demo", "Demo data"
+
+
+class ReportVersion(models.Model):
+    """The figures of a report as sent once. A correction is a new version; none is ever changed."""
+
+    report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    source = models.CharField(max_length=20, choices=ReportSource.choices)
+    nothing_to_report = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    upload = models.ForeignKey(
+        "Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="versions"
+    )
+
+    class Meta:
+        ordering = ["report", "-number"]
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="unique_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.report}, version {self.number}"
+
+
+class ReportValue(models.Model):
+    """One count of a version: a measure for one category of one breakdown."""
+
+    version = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="values")
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "measure", "category"], name="one_value_per_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id}/{self.category_id}: {self.count}"
+
+
+class ReportAction(models.TextChoices):
+    SAVED = "saved", "Saved a draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned for correction"
+    REOPENED = "reopened", "Reopened the month"
+
+
+class ReportEvent(models.Model):
+    """Who did what to a report, and when: the report's history."""
+
+    report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="events")
+    version = models.ForeignKey(
+        ReportVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    action = models.CharField(max_length=20, choices=ReportAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["report", "-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.report}: {self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class UploadFormat(models.TextChoices):
+    TANDEM = "tandem", "Tandem CSV template"
+    DPRP = "dprp", "DPRP participant file"
+
+
+class UploadStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be read"
+    READING = "reading", "Being read"
+    READY = "ready", "Ready to save"
+    REFUSED = "refused", "Refused: problems found"
+    SAVED = "saved", "Saved"
+    DISCARDED = "discarded", "Discarded"
+
+
+class Upload(models.Model):
+    """A file a partner uploaded: read (in the background when large), previewed, then saved or
+    discarded. A DPRP file is deleted once read: only what the counts need is kept."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="uploads")
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="uploads")
+    format = models.CharField(max_length=10, choices=UploadFormat.choices)
+    status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.QUEUED)
+    file = models.FileField(upload_to="uploads/%Y/%m/", blank=True)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    submit = models.BooleanField(default=True, help_text="Submit the months when saved (else drafts).")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    result = models.JSONField(
+        default=dict, blank=True, help_text="What was read: the months and counts, and DPRP sessions."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def percent_done(self) -> int:
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+class ParticipantSession(models.Model):
+    """A session a participant attended, as read from DPRP files: a one-way hash of the participant,
+    the date, and the breakdown categories the counts need. Nothing else of the file is kept. One row
+    per participant and day, so the same or an overlapping file counts nobody twice."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="participant_sessions"
+    )
+    participant = models.CharField(max_length=64, help_text="HMAC-SHA256 of the DPRP participant ID.")
+    session_date = models.DateField()
+    race = models.CharField(max_length=20)
+    ethnicity = models.CharField(max_length=20)
+    sex = models.CharField(max_length=20)
+    age_group = models.CharField(max_length=20)
+    payer = models.CharField(max_length=20)
+    delivery_mode = models.CharField(max_length=20)
+    upload = models.ForeignKey(Upload, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "participant", "session_date"], name="one_session_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "session_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant[:8]}… on {self.session_date}"
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due soon"
+    MISSING = "missing", "Missing"
+
+
+class ReportReminder(models.Model):
+    """A reminder sent about one month of one partner: at most one of each kind."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "network", "month", "kind"], name="one_reminder_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder to {self.organization_id} for {self.month:%Y-%m}"
+
+
+class ReminderOptOut(models.Model):
+    """A partner staff user who asked for no reporting reminders."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_opt_out"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"No reminders for user {self.user_id}"

@@ -1,0 +1,281 @@
+"""Writes of monthly reporting: saving a version, submitting, approving, returning, reopening.
+
+Every way in (form, file, API) ends in `report_save`, so all share one validation and one way of
+keeping versions. A report row is locked while a version is added, so two submissions of the same month
+at the same moment both end as versions, one after the other.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from metrics.catalogue import Catalogue
+from metrics.models import (
+    MonthlyReport,
+    ReportAction,
+    ReportEvent,
+    ReportSource,
+    ReportStatus,
+    ReportValue,
+    ReportVersion,
+    Upload,
+)
+from metrics.validation import (
+    Cells,
+    Problem,
+    ReportRefused,
+    ValueIn,
+    month_label,
+    month_problems,
+    values_check,
+)
+from network.dates import long_date
+from network.models import Membership, Network
+from partners.models import Organization
+
+
+def _memberships(network: Network, organization: Organization) -> list[Membership]:
+    return list(Membership.objects.filter(network=network, organization=organization))
+
+
+def _report_locked(*, network: Network, organization: Organization, month: datetime.date) -> MonthlyReport:
+    """The month's report row, created if need be, locked for this transaction."""
+    report, _ = MonthlyReport.objects.get_or_create(network=network, organization=organization, month=month)
+    return MonthlyReport.objects.select_for_update().get(pk=report.pk)
+
+
+def report_check(
+    *,
+    network: Network,
+    organization: Organization,
+    month: datetime.date,
+    values: Iterable[ValueIn],
+    catalogue: Catalogue | None = None,
+    today: datetime.date | None = None,
+) -> tuple[Cells, list[Problem]]:
+    """Every problem of one month's values, without storing anything."""
+    catalogue = catalogue or Catalogue.for_state(network.state_id)
+    today = today or timezone.localdate()
+    label = month_label(month)
+    cells, problems = values_check(catalogue, list(values), month=label)
+    reopened = (
+        MonthlyReport.objects.filter(network=network, organization=organization, month=month)
+        .values_list("reopened_until", flat=True)
+        .first()
+    )
+    problems += month_problems(
+        network=network,
+        memberships=_memberships(network, organization),
+        month=month,
+        today=today,
+        reopened_until=reopened,
+    )
+    return cells, problems
+
+
+@transaction.atomic
+def report_save(
+    *,
+    network: Network,
+    organization: Organization,
+    month: datetime.date,
+    values: Iterable[ValueIn],
+    user: AbstractBaseUser | None,
+    source: str,
+    submit: bool,
+    nothing_to_report: bool = False,
+    note: str = "",
+    upload: Upload | None = None,
+    catalogue: Catalogue | None = None,
+    today: datetime.date | None = None,
+) -> MonthlyReport:
+    """Store one month's figures as a new version of its report, as a draft or submitted.
+
+    Raises `ReportRefused` with every problem found; then nothing is stored. A month already reported
+    gets a new version; the earlier ones are kept.
+    """
+    catalogue = catalogue or Catalogue.for_state(network.state_id)
+    values = list(values)
+    cells, problems = report_check(
+        network=network,
+        organization=organization,
+        month=month,
+        values=values,
+        catalogue=catalogue,
+        today=today,
+    )
+    if nothing_to_report and any(cells.values()):
+        problems.append(
+            Problem("a month with nothing to report has no counts above 0", month=month_label(month))
+        )
+    if not nothing_to_report and not cells:
+        problems.append(
+            Problem(
+                "no counts were given",
+                "at least one measure's total, or “nothing to report this month”",
+                month=month_label(month),
+            )
+        )
+    if problems:
+        raise ReportRefused(problems)
+    report = _report_locked(network=network, organization=organization, month=month)
+    number = (report.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    version = ReportVersion.objects.create(
+        report=report,
+        number=number,
+        source=ReportSource.NOTHING if nothing_to_report else source,
+        nothing_to_report=nothing_to_report,
+        note=note,
+        created_by=user,
+        upload=upload,
+    )
+    ReportValue.objects.bulk_create(
+        ReportValue(
+            version=version,
+            measure_id=catalogue.measure_id(measure),
+            category_id=catalogue.categories[breakdown][category].id,
+            count=count,
+        )
+        for (measure, breakdown, category), count in cells.items()
+    )
+    report.current_version = version
+    now = timezone.now()
+    if submit:
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_at = now
+        report.first_submitted_at = report.first_submitted_at or now
+    elif report.status != ReportStatus.RETURNED:
+        report.status = ReportStatus.DRAFT
+    report.save()
+    ReportEvent.objects.create(
+        report=report,
+        version=version,
+        action=ReportAction.SUBMITTED if submit else ReportAction.SAVED,
+        actor=user,
+        comment=note,
+    )
+    return report
+
+
+def report_nothing_to_report(
+    *,
+    network: Network,
+    organization: Organization,
+    month: datetime.date,
+    user: AbstractBaseUser | None,
+    today: datetime.date | None = None,
+) -> MonthlyReport:
+    """Submit a month with nothing to report, in one click."""
+    return report_save(
+        network=network,
+        organization=organization,
+        month=month,
+        values=[],
+        user=user,
+        source=ReportSource.NOTHING,
+        submit=True,
+        nothing_to_report=True,
+        today=today,
+    )
+
+
+class TransitionRefused(Exception):
+    """A status change that the report's current status does not allow."""
+
+
+@transaction.atomic
+def report_submit(*, report: MonthlyReport, user: AbstractBaseUser | None) -> MonthlyReport:
+    """Submit the current version of a draft or returned report."""
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.current_version_id is None:
+        raise TransitionRefused("There is nothing to submit yet: fill in the month first.")
+    if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+        raise TransitionRefused(f"This month is already {report.get_status_display().lower()}.")
+    now = timezone.now()
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = now
+    report.first_submitted_at = report.first_submitted_at or now
+    report.save()
+    ReportEvent.objects.create(
+        report=report, version_id=report.current_version_id, action=ReportAction.SUBMITTED, actor=user
+    )
+    return report
+
+
+@transaction.atomic
+def report_approve(*, report: MonthlyReport, user: AbstractBaseUser, comment: str = "") -> MonthlyReport:
+    """Backbone staff accept a submitted report; its figures count from now on."""
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise TransitionRefused("Only a submitted report can be approved.")
+    return _reviewed(report, user, ReportStatus.APPROVED, ReportAction.APPROVED, comment)
+
+
+@transaction.atomic
+def report_return(*, report: MonthlyReport, user: AbstractBaseUser, comment: str) -> MonthlyReport:
+    """Backbone staff send a report back for correction, saying why."""
+    if not comment.strip():
+        raise TransitionRefused("Say what needs correcting: the partner sees your comment.")
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status not in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+        raise TransitionRefused("Only a submitted or approved report can be returned.")
+    return _reviewed(report, user, ReportStatus.RETURNED, ReportAction.RETURNED, comment.strip())
+
+
+def _reviewed(
+    report: MonthlyReport, user: AbstractBaseUser, status: str, action: str, comment: str
+) -> MonthlyReport:
+    report.status = status
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = user
+    report.review_comment = comment
+    report.save()
+    ReportEvent.objects.create(
+        report=report, version_id=report.current_version_id, action=action, actor=user, comment=comment
+    )
+    return report
+
+
+@transaction.atomic
+def report_reopen(
+    *,
+    network: Network,
+    organization: Organization,
+    month: datetime.date,
+    user: AbstractBaseUser,
+    days: int = 14,
+    today: datetime.date | None = None,
+) -> MonthlyReport:
+    """Backbone staff reopen a locked month for ``days`` days."""
+    today = today or timezone.localdate()
+    report = _report_locked(network=network, organization=organization, month=month)
+    report.reopened_until = today + datetime.timedelta(days=days)
+    report.save()
+    ReportEvent.objects.create(
+        report=report,
+        action=ReportAction.REOPENED,
+        actor=user,
+        comment=f"Open for changes until {long_date(report.reopened_until)}.",
+    )
+    return report
+
+
+def cells_of(version: ReportVersion | None) -> Cells:
+    """A stored version's counts, keyed as `values_check` keys them."""
+    if version is None:
+        return {}
+    return {
+        (value.measure.code, value.category.breakdown.code, value.category.code): value.count
+        for value in version.values.select_related("measure", "category__breakdown")
+    }
+
+
+def values_from_cells(cells: Cells) -> list[ValueIn]:
+    return [
+        ValueIn(measure, breakdown, category, count)
+        for (measure, breakdown, category), count in cells.items()
+    ]

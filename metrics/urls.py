@@ -1,0 +1,13 @@
+from metrics.views import reminders, reports, uploads
+
+app_name = "metrics"
+
+urlpatterns = [
+    # Reports: the partner's months, the form, a report's versions and history, backbone review,
+    # completeness (metrics/views/reports.py)
+    *reports.urlpatterns,
+    # Uploads: CSV template, DPRP files, preview, progress (metrics/views/uploads.py)
+    *uploads.urlpatterns,
+    # Reminder settings (metrics/views/reminders.py)
+    *reminders.urlpatterns,
+]

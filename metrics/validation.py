@@ -1,0 +1,246 @@
+"""The checks every way in (form, file, API) goes through before a report is stored.
+
+A problem says where (line and column, where there are such), what is wrong and what is expected, in
+words a partner understands. Anything with a problem is refused whole.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
+from network.dates import long_date
+from network.models import Membership, Network
+
+Cells = dict[tuple[str, str, str], int]  # (measure, breakdown, category) -> count
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    expected: str = ""
+    line: int | None = None
+    column: str = ""
+    month: str = ""  # YYYY-MM, where the problem belongs to one month
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value not in ("", None)}
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                f"line {self.line}" if self.line else "",
+                f"column {self.column}" if self.column else "",
+            )
+            if part
+        )
+        if not where and self.month and self.month not in self.message:
+            where = self.month
+        text = f"{where}: {self.message}" if where else self.message
+        return f"{text} ({self.expected})" if self.expected else text
+
+
+class ReportRefused(Exception):
+    """Raised with every problem found; nothing was stored."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems[:5]))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ValueIn:
+    """One count as sent, with where it came from for the messages."""
+
+    measure: str
+    breakdown: str
+    category: str
+    count: Any
+    line: int | None = None
+    column: str = ""
+
+
+def month_label(month: datetime.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def parse_month(text: str) -> datetime.date | None:
+    """``YYYY-MM`` (or a full ISO date) to the first day of that month; None if it is not one."""
+    text = (text or "").strip()
+    for fmt in ("%Y-%m", "%Y-%m-%d", "%m/%Y"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date().replace(day=1)
+        except ValueError:
+            continue
+    return None
+
+
+def as_count(value: Any) -> int | None:
+    """A count is a whole number from 0 up; None if ``value`` is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and value >= 0 else None
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if text.isdigit():
+            return int(text)
+    return None
+
+
+def values_check(
+    catalogue: Catalogue, values: list[ValueIn], *, month: str = ""
+) -> tuple[Cells, list[Problem]]:
+    """Known codes, whole counts, no cell twice, and every breakdown adding up to its measure's total."""
+    cells: Cells = {}
+    seen_at: dict[tuple[str, str, str], int | None] = {}
+    problems: list[Problem] = []
+
+    def problem(value: ValueIn, message: str, expected: str, column: str) -> None:
+        problems.append(Problem(message, expected, value.line, column if value.line else "", month))
+
+    for value in values:
+        if value.measure not in catalogue.measures:
+            problem(
+                value,
+                f"unknown measure {value.measure!r}",
+                f"one of {', '.join(catalogue.measures)}",
+                "measure",
+            )
+            continue
+        if value.breakdown not in catalogue.breakdowns:
+            problem(
+                value,
+                f"unknown breakdown {value.breakdown!r}",
+                f"one of {', '.join(catalogue.breakdowns)}",
+                "breakdown",
+            )
+            continue
+        known = catalogue.categories[value.breakdown]
+        if value.category not in known:
+            sample = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
+            what = (
+                "a county FIPS code of the network's state, or unknown"
+                if len(known) > 12
+                else f"one of {sample}"
+            )
+            problem(value, f"unknown {value.breakdown} category {value.category!r}", what, "category")
+            continue
+        count = as_count(value.count)
+        if count is None:
+            problem(
+                value, f"{value.count!r} is not a count", "a whole number, 0 or more", value.column or "count"
+            )
+            continue
+        key = (value.measure, value.breakdown, value.category)
+        if key in cells:
+            earlier = seen_at[key]
+            problem(
+                value,
+                f"{value.measure} by {value.breakdown}, {value.category}, is given twice"
+                + (f" (also on line {earlier})" if earlier else ""),
+                "each measure, breakdown and category once",
+                value.column or "category",
+            )
+            continue
+        cells[key] = count
+        seen_at[key] = value.line
+    if problems:
+        return cells, problems
+    problems.extend(totals_check(catalogue, cells, month=month))
+    return cells, problems
+
+
+def totals_check(catalogue: Catalogue, cells: Cells, *, month: str = "") -> list[Problem]:
+    """For each measure given, a total, and each breakdown's categories adding up to it."""
+    sums: dict[tuple[str, str], int] = defaultdict(int)
+    measures = sorted({measure for measure, _, _ in cells}, key=list(catalogue.measures).index)
+    for (measure, breakdown, _), count in cells.items():
+        sums[measure, breakdown] += count
+    problems = []
+    for measure in measures:
+        total = cells.get((measure, TOTAL_BREAKDOWN, TOTAL_CATEGORY))
+        if total is None:
+            problems.append(
+                Problem(f"{measure} has no total", f"a row for {measure}, total, all", month=month)
+            )
+            continue
+        for breakdown, name in catalogue.breakdowns.items():
+            if breakdown == TOTAL_BREAKDOWN:
+                continue
+            given = sums.get((measure, breakdown), 0)
+            if given != total:
+                problems.append(
+                    Problem(
+                        f"{measure} by {name.lower()} adds up to {given}, but the total is {total}",
+                        f"the {name.lower()} categories adding up to {total}; "
+                        "count people you do not know under unknown",
+                        month=month,
+                    )
+                )
+    return problems
+
+
+def report_due_on(network: Network, month: datetime.date) -> datetime.date:
+    """A month is due on the network's due day of the following month."""
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following.replace(day=network.report_due_day)
+
+
+def report_locks_after(network: Network, month: datetime.date) -> datetime.date:
+    """The last day a month takes changes without backbone staff reopening it."""
+    return report_due_on(network, month) + datetime.timedelta(days=network.report_lock_days)
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+
+
+def month_problems(
+    *,
+    network: Network,
+    memberships: list[Membership],
+    month: datetime.date,
+    today: datetime.date,
+    reopened_until: datetime.date | None,
+) -> list[Problem]:
+    """The month is not in the future, the organization was a partner in it, and it is not locked."""
+    label = month_label(month)
+    if month > today.replace(day=1):
+        return [Problem(f"{label} is in the future", "a month up to the current one", month=label)]
+    if not memberships:
+        return [
+            Problem("the organization is not a partner in this network", "a member organization", month=label)
+        ]
+    first_joined = min(m.joined_on for m in memberships)
+    member = any(
+        m.joined_on <= month_end(month) and (m.left_on is None or m.left_on >= month) for m in memberships
+    )
+    if not member:
+        if month_end(month) < first_joined:
+            return [
+                Problem(
+                    f"{label} is before the organization joined the network on {long_date(first_joined)}",
+                    f"a month from {first_joined:%Y-%m} on",
+                    month=label,
+                )
+            ]
+        return [
+            Problem(
+                f"the organization was not a partner in {label}", "a month of its membership", month=label
+            )
+        ]
+    locks_after = report_locks_after(network, month)
+    if today > locks_after and not (reopened_until and today <= reopened_until):
+        return [
+            Problem(
+                f"{label} was locked on {long_date(locks_after + datetime.timedelta(days=1))}",
+                "ask the network's backbone staff to reopen the month",
+                month=label,
+            )
+        ]
+    return []

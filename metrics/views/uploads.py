@@ -1,0 +1,3 @@
+"""uploads pages."""
+
+urlpatterns: list = []
