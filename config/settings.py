@@ -6,6 +6,7 @@ SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CELERY_BROKER_URL and the e-mail settin
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -114,7 +115,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take SQLite's one write lock when their transaction starts, and wait for it, so two
     # submissions of the same month queue up instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
-DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME") or None}
+    # Tests run on a file too (not SQLite's in-memory shared cache, which refuses a second writer at
+    # once instead of queueing it), so concurrent submissions are tested as Tandem runs them.
+    # One file per test run, so that two runs side by side do not share it.
+    test_file = Path(tempfile.gettempdir()) / f"tandem-test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME") or str(test_file)}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
