@@ -1,0 +1,86 @@
+"""Worked examples of progress, pace, projection and the rate still needed."""
+
+import datetime
+
+import pytest
+
+from goals.progress import Outlook, add_months, coverage, months_between, progress
+
+START, DEADLINE = datetime.date(2024, 1, 1), datetime.date(2024, 12, 31)
+
+
+def monthly(*counts: int) -> dict[datetime.date, int]:
+    return {add_months(START, n): count for n, count in enumerate(counts)}
+
+
+def test_on_track_halfway():
+    # Six complete months by July 10: 600 of 1,200, exactly where a straight line would be.
+    p = progress(
+        target=1200,
+        starts_on=START,
+        deadline=DEADLINE,
+        monthly=monthly(80, 90, 100, 110, 100, 120),
+        today=datetime.date(2024, 7, 10),
+    )
+    assert (p.months_total, p.months_elapsed, p.months_left) == (12, 6, 6)
+    assert p.actual == 600 and p.share == 0.5
+    assert p.expected_by_now == 600 and p.pace == 1.0
+    assert p.run_rate == 110  # July's count is not in yet: April to June
+    assert p.projected == 600 + 110 * 6
+    assert p.needed_per_month == 100
+    assert p.outlook == Outlook.ON_TRACK
+
+
+def test_at_risk_and_off_track():
+    at_risk = progress(
+        target=1200,
+        starts_on=START,
+        deadline=DEADLINE,
+        monthly=monthly(*[95] * 6),
+        today=datetime.date(2024, 7, 1),
+    )
+    assert at_risk.projected == 1140 and at_risk.outlook == Outlook.AT_RISK  # 95 % of the target
+    assert at_risk.needed_per_month == 105
+    assert at_risk.pace == pytest.approx(570 / 600)
+    off = progress(
+        target=1200,
+        starts_on=START,
+        deadline=DEADLINE,
+        monthly=monthly(*[80] * 6),
+        today=datetime.date(2024, 7, 1),
+    )
+    assert off.projected == 960 and off.outlook == Outlook.OFF_TRACK
+
+
+def test_counts_outside_the_goal_period_do_not_count():
+    counts = {datetime.date(2023, 12, 1): 500, **monthly(10, 10), datetime.date(2025, 1, 1): 500}
+    p = progress(
+        target=100, starts_on=START, deadline=DEADLINE, monthly=counts, today=datetime.date(2025, 3, 1)
+    )
+    assert p.actual == 20 and p.months_elapsed == 12
+    assert p.needed_per_month is None  # the deadline has passed
+    assert p.outlook == Outlook.OFF_TRACK
+
+
+def test_before_the_start_and_once_reached():
+    early = progress(
+        target=100, starts_on=START, deadline=DEADLINE, monthly={}, today=datetime.date(2023, 12, 20)
+    )
+    assert early.months_elapsed == 0 and early.pace is None and early.outlook == Outlook.NOT_STARTED
+    assert early.needed_per_month == pytest.approx(100 / 12)
+    done = progress(
+        target=100,
+        starts_on=START,
+        deadline=DEADLINE,
+        monthly=monthly(60, 50),
+        today=datetime.date(2024, 3, 5),
+    )
+    assert done.outlook == Outlook.REACHED and done.needed_per_month == 0
+
+
+def test_months_and_coverage():
+    assert months_between(START, DEADLINE) == 12
+    assert months_between(DEADLINE, START) == 0
+    assert add_months(datetime.date(2024, 11, 1), 3) == datetime.date(2025, 2, 1)
+    assert coverage(target=1200, commitments=[300, 500, 100]) == 0.75
+    assert coverage(target=0, commitments=[5]) is None
