@@ -112,7 +112,7 @@ def report_save(
         problems.append(
             Problem("a month with nothing to report has no counts above 0", month=month_label(month))
         )
-    if not nothing_to_report and not cells:
+    if not nothing_to_report and not values:
         problems.append(
             Problem(
                 "no counts were given",

@@ -77,8 +77,17 @@ def parse_month(text: str) -> datetime.date | None:
     return None
 
 
+# The largest count a report value holds (the database column's limit).
+MAX_COUNT = 2_147_483_647
+
+
 def as_count(value: Any) -> int | None:
-    """A count is a whole number from 0 up; None if ``value`` is not one."""
+    """A count is a whole number from 0 to `MAX_COUNT`; None if ``value`` is not one."""
+    count = _as_whole(value)
+    return count if count is not None and count <= MAX_COUNT else None
+
+
+def _as_whole(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -97,11 +106,18 @@ def values_check(
 ) -> tuple[Cells, list[Problem]]:
     """Known codes, whole counts, no cell twice, and every breakdown adding up to its measure's total."""
     cells: Cells = {}
-    seen_at: dict[tuple[str, str, str], int | None] = {}
+    seen_at: dict[tuple[str, str, str], str] = {}
     problems: list[Problem] = []
 
-    def problem(value: ValueIn, message: str, expected: str, column: str) -> None:
-        problems.append(Problem(message, expected, value.line, column if value.line else "", month))
+    def column_of(value: ValueIn, field: str) -> str:
+        # A file's line names the row, and its count column may have its own name; a request names
+        # a value by its path (``values[3]``), to which the field is added.
+        if value.line:
+            return value.column if field == "count" and value.column else field
+        return f"{value.column}.{field}" if value.column else ""
+
+    def problem(value: ValueIn, message: str, expected: str, field: str) -> None:
+        problems.append(Problem(message, expected, value.line, column_of(value, field), month))
 
     for value in values:
         if value.measure not in catalogue.measures:
@@ -132,9 +148,7 @@ def values_check(
             continue
         count = as_count(value.count)
         if count is None:
-            problem(
-                value, f"{value.count!r} is not a count", "a whole number, 0 or more", value.column or "count"
-            )
+            problem(value, f"{value.count!r} is not a count", "a whole number, 0 or more", "count")
             continue
         key = (value.measure, value.breakdown, value.category)
         if key in cells:
@@ -142,13 +156,15 @@ def values_check(
             problem(
                 value,
                 f"{value.measure} by {value.breakdown}, {value.category}, is given twice"
-                + (f" (also on line {earlier})" if earlier else ""),
+                + (f" (also {earlier})" if earlier else ""),
                 "each measure, breakdown and category once",
-                value.column or "category",
+                "category",
             )
             continue
         cells[key] = count
-        seen_at[key] = value.line
+        seen_at[key] = (
+            f"on line {value.line}" if value.line else (f"at {value.column}" if value.column else "")
+        )
     if problems:
         return cells, problems
     problems.extend(totals_check(catalogue, cells, month=month))
