@@ -5,6 +5,7 @@ Celery tasks run eagerly in the web process, e-mail printed to the console. Prod
 SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CELERY_BROKER_URL and the e-mail settings.
 """
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -188,11 +189,32 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Monthly reporting files (metrics.uploads): the largest file taken, the number of rows above which a
+# file is read by a background job (with a progress bar) instead of in the request, and that job's
+# soft and hard time limits in seconds.
+REPORT_UPLOAD_MAX_BYTES = env_int("REPORT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+REPORT_UPLOAD_BACKGROUND_ROWS = env_int("REPORT_UPLOAD_BACKGROUND_ROWS", 2000)
+REPORT_UPLOAD_SOFT_TIME_LIMIT = env_int("REPORT_UPLOAD_SOFT_TIME_LIMIT", 600)
+REPORT_UPLOAD_TIME_LIMIT = env_int("REPORT_UPLOAD_TIME_LIMIT", 660)
+# The key of the one-way hash (HMAC-SHA256) kept instead of each DPRP participant ID. Changing it, or
+# SECRET_KEY while this is unset, breaks de-duplication: every participant already stored looks new, so
+# the next DPRP file would count them again. Set it once in production and never change it.
+PARTICIPANT_HASH_KEY = (
+    env_str("PARTICIPANT_HASH_KEY")
+    or hashlib.sha256(f"tandem-participant-hash:{SECRET_KEY}".encode()).hexdigest()
+)
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Close self-assessment rounds past their last day and remind partners that have not answered.
     "assessment-reminders": {
         "task": "network.tasks.send_assessment_reminders",
         "schedule": crontab(hour=7, minute=0),
+        "kwargs": {"base_url": SITE_URL},
+    },
+    # E-mail partner staff about monthly reports due in three days, and about missing ones.
+    "report-reminders": {
+        "task": "metrics.tasks.send_report_reminders",
+        "schedule": crontab(hour=7, minute=15),
         "kwargs": {"base_url": SITE_URL},
     },
 }

@@ -1,0 +1,399 @@
+"""The DPRP participant-level file: the CSV a CDC-recognized organization sends CDC's Diabetes Prevention
+Recognition Program every six months, one row per session attended per participant.
+
+Columns are found by header name (any order, any case), because they changed between editions of the
+DPRP Standards:
+
+- 2018 Standards: ENROLL, PAYER, SESSID;
+- 2021 Standards: ENROLLMOT and ENROLLHC (instead of ENROLL), PAYERSOURCE (instead of PAYER), SESSID,
+  and an optional A1C;
+- 2024 Standards: as 2021, with COHORTID and COACHID added and SESSID dropped;
+- every edition: ORGCODE, PARTICIP, STATE, GLUCTEST, GDM, RISKTEST, AGE, ETHNIC, AIAN, ASIAN, BLACK,
+  NHOPI, WHITE, SEX, HEIGHT, EDU, DMODE, SESSTYPE, DATE (mm/dd/yyyy), WEIGHT, PA.
+
+What Tandem keeps of a row: a one-way hash of PARTICIP, the session date, and the breakdown categories
+the counts need (race, ethnicity, sex, age group, payer, delivery mode). Weight, height, A1C, physical
+activity and the eligibility tests are checked (a known code, a plausible number) and then forgotten.
+
+THE CODE TABLES below are the one place Tandem reads DPRP codes; each says the editions it comes from.
+An unexpected code is reported back as a problem on its line, never dropped or guessed. When CDC
+publishes a new edition, add it to `EDITIONS` and give it its tables.
+"""
+
+import csv
+import datetime
+import hashlib
+import hmac
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, UNKNOWN
+from metrics.importers.encoding import Table, csv_error_problem, missing_columns
+from metrics.validation import Cells, Problem
+
+PROGRESS_EVERY = 500
+Progress = Callable[[int], None]
+
+# ---------------------------------------------------------------------------------------------------
+# Code tables (DPRP code -> Tandem category code). Editions: 2018, 2021 and 2024 DPRP Standards.
+# ---------------------------------------------------------------------------------------------------
+
+# ETHNIC, every edition.
+ETHNICITY = {"1": "hispanic", "2": "not_hispanic", "9": "unknown"}
+# AIAN, ASIAN, BLACK, NHOPI, WHITE, every edition: 1 yes, 2 no. Several yes is "multiracial"; none is
+# "unknown" (the participant did not say).
+RACE_FLAGS = {"AIAN": "aian", "ASIAN": "asian", "BLACK": "black", "NHOPI": "nhopi", "WHITE": "white"}
+YES_NO = {"1": "yes", "2": "no"}
+# SEX, every edition.
+SEX = {"1": "male", "2": "female", "9": "unknown"}
+# DMODE, every edition: the delivery mode of the session.
+DELIVERY_MODE = {"1": "in_person", "2": "online", "3": "distance"}
+# PAYER (2018 Standards) and PAYERSOURCE (2021 and 2024 Standards) share their codes.
+PAYER = {
+    "1": "medicare",
+    "2": "medicaid",
+    "3": "private",  # private or commercial insurer
+    "4": "self_pay",
+    "5": "dual",  # dual eligible: Medicare and Medicaid
+    "6": "grant",  # grant funding
+    "7": "employer",
+    "8": "free",  # free of charge, no payment
+    "9": "other",
+}
+# EDU, every edition; checked, not kept.
+EDUCATION = {
+    "1": "less than grade 12",
+    "2": "grade 12 or GED",
+    "3": "college 1 to 3 years",
+    "4": "college 4 years or more",
+    "9": "not reported",
+}
+# GLUCTEST, GDM, RISKTEST, every edition: 1 yes, 2 no; checked, not kept.
+ELIGIBILITY_FLAGS = ["GLUCTEST", "GDM", "RISKTEST"]
+# SESSTYPE, every edition: core, core maintenance, ongoing maintenance, make-up; checked, not kept.
+SESSION_TYPES = {"C": "core", "CM": "core maintenance", "OM": "ongoing maintenance", "MU": "make-up"}
+# Plausible ranges of what is checked and forgotten, every edition (A1C from 2021). 999 is how the
+# Standards mark a weight or activity not recorded.
+MEASUREMENTS: dict[str, tuple[float, float, str]] = {
+    "WEIGHT": (70, 997, "a weight in pounds from 70 to 997, 999 if not recorded, or empty"),
+    "HEIGHT": (30, 98, "a height in inches from 30 to 98, or empty"),
+    "PA": (0, 997, "minutes of physical activity from 0 to 997, 999 if not recorded, or empty"),
+    "A1C": (3, 20, "an A1C percentage from 3.0 to 20.0, or empty"),
+}
+NOT_RECORDED = {"WEIGHT": "999", "PA": "999"}
+AGE_GROUPS = [(18, 44, "18-44"), (45, 64, "45-64"), (65, 120, "65-plus")]
+# STATE: the participant's state, a USPS abbreviation (states, DC and territories).
+# fmt: off
+STATES = frozenset({
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+    "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+    "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+    "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
+})
+# fmt: on
+
+
+@dataclass(frozen=True)
+class Edition:
+    year: str
+    standards: str
+    marks: list[str]  # columns only this edition has: how a file tells its edition
+    payer_column: str
+
+
+EDITIONS = [  # newest first: a file is the newest edition whose marks it carries
+    Edition("2024", "2024 DPRP Standards", ["COHORTID", "COACHID"], "PAYERSOURCE"),
+    Edition("2021", "2021 DPRP Standards", ["ENROLLMOT", "ENROLLHC", "PAYERSOURCE"], "PAYERSOURCE"),
+    Edition("2018", "2018 DPRP Standards", ["ENROLL", "PAYER", "SESSID"], "PAYER"),
+]
+# The columns the counts need; the other common columns are checked where the file has them.
+REQUIRED = ["ORGCODE", "PARTICIP", "DATE", "AGE", "ETHNIC", *RACE_FLAGS, "SEX", "DMODE"]
+BREAKDOWN_FIELDS = ["race", "ethnicity", "sex", "age_group", "payer", "delivery_mode"]
+MEASURES = ["enrollments", "active_participants"]
+
+
+class Session(NamedTuple):
+    """One session attended, as Tandem keeps it: nothing identifying, nothing clinical."""
+
+    participant: str  # HMAC-SHA256 of the organization and the DPRP participant ID
+    day: datetime.date
+    race: str
+    ethnicity: str
+    sex: str
+    age_group: str
+    payer: str
+    delivery_mode: str
+
+    def as_json(self) -> list[str]:
+        return [self.participant, self.day.isoformat(), *self[2:]]
+
+    @classmethod
+    def from_json(cls, row: list[str]) -> "Session":
+        return cls(row[0], datetime.date.fromisoformat(row[1]), *row[2:])
+
+
+def participant_hash(key: str, organization_id: int, participant_id: str) -> str:
+    """One-way: the ID cannot be read back, and the same ID in another organization hashes apart."""
+    message = f"{organization_id}:{participant_id.strip()}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class DprpRead:
+    edition: Edition | None
+    sessions: list[Session]
+    problems: list[Problem]
+    rows: int
+    participants: int = 0
+    # month -> the first line of the file with a session in it, where a month's problems point
+    month_lines: dict[datetime.date, int] = field(default_factory=dict)
+
+
+def edition_of(table: Table) -> tuple[Edition | None, list[Problem]]:
+    for edition in EDITIONS:
+        if any(table.has(mark) for mark in edition.marks):
+            return edition, missing_columns(table, [*REQUIRED, edition.payer_column])
+    return None, [
+        Problem(
+            "the file is not a DPRP participant file of a known edition",
+            "the header row of a DPRP file: ORGCODE, PARTICIP, ..., with PAYER (2018 Standards) or "
+            "PAYERSOURCE (2021 and 2024 Standards)",
+            line=1,
+        )
+    ]
+
+
+_WHOLE = re.compile(r"^[+]?0*(\d+)(\.0*)?$")
+
+
+def _code(text: str) -> str:
+    """Codes as spreadsheets write them: "01", "1.0" and "1" are the same code."""
+    match = _WHOLE.match(text.strip())
+    return match.group(1) if match else text.strip().upper()
+
+
+class _Row:
+    """Reads one file row, collecting its problems."""
+
+    def __init__(self, table: Table, row, problems: list[Problem]) -> None:
+        self.table, self.row, self.problems = table, row, problems
+        self.ok = True
+
+    def problem(self, column: str, message: str, expected: str) -> None:
+        self.problems.append(Problem(message, expected, self.row.line, column))
+        self.ok = False
+
+    def text(self, column: str) -> str:
+        return self.table.value(self.row, column)
+
+    def coded(self, column: str, table: dict[str, str], *, required: bool = True) -> str | None:
+        text = self.text(column)
+        if not text:
+            if required:
+                self.problem(column, f"{column} is missing", _codes_expected(table))
+            return None
+        code = _code(text)
+        if code not in table:
+            self.problem(
+                column, f"{column} {text!r} is not a code of the DPRP Standards", _codes_expected(table)
+            )
+            return None
+        return table[code]
+
+    def number(self, column: str) -> None:
+        """A measurement: checked where present, never kept."""
+        text = self.text(column)
+        if not text or NOT_RECORDED.get(column) == _code(text):
+            return
+        low, high, expected = MEASUREMENTS[column]
+        try:
+            value = float(text.replace(",", ""))
+        except ValueError:
+            self.problem(column, f"{column} {text!r} is not a number", expected)
+            return
+        if not math.isfinite(value) or not low <= value <= high:
+            self.problem(column, f"{column} {text!r} is not plausible", expected)
+
+
+def _codes_expected(table: dict[str, str]) -> str:
+    return "; ".join(f"{code} ({meaning.replace('_', ' ')})" for code, meaning in table.items())
+
+
+def dprp_read(
+    table: Table,
+    *,
+    org_code: str,
+    hash_key: str,
+    organization_id: int,
+    today: datetime.date,
+    progress: Progress | None = None,
+) -> DprpRead:
+    """Every row of a DPRP file checked, and the sessions it holds (one per participant and day)."""
+    org_code = (org_code or "").strip()
+    if not org_code:
+        return DprpRead(
+            None,
+            [],
+            [
+                Problem(
+                    "the organization has no DPRP organization code in Tandem",
+                    "its DPRP organization code on its profile, then the file again",
+                )
+            ],
+            0,
+        )
+    edition, problems = edition_of(table)
+    if edition is None or problems:
+        return DprpRead(edition, [], problems, 0)
+    sessions: dict[tuple[str, datetime.date], Session] = {}
+    month_lines: dict[datetime.date, int] = {}
+    rows = 0
+    try:
+        for file_row in table.rows():
+            rows += 1
+            if progress and rows % PROGRESS_EVERY == 0:
+                progress(rows)
+            row = _Row(table, file_row, problems)
+            session = _session(row, edition, org_code, hash_key, organization_id, today)
+            if session is not None:
+                # Two rows of one participant on one day (a make-up session) are one day attended.
+                sessions.setdefault((session.participant, session.day), session)
+                month_lines.setdefault(month_of(session.day), file_row.line)
+    except csv.Error as error:
+        problems.append(csv_error_problem(error, rows + 2))
+    if rows == 0 and not problems:
+        problems.append(Problem("the file has a header row but no sessions", "one row per session", line=2))
+    found = sorted(sessions.values(), key=lambda s: (s.day, s.participant))
+    return DprpRead(edition, found, problems, rows, len({s.participant for s in found}), month_lines)
+
+
+def _session(
+    row: _Row, edition: Edition, org_code: str, hash_key: str, organization_id: int, today: datetime.date
+) -> Session | None:
+    given = row.text("ORGCODE")
+    if given.casefold() != org_code.casefold():
+        row.problem(
+            "ORGCODE",
+            f"the organization code {given!r} is not this organization's" if given else "ORGCODE is missing",
+            f"the organization's DPRP organization code, {org_code}",
+        )
+    participant = row.text("PARTICIP")
+    if not participant:
+        row.problem("PARTICIP", "PARTICIP is missing", "the participant's ID")
+    day = _date(row, today)
+    age_group = _age_group(row)
+    ethnicity = row.coded("ETHNIC", ETHNICITY)
+    flags = [row.coded(column, YES_NO) for column in RACE_FLAGS]
+    race = _race(flags)
+    sex = row.coded("SEX", SEX)
+    delivery_mode = row.coded("DMODE", DELIVERY_MODE)
+    payer = row.coded(edition.payer_column, PAYER)
+    # Checked where present, then forgotten.
+    for column in ELIGIBILITY_FLAGS:
+        row.coded(column, YES_NO, required=False)
+    row.coded("EDU", EDUCATION, required=False)
+    row.coded("SESSTYPE", SESSION_TYPES, required=False)
+    state = row.text("STATE")
+    if state and state.upper() not in STATES:
+        row.problem("STATE", f"STATE {state!r} is not a state", "a two-letter state abbreviation, such as KS")
+    for column in MEASUREMENTS:
+        row.number(column)
+    if not (row.ok and day and age_group and ethnicity and sex and delivery_mode and payer and race):
+        return None
+    return Session(
+        participant_hash(hash_key, organization_id, participant),
+        day,
+        race,
+        ethnicity,
+        sex,
+        age_group,
+        payer,
+        delivery_mode,
+    )
+
+
+def _date(row: _Row, today: datetime.date) -> datetime.date | None:
+    text = row.text("DATE")
+    try:
+        day = datetime.datetime.strptime(text, "%m/%d/%Y").date()
+    except ValueError:
+        row.problem("DATE", f"{text!r} is not a date" if text else "DATE is missing", "a date mm/dd/yyyy")
+        return None
+    if day > today:
+        row.problem("DATE", f"{text} is in the future", "the date of a session already held")
+        return None
+    return day
+
+
+def _age_group(row: _Row) -> str | None:
+    text = row.text("AGE")
+    match = _WHOLE.match(text)
+    if not match:
+        row.problem("AGE", f"AGE {text!r} is not an age" if text else "AGE is missing", "the age in years")
+        return None
+    age = int(match.group(1))
+    if age < 18:
+        row.problem(
+            "AGE", f"the participant is {age}", "18 or older: the lifestyle change program is for adults"
+        )
+        return None
+    for low, high, group in AGE_GROUPS:
+        if low <= age <= high:
+            return group
+    row.problem("AGE", f"AGE {age} is not plausible", "an age from 18 to 120")
+    return None
+
+
+def _race(flags: list[str | None]) -> str | None:
+    if None in flags:
+        return None
+    said = [code for code, flag in zip(RACE_FLAGS.values(), flags, strict=True) if flag == "yes"]
+    if not said:
+        return UNKNOWN[0]
+    return said[0] if len(said) == 1 else "multiracial"
+
+
+def month_of(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def monthly_counts(
+    sessions: Iterable[Session], months: Collection[datetime.date]
+) -> dict[datetime.date, Cells]:
+    """Enrollments and active participants of ``months``, with every breakdown, from ``sessions`` (all
+    of the organization's, one per participant and day).
+
+    A participant is enrolled in the month of their first session and active in every month they
+    attend one; their categories are those of their first session. DPRP files have no county, so
+    every participant is counted under county "unknown". Zero counts are left out, except totals.
+    """
+    first: dict[str, Session] = {}
+    active: dict[datetime.date, set[str]] = defaultdict(set)
+    for session in sessions:
+        earlier = first.get(session.participant)
+        if earlier is None or session.day < earlier.day:
+            first[session.participant] = session
+        month = month_of(session.day)
+        if month in months:
+            active[month].add(session.participant)
+    enrolled: dict[datetime.date, set[str]] = defaultdict(set)
+    for participant, session in first.items():
+        if month_of(session.day) in months:
+            enrolled[month_of(session.day)].add(participant)
+    counts: dict[datetime.date, Cells] = {}
+    for month in sorted(months):
+        cells: Cells = {}
+        for measure, people in (("enrollments", enrolled[month]), ("active_participants", active[month])):
+            cells[measure, TOTAL_BREAKDOWN, TOTAL_CATEGORY] = len(people)
+            if people:
+                cells[measure, COUNTY_BREAKDOWN, UNKNOWN[0]] = len(people)
+            for breakdown in BREAKDOWN_FIELDS:
+                tally = Counter(getattr(first[person], breakdown) for person in people)
+                for category, count in sorted(tally.items()):
+                    cells[measure, breakdown, category] = count
+        counts[month] = cells
+    return counts

@@ -1,0 +1,33 @@
+"""Celery tasks of the metrics app: ids and plain values in, a service call or two each."""
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.utils import timezone
+
+from metrics import reminders, uploads
+
+
+@shared_task(name="metrics.tasks.send_report_reminders", acks_late=True)
+def send_report_reminders(base_url: str) -> dict[str, int]:
+    """The daily job: e-mail partner staff about months due soon and months missing.
+
+    Idempotent: each reminder is recorded before it is sent, so a retry or a second run the same day
+    sends nothing twice."""
+    return reminders.report_reminders_send(today=timezone.localdate(), base_url=base_url)
+
+
+@shared_task(
+    name="metrics.tasks.upload_read",
+    soft_time_limit=settings.REPORT_UPLOAD_SOFT_TIME_LIMIT,
+    time_limit=settings.REPORT_UPLOAD_TIME_LIMIT,
+)
+def upload_read(upload_id: int) -> None:
+    """Read a large uploaded file in the background, reporting progress on its `Upload` row.
+
+    Not acks_late: the upload is claimed before it is read, so a redelivered message finds it claimed
+    and does nothing; an upload whose worker died shows as stalled, and the partner uploads again."""
+    try:
+        uploads.upload_read_queued(upload_id=upload_id)
+    except SoftTimeLimitExceeded:
+        uploads.upload_fail(upload_id=upload_id, message="the file took too long to read")

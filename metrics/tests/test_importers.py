@@ -1,0 +1,377 @@
+"""The file readers on their own: encodings, Tandem's CSV template, the DPRP participant file in each
+edition, and the counts made from sessions. No database here except where the catalogue is read."""
+
+import datetime
+
+import pytest
+
+from metrics.catalogue import Catalogue
+from metrics.importers import dprp, tandem
+from metrics.importers.encoding import decode, size_problems, table_read
+
+TODAY = datetime.date(2024, 4, 2)
+ORG_CODE = "9001"
+KEY = "test-key"
+
+# --- building DPRP files ---------------------------------------------------------------------------
+
+# fmt: off
+COMMON = [
+    "ORGCODE", "PARTICIP", "STATE", "GLUCTEST", "GDM", "RISKTEST", "AGE", "ETHNIC", "AIAN", "ASIAN", "BLACK",
+    "NHOPI", "WHITE", "SEX", "HEIGHT", "EDU", "DMODE", "SESSTYPE", "DATE", "WEIGHT", "PA",
+]
+# fmt: on
+EDITION_COLUMNS = {
+    "2018": ["ENROLL", "PAYER", "SESSID"],
+    "2021": ["ENROLLMOT", "ENROLLHC", "PAYERSOURCE", "SESSID", "A1C"],
+    "2024": ["ENROLLMOT", "ENROLLHC", "PAYERSOURCE", "COHORTID", "COACHID", "A1C"],
+}
+DEFAULTS = {
+    "ORGCODE": ORG_CODE, "STATE": "KS", "GLUCTEST": "1", "GDM": "2", "RISKTEST": "2", "AGE": "52",
+    "ETHNIC": "2", "AIAN": "2", "ASIAN": "2", "BLACK": "1", "NHOPI": "2", "WHITE": "2", "SEX": "2",
+    "HEIGHT": "64", "EDU": "3", "DMODE": "1", "SESSTYPE": "C", "WEIGHT": "212", "PA": "90",
+    "ENROLL": "1", "PAYER": "3", "SESSID": "1", "ENROLLMOT": "1", "ENROLLHC": "1", "PAYERSOURCE": "3",
+    "A1C": "5.9", "COHORTID": "C1", "COACHID": "K7",
+}  # fmt: skip
+
+
+def session(participant: str, date: str, **columns: str) -> dict[str, str]:
+    """One row of a DPRP file: a participant at a session on ``date`` (mm/dd/yyyy)."""
+    return {"PARTICIP": participant, "DATE": date, **columns}
+
+
+def dprp_file(
+    rows: list[dict[str, str]],
+    *,
+    edition: str = "2021",
+    org_code: str = ORG_CODE,
+    encoding: str = "utf-8",
+    columns: list[str] | None = None,
+) -> bytes:
+    """A DPRP participant file of ``edition``, columns in a shuffled order (they are read by name)."""
+    columns = columns or [*reversed(COMMON[:10]), *EDITION_COLUMNS[edition], *COMMON[10:]]
+    lines = [",".join(columns)]
+    for row in rows:
+        values = {**DEFAULTS, "ORGCODE": org_code, **row}
+        lines.append(",".join(values.get(column, "") for column in columns))
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def read_dprp(data: bytes, *, today: datetime.date = TODAY, org_code: str = ORG_CODE) -> dprp.DprpRead:
+    table, problems = table_read(data)
+    assert table is not None, problems
+    return dprp.dprp_read(table, org_code=org_code, hash_key=KEY, organization_id=1, today=today)
+
+
+def messages(problems) -> list[str]:
+    return [str(problem) for problem in problems]
+
+
+# --- encodings -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"org_code,month\n9001,2024-03\n",
+        "\ufefforg_code,month\n9001,2024-03\n".encode(),  # Excel's "CSV UTF-8"
+        "org_code,month\n9001,2024-03\n".encode("utf-16"),
+        b"org_code;month\r\n9001;2024-03\r\n",  # Excel where the comma is a decimal mark
+    ],
+)
+def test_utf8_with_or_without_bom_utf16_and_semicolons_are_read(data):
+    table, problems = table_read(data)
+    assert problems == []
+    assert table.columns == {"org_code": 0, "month": 1}
+    assert [(row.line, table.value(row, "MONTH")) for row in table.rows()] == [(2, "2024-03")]
+
+
+def test_latin1_is_read():
+    text, problems = decode("name\nPeña Clinic\n".encode("latin-1"))
+    assert problems == [] and "Peña" in text
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"  \r\n\r\n", "the file is empty"),
+        (b"PK\x03\x04rest-of-a-workbook", "the file is not a CSV file: it looks like an Excel workbook"),
+        (b"abc\x00\x01\x02", "the file is not a CSV file: it holds binary data"),
+    ],
+)
+def test_empty_and_binary_files_get_one_clear_problem(data, message):
+    table, problems = table_read(data)
+    assert table is None
+    assert len(problems) == 1 and problems[0].message.startswith(message)
+    assert problems[0].expected
+
+
+def test_oversized_and_empty_files_are_told_before_reading():
+    assert messages(size_problems(25 * 1024 * 1024, 20 * 1024 * 1024)) == [
+        "the file is 25.0 MB, more than the 20.0 MB Tandem takes "
+        "(a smaller file: split it by month and upload each part)"
+    ]
+    assert size_problems(0, 100)[0].message == "the file is empty"
+    assert size_problems(100, 100) == []
+
+
+def test_a_column_named_twice_is_a_problem():
+    _, problems = table_read(b"month,Month\n2024-03,2024-04\n")
+    assert messages(problems) == ["line 1, column month: the column 'Month' appears twice (each column once)"]
+
+
+def test_blank_rows_are_skipped_and_line_numbers_count_quoted_newlines():
+    table, _ = table_read(b'a,b\n1,"two\nlines"\n,\n3,x\n')
+    assert [(row.line, row.cells) for row in table.rows()] == [(2, ["1", "two\nlines"]), (5, ["3", "x"])]
+
+
+# --- Tandem's CSV template -------------------------------------------------------------------------
+
+MEASURES = ["referrals", "enrollments", "active_participants"]
+
+
+def read_tandem(text: str, org_code: str = ORG_CODE) -> tandem.TandemRead:
+    table, problems = table_read(text.encode())
+    assert table is not None, problems
+    return tandem.tandem_read(table, org_code=org_code, measures=MEASURES)
+
+
+def test_columns_are_found_by_name_in_any_order_and_case():
+    read = read_tandem(
+        "COUNT,Category,breakdown,Measure,month,ORG_CODE\n"
+        "4,all,total,enrollments,2024-03,9001\n"
+        "4,unknown,race,enrollments,2024-03,9001\n"
+    )
+    assert read.problems == []
+    (month,) = read.months.values()
+    assert month.month == datetime.date(2024, 3, 1)
+    assert [(v.measure, v.breakdown, v.category, v.count, v.line) for v in month.values] == [
+        ("enrollments", "total", "all", "4", 2),
+        ("enrollments", "race", "unknown", "4", 3),
+    ]
+
+
+def test_missing_columns_are_each_a_problem_on_the_header_line():
+    read = read_tandem("org_code,month,measure,count\n9001,2024-03,enrollments,4\n")
+    assert [(p.line, p.column) for p in read.problems] == [(1, "breakdown"), (1, "category")]
+
+
+def test_a_wrong_organization_code_and_a_bad_month_are_problems_of_their_row():
+    read = read_tandem(
+        "org_code,month,measure,breakdown,category,count\n"
+        "9002,2024-03,enrollments,total,all,4\n"
+        "9001,March,enrollments,total,all,4\n"
+    )
+    assert messages(read.problems) == [
+        "line 2, column org_code: the organization code '9002' is not this organization's "
+        "(the organization's DPRP organization code, 9001)",
+        "line 3, column month: 'March' is not a month (a month written YYYY-MM, such as 2024-03)",
+    ]
+
+
+def test_blank_counts_are_zero_and_a_measure_left_blank_is_not_given():
+    read = read_tandem(
+        "org_code,month,measure,breakdown,category,count\n"
+        "9001,2024-03,enrollments,total,all,4\n"
+        "9001,2024-03,enrollments,sex,male,\n"
+        "9001,2024-03,referrals,total,all,\n"
+        "9001,2024-03,referrals,sex,male,\n"
+    )
+    (month,) = read.months.values()
+    assert [(v.category, v.count) for v in month.values] == [("all", "4"), ("male", 0)]
+    assert month.blank_measures == ["referrals"]
+
+
+def test_a_month_left_blank_is_a_problem():
+    read = read_tandem(
+        "org_code,month,measure,breakdown,category,count\n9001,2024-03,enrollments,total,all,\n"
+    )
+    assert messages(read.problems)[0].startswith("line 2, column count: every count of 2024-03 is blank")
+
+
+def test_county_codes_get_back_the_leading_zero_a_spreadsheet_dropped():
+    read = read_tandem(
+        "org_code,month,measure,breakdown,category,count\n9001,2024-03,enrollments,county,1001,2\n"
+    )
+    (month,) = read.months.values()
+    assert month.values[0].category == "01001"
+
+
+@pytest.mark.django_db
+def test_the_template_has_every_measure_breakdown_and_category_with_empty_counts(world):
+    catalogue = Catalogue.for_state(world.network.state_id)
+    text = tandem.template_csv(catalogue, org_code="9001", month=datetime.date(2024, 3, 1))
+    lines = text.splitlines()
+    assert lines[0] == "org_code,month,measure,breakdown,category,count,category_name"
+    categories = sum(len(codes) for codes in catalogue.categories.values())
+    assert len(lines) == 1 + 3 * categories
+    assert "9001,2024-03,enrollments,total,all,,All" in lines
+    kansas_counties = [c for c in catalogue.categories["county"] if c != "unknown"]
+    assert len(kansas_counties) == 105 and all(code.startswith("20") for code in kansas_counties)
+    # Read back as it is, the template is one month with nothing filled in yet.
+    read = read_tandem(text, org_code="9001")
+    assert [(p.line, p.column, p.message) for p in read.problems] == [
+        (2, "count", "every count of 2024-03 is blank")
+    ]
+    # With a total filled in, it reads back whole: the other blank counts of the measure are 0.
+    filled = text.replace("9001,2024-03,enrollments,total,all,,", "9001,2024-03,enrollments,total,all,0,")
+    read = read_tandem(filled, org_code="9001")
+    assert read.problems == []
+    (month,) = read.months.values()
+    assert len(month.values) == categories and month.blank_measures == ["referrals", "active_participants"]
+
+
+# --- DPRP participant file -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("edition", ["2018", "2021", "2024"])
+def test_each_edition_is_read_by_its_column_names(edition):
+    read = read_dprp(
+        dprp_file(
+            [
+                session("P1", "03/05/2024", PAYER="1", PAYERSOURCE="1"),
+                session("P1", "03/12/2024", PAYER="1", PAYERSOURCE="1"),
+                session(
+                    "P2", "03/12/2024", AGE="70", SEX="1", WHITE="1", DMODE="2", PAYER="5", PAYERSOURCE="5"
+                ),
+            ],
+            edition=edition,
+        )
+    )
+    assert read.problems == []
+    assert read.edition.year == edition
+    assert read.rows == 3 and read.participants == 2 and len(read.sessions) == 3
+    by_participant = {s.participant: s for s in read.sessions}
+    first, other = (by_participant[dprp.participant_hash(KEY, 1, p)] for p in ("P1", "P2"))
+    assert first[2:] == ("black", "not_hispanic", "female", "45-64", "medicare", "in_person")
+    assert other[2:] == ("multiracial", "not_hispanic", "male", "65-plus", "dual", "online")
+
+
+def test_the_participant_id_is_kept_only_as_a_keyed_one_way_hash():
+    read = read_dprp(dprp_file([session("PARTICIPANT-77", "03/05/2024")]))
+    (kept,) = read.sessions
+    assert kept.participant == dprp.participant_hash(KEY, 1, "PARTICIPANT-77")
+    assert len(kept.participant) == 64 and "77" not in kept.participant
+    assert dprp.participant_hash(KEY, 2, "PARTICIPANT-77") != kept.participant  # another organization
+    assert dprp.participant_hash("another-key", 1, "PARTICIPANT-77") != kept.participant
+
+
+def test_weights_heights_a1c_and_activity_are_checked_not_kept():
+    read = read_dprp(dprp_file([session("P1", "03/05/2024", WEIGHT="287.5", HEIGHT="71.25", A1C="6.1")]))
+    assert read.problems == []
+    assert "287.5" not in repr(read.sessions) and "71.25" not in repr(read.sessions)
+    assert set(dprp.Session._fields) == {
+        "participant", "day", "race", "ethnicity", "sex", "age_group", "payer", "delivery_mode"
+    }  # fmt: skip
+
+
+def test_race_flags_none_is_unknown():
+    read = read_dprp(dprp_file([session("P1", "03/05/2024", BLACK="2")]))
+    assert read.sessions[0].race == "unknown"
+
+
+def test_codes_as_spreadsheets_write_them_are_the_same_codes():
+    read = read_dprp(dprp_file([session("P1", "03/05/2024", SEX="01", ETHNIC="1.0", PAYERSOURCE="09")]))
+    assert read.problems == []
+    assert read.sessions[0][2:5] == ("black", "hispanic", "male") and read.sessions[0].payer == "other"
+
+
+def test_every_bad_value_is_reported_on_its_line_and_column():
+    read = read_dprp(
+        dprp_file(
+            [
+                session("P1", "03/05/2024"),
+                session("P2", "03/05/2024", PAYERSOURCE="12", ETHNIC="3", AIAN="0"),
+                session("P3", "03/05/2024", AGE="16"),
+                session("P4", "13/05/2024", DMODE="4", SESSTYPE="X"),
+                session("P5", "04/20/2024", ORGCODE="9999", WEIGHT="2100", HEIGHT="tall", A1C="60"),
+                session("", "03/05/2024", AGE="", GDM="5", STATE="ZZ"),
+            ]
+        )
+    )
+    assert [s.participant for s in read.sessions] == [dprp.participant_hash(KEY, 1, "P1")]  # P1 alone is fine
+    found = {(p.line, p.column): p.message for p in read.problems}
+    assert found == {
+        (3, "PAYERSOURCE"): "PAYERSOURCE '12' is not a code of the DPRP Standards",
+        (3, "ETHNIC"): "ETHNIC '3' is not a code of the DPRP Standards",
+        (3, "AIAN"): "AIAN '0' is not a code of the DPRP Standards",
+        (4, "AGE"): "the participant is 16",
+        (5, "DATE"): "'13/05/2024' is not a date",
+        (5, "DMODE"): "DMODE '4' is not a code of the DPRP Standards",
+        (5, "SESSTYPE"): "SESSTYPE 'X' is not a code of the DPRP Standards",
+        (6, "ORGCODE"): "the organization code '9999' is not this organization's",
+        (6, "DATE"): "04/20/2024 is in the future",
+        (6, "WEIGHT"): "WEIGHT '2100' is not plausible",
+        (6, "HEIGHT"): "HEIGHT 'tall' is not a number",
+        (6, "A1C"): "A1C '60' is not plausible",
+        (7, "PARTICIP"): "PARTICIP is missing",
+        (7, "AGE"): "AGE is missing",
+        (7, "GDM"): "GDM '5' is not a code of the DPRP Standards",
+        (7, "STATE"): "STATE 'ZZ' is not a state",
+    }
+    under_18 = next(p for p in read.problems if p.column == "AGE" and p.line == 4)
+    assert under_18.expected == "18 or older: the lifestyle change program is for adults"
+    payer = next(p for p in read.problems if p.column == "PAYERSOURCE")
+    assert payer.expected.startswith("1 (medicare); 2 (medicaid); 3 (private)")
+
+
+def test_a_file_of_no_known_edition_or_missing_columns_is_refused_at_the_header():
+    read = read_dprp(b"ORGCODE,PARTICIP,DATE\n9001,P1,03/05/2024\n")
+    assert messages(read.problems)[0].startswith("line 1: the file is not a DPRP participant file")
+    columns = [c for c in [*COMMON, *EDITION_COLUMNS["2018"]] if c not in ("SEX", "AGE")]
+    read = read_dprp(dprp_file([session("P1", "03/05/2024")], edition="2018", columns=columns))
+    assert [(p.line, p.column) for p in read.problems] == [(1, "AGE"), (1, "SEX")]
+
+
+def test_an_organization_without_a_dprp_code_cannot_upload_a_dprp_file():
+    read = read_dprp(dprp_file([session("P1", "03/05/2024")]), org_code="")
+    assert messages(read.problems) == [
+        "the organization has no DPRP organization code in Tandem "
+        "(its DPRP organization code on its profile, then the file again)"
+    ]
+
+
+def test_two_rows_of_one_participant_on_one_day_are_one_session():
+    read = read_dprp(dprp_file([session("P1", "03/05/2024"), session("P1", "03/05/2024", SESSTYPE="MU")]))
+    assert len(read.sessions) == 1 and read.rows == 2
+
+
+def test_latin1_and_bom_dprp_files_are_read():
+    rows = [session("Peña-1", "03/05/2024")]
+    assert read_dprp(dprp_file(rows, encoding="latin-1")).problems == []
+    assert read_dprp(dprp_file(rows, encoding="utf-8-sig")).problems == []
+    assert read_dprp(dprp_file(rows, encoding="latin-1")).sessions == read_dprp(dprp_file(rows)).sessions
+
+
+# --- counting --------------------------------------------------------------------------------------
+
+
+def _session(participant: str, day: str, **categories: str) -> dprp.Session:
+    base = {"race": "white", "ethnicity": "not_hispanic", "sex": "female", "age_group": "45-64",
+            "payer": "private", "delivery_mode": "in_person"}  # fmt: skip
+    return dprp.Session(participant, datetime.date.fromisoformat(day), **{**base, **categories})
+
+
+def test_enrolled_in_the_month_of_the_first_session_active_in_each_month_attended():
+    sessions = [
+        _session("a", "2024-01-10"),
+        _session("a", "2024-02-07", sex="male"),  # later sessions do not change a participant's groups
+        _session("a", "2024-02-21"),
+        _session("b", "2024-02-14", race="asian", payer="medicare"),
+        _session("c", "2023-12-01"),  # enrolled before the months counted
+        _session("c", "2024-02-01"),
+    ]
+    months = [datetime.date(2024, 1, 1), datetime.date(2024, 2, 1)]
+    counts = dprp.monthly_counts(sessions, months)
+    january, february = counts[months[0]], counts[months[1]]
+    assert january["enrollments", "total", "all"] == 1
+    assert january["active_participants", "total", "all"] == 1
+    assert february["enrollments", "total", "all"] == 1
+    assert february["active_participants", "total", "all"] == 3
+    assert february["active_participants", "sex", "female"] == 3
+    assert february["active_participants", "race", "asian"] == 1
+    assert february["active_participants", "race", "white"] == 2
+    assert february["enrollments", "payer", "medicare"] == 1
+    assert february["active_participants", "county", "unknown"] == 3
+    assert ("enrollments", "payer", "private") not in february  # zero categories are left out
