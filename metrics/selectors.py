@@ -5,11 +5,15 @@
 - a state viewer sees identified reports only of partners that share them with the state.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from metrics.models import MonthlyReport
+from metrics.catalogue import COUNTY_BREAKDOWN, UNKNOWN, Catalogue
+from metrics.models import MonthlyReport, ReportEvent, ReportStatus, ReportValue, ReportVersion
+from metrics.validation import Cells
 from network.models import DataSharing, Membership, Network
 from network.selectors import (
     User,
@@ -87,3 +91,120 @@ def report_get_for_review(*, user: User, pk: int) -> MonthlyReport:
     if not report_may_review(user=user, report=report):
         raise PermissionDenied("Only the network's backbone staff review reports.")
     return report
+
+
+# The report page and the review queue
+
+
+@dataclass
+class FigureTable:
+    """One breakdown of a version's figures: a row per category, a column per measure reported."""
+
+    code: str
+    name: str
+    measures: list[str]
+    rows: list[tuple[str, list[int | None]]]
+
+
+def report_figures(*, catalogue: Catalogue, cells: Cells) -> list[FigureTable]:
+    """A version's counts as a table per breakdown. Only the measures reported are columns, and only
+    the counties with a count are rows (with unknown), so a month stays short to read."""
+    measures = [code for code in catalogue.measures if any(key[0] == code for key in cells)]
+    if not measures:
+        return []
+    tables = []
+    for breakdown, name in catalogue.breakdowns.items():
+        rows = []
+        for info in catalogue.categories[breakdown].values():
+            counts = [cells.get((measure, breakdown, info.code)) for measure in measures]
+            if breakdown == COUNTY_BREAKDOWN and info.code != UNKNOWN[0] and not any(counts):
+                continue
+            rows.append((info.name, counts))
+        tables.append(FigureTable(breakdown, name, [catalogue.measures[m][1] for m in measures], rows))
+    return tables
+
+
+@dataclass(frozen=True)
+class CellChange:
+    measure: str
+    breakdown: str
+    category: str
+    before: int
+    after: int
+
+
+@dataclass
+class VersionChanges:
+    version: ReportVersion
+    changes: list[CellChange]  # against the version before; empty for the first
+
+
+def report_versions(*, report: MonthlyReport, catalogue: Catalogue) -> list[VersionChanges]:
+    """Every version of a report, newest first, each with the cells whose count differs from the
+    version before (a cell not given counts as 0). Two queries."""
+    versions = list(report.versions.select_related("created_by", "upload").order_by("number"))
+    counts: dict[int, dict[tuple[int, int], int]] = {version.pk: {} for version in versions}
+    for version_id, measure_id, category_id, count in ReportValue.objects.filter(
+        version__report=report
+    ).values_list("version_id", "measure_id", "category_id", "count"):
+        counts[version_id][measure_id, category_id] = count
+    measures = {
+        measure_id: (position, name)
+        for position, (measure_id, name) in enumerate(catalogue.measures.values())
+    }
+    breakdowns = list(catalogue.breakdowns)
+    positions = {
+        info.id: (breakdowns.index(info.breakdown), position)
+        for codes in catalogue.categories.values()
+        for position, info in enumerate(codes.values())
+    }
+
+    def order(key: tuple[int, int]) -> tuple:
+        measure_id, category_id = key
+        return (measures.get(measure_id, (99, ""))[0], positions.get(category_id, (99, category_id)))
+
+    result = []
+    before: dict[tuple[int, int], int] = {}
+    for index, version in enumerate(versions):
+        after = counts[version.pk]
+        changes = []
+        if index:
+            for key in sorted(set(before) | set(after), key=order):
+                if before.get(key, 0) != after.get(key, 0):
+                    info = catalogue.category_by_id.get(key[1])
+                    changes.append(
+                        CellChange(
+                            measure=measures.get(key[0], (0, f"measure {key[0]}"))[1],
+                            breakdown=catalogue.breakdowns.get(info.breakdown, "") if info else "",
+                            category=info.name if info else f"category {key[1]}",
+                            before=before.get(key, 0),
+                            after=after.get(key, 0),
+                        )
+                    )
+        result.append(VersionChanges(version, changes))
+        before = after
+    result.reverse()
+    return result
+
+
+def report_events(*, report: MonthlyReport) -> QuerySet[ReportEvent]:
+    """Who did what to the report, newest first."""
+    return report.events.select_related("actor", "version").order_by("-at", "-id")
+
+
+def reports_waiting_for_review(*, network: Network) -> QuerySet[MonthlyReport]:
+    """Submitted reports of the network, the longest waiting first."""
+    return (
+        network.monthly_reports.filter(status=ReportStatus.SUBMITTED)
+        .select_related("organization", "current_version", "current_version__created_by")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def reports_returned(*, network: Network) -> QuerySet[MonthlyReport]:
+    """Reports sent back for correction that the partner has not corrected yet, the oldest first."""
+    return (
+        network.monthly_reports.filter(status=ReportStatus.RETURNED)
+        .select_related("organization", "reviewed_by")
+        .order_by("reviewed_at", "pk")
+    )

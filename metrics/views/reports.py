@@ -1,3 +1,479 @@
-"""reports pages."""
+"""Monthly reporting pages: a partner's months and the month form, a report with its versions and
+history, the backbone's review queue and completeness, and the reports a state viewer may see."""
 
-urlpatterns: list = []
+import datetime
+import re
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from metrics import completeness as completeness_reads
+from metrics import selectors, services
+from metrics.catalogue import Catalogue
+from metrics.forms import MonthForm, PeriodEndForm, ReturnForm
+from metrics.models import MonthlyReport, ReportSource, ReportStatus
+from metrics.services import TransitionRefused, cells_of
+from metrics.validation import Problem, ReportRefused, month_label, parse_month, report_due_on
+from network.figures import download_or_none
+from network.models import Network
+from network.selectors import Access, network_get_for_user
+from partners.models import Organization
+
+MONTHS_SHOWN = 24  # a partner's list shows two years unless asked for every month
+REPORTS_PER_PAGE = 50
+
+
+# Fetching and authorising
+
+
+def _month(text: str) -> datetime.date:
+    """The month in a URL, as YYYY-MM; anything else is not a page."""
+    month = parse_month(text) if re.fullmatch(r"\d{4}-\d{2}", text) else None
+    if month is None:
+        raise Http404("No such month.")
+    return month
+
+
+def _reporting_organization(request: HttpRequest, network: Network, organization_id: int) -> Organization:
+    """An organization that is or was a partner of the network and that the user reports for: 404 if it
+    never was a partner, 403 if the user may see the network but not report for the organization."""
+    if not network.memberships.filter(organization_id=organization_id).exists():
+        raise Http404("That organization is not a partner in this network.")
+    try:
+        return selectors.reporting_organization_get(
+            user=request.user, network=network, organization_id=organization_id
+        )
+    except Http404:
+        raise PermissionDenied("Only the organization's own staff report its months.") from None
+
+
+def _report(request: HttpRequest, network: Network, pk: int) -> MonthlyReport:
+    """A report of this network that the user may see; 404 otherwise."""
+    report = selectors.report_get_for_user(user=request.user, pk=pk)
+    if report.network_id != network.pk:
+        raise Http404("No such report in this network.")
+    return report
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """Where a button sends the user back to: the page it was on, if that page is ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def _refused_message(problems: list[Problem]) -> str:
+    return "Nothing was saved: " + "; ".join(str(problem) for problem in problems)
+
+
+# A partner's months and the month form
+
+
+@login_required
+def reporting_months(request: HttpRequest, slug: str, organization_id: int) -> HttpResponse:
+    network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    organization = _reporting_organization(request, network, organization_id)
+    months = completeness_reads.reporting_months(network=network, organization=organization)
+    show_all = request.GET.get("all") == "1"
+    return render(
+        request,
+        "metrics/reporting_months.html",
+        {
+            "network": network,
+            "access": access,
+            "organization": organization,
+            "months": months if show_all else months[:MONTHS_SHOWN],
+            "month_count": len(months),
+            "show_all": show_all or len(months) <= MONTHS_SHOWN,
+            "upload_url": _upload_url(network, organization),
+        },
+    )
+
+
+def _upload_url(network: Network, organization: Organization) -> str:
+    # The uploads pages live in metrics/views/uploads.py.
+    return reverse("metrics:upload_create", args=[network.slug, organization.pk])
+
+
+@login_required
+def report_form(request: HttpRequest, slug: str, organization_id: int, month: str) -> HttpResponse:
+    """The month form: shows the current version to correct; saves a draft or submits."""
+    network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    organization = _reporting_organization(request, network, organization_id)
+    day = _month(month)
+    report = (
+        MonthlyReport.objects.filter(network=network, organization=organization, month=day)
+        .select_related("current_version")
+        .first()
+    )
+    catalogue = Catalogue.for_state(network.state_id)
+    served = set(organization.counties_served.values_list("fips", flat=True))
+    cells = cells_of(report.current_version) if report else {}
+    form = MonthForm(request.POST or None, catalogue=catalogue, served_fips=served, cells=cells)
+    problems: list[Problem] = []
+    if request.method == "POST" and form.is_valid():
+        submit = request.POST.get("action") == "submit"
+        try:
+            report = services.report_save(
+                network=network,
+                organization=organization,
+                month=day,
+                values=form.values(),
+                user=request.user,
+                source=ReportSource.FORM,
+                submit=submit,
+                note=form.cleaned_data["note"],
+                catalogue=catalogue,
+            )
+        except ReportRefused as refused:
+            problems = refused.problems
+        else:
+            done = "submitted" if submit else "saved as a draft"
+            messages.success(request, f"{day:%B %Y} is {done}.")
+            return redirect("metrics:report_detail", slug=network.slug, pk=report.pk)
+    error_links = form.error_links() if form.is_bound else []
+    month_problems = completeness_reads.report_month_problems(
+        network=network,
+        organization=organization,
+        month=day,
+        reopened_until=report.reopened_until if report else None,
+    )
+    return render(
+        request,
+        "metrics/report_form.html",
+        {
+            "network": network,
+            "access": access,
+            "organization": organization,
+            "month": day,
+            "month_text": month_label(day),
+            "due_on": report_due_on(network, day),
+            "report": report,
+            "form": form,
+            "blocks": form.blocks(),
+            "problems": [_problem_line(problem, catalogue) for problem in problems],
+            "error_links": error_links,
+            "error_count": len(error_links) + len(problems),
+            "month_problems": month_problems,
+            "upload_url": _upload_url(network, organization),
+        },
+    )
+
+
+def _problem_line(problem: Problem, catalogue: Catalogue) -> tuple[str, str]:
+    """A refused month's problem in the page's words, with the breakdown table it points to."""
+    text = str(problem)
+    for code, (_, name) in catalogue.measures.items():
+        text = re.sub(rf"(^|: ){re.escape(code)}\b", rf"\g<1>{name}", text)
+    for code, name in catalogue.breakdowns.items():
+        if f" by {name.lower()} adds up" in text:
+            return text, f"breakdown-{code}"
+    return text, ""
+
+
+@login_required
+def report_nothing(request: HttpRequest, slug: str, organization_id: int, month: str) -> HttpResponse:
+    """Submit "nothing to report this month": one click."""
+    network, _ = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    organization = _reporting_organization(request, network, organization_id)
+    day = _month(month)
+    months_page = reverse("metrics:reporting_months", args=[network.slug, organization.pk])
+    if request.method != "POST":
+        return redirect(months_page)
+    try:
+        services.report_nothing_to_report(
+            network=network, organization=organization, month=day, user=request.user
+        )
+    except ReportRefused as refused:
+        messages.error(request, _refused_message(refused.problems))
+    else:
+        messages.success(request, f"{day:%B %Y}: nothing to report, submitted.")
+    return redirect(_back(request, months_page))
+
+
+# A report: figures, versions, history, and what each role may do with it
+
+
+@login_required
+def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    report = _report(request, network, pk)
+    return _detail_page(request, network, access, report, ReturnForm())
+
+
+def _detail_page(
+    request: HttpRequest,
+    network: Network,
+    access: Access,
+    report: MonthlyReport,
+    return_form: ReturnForm,
+) -> HttpResponse:
+    catalogue = Catalogue.for_state(network.state_id)
+    today = timezone.localdate()
+    may_review = selectors.report_may_review(user=request.user, report=report)
+    may_edit = selectors.report_may_edit(user=request.user, report=report)
+    locked = completeness_reads.is_locked(network, report.month, report.reopened_until, today)
+    first_submitted = report.first_submitted_at
+    return render(
+        request,
+        "metrics/report_detail.html",
+        {
+            "network": network,
+            "access": access,
+            "report": report,
+            "version": report.current_version,
+            "figures": selectors.report_figures(catalogue=catalogue, cells=cells_of(report.current_version)),
+            "versions": selectors.report_versions(report=report, catalogue=catalogue),
+            "events": selectors.report_events(report=report),
+            "due_on": report_due_on(network, report.month),
+            "on_time": None
+            if first_submitted is None
+            else completeness_reads.submitted_on_time(network, report.month, first_submitted),
+            "locked": locked,
+            "may_review": may_review,
+            "may_edit": may_edit,
+            "can_approve": may_review and report.status == ReportStatus.SUBMITTED,
+            "can_return": may_review and report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED),
+            "can_reopen": may_review and locked,
+            "can_correct": may_edit and not locked,
+            "can_submit": may_edit
+            and not locked
+            and report.current_version_id is not None
+            and report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED),
+            "return_form": return_form,
+            "month_text": month_label(report.month),
+        },
+    )
+
+
+def _transition(
+    request: HttpRequest, slug: str, pk: int, *, review: bool, action: Callable[[MonthlyReport], str]
+) -> HttpResponse:
+    """The buttons on a report page: fetch, authorise (backbone staff review, partner staff submit),
+    call the service, and go back to the report."""
+    network, _ = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    if review:
+        report = selectors.report_get_for_review(user=request.user, pk=pk)
+        if report.network_id != network.pk:
+            raise Http404("No such report in this network.")
+    else:
+        report = _report(request, network, pk)
+        if not selectors.report_may_edit(user=request.user, report=report):
+            raise PermissionDenied("Only the organization's own staff submit its months.")
+    if request.method == "POST":
+        try:
+            message = action(report)
+        except TransitionRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, message)
+    return redirect("metrics:report_detail", slug=network.slug, pk=report.pk)
+
+
+@login_required
+def report_submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    def submit(report: MonthlyReport) -> str:
+        services.report_submit(report=report, user=request.user)
+        return f"{report.month:%B %Y} is submitted."
+
+    return _transition(request, slug, pk, review=False, action=submit)
+
+
+@login_required
+def report_approve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    def approve(report: MonthlyReport) -> str:
+        services.report_approve(report=report, user=request.user)
+        return f"Approved {report.organization.name}, {report.month:%B %Y}."
+
+    return _transition(request, slug, pk, review=True, action=approve)
+
+
+@login_required
+def report_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Send a report back for correction; the comment is required."""
+    network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    report = selectors.report_get_for_review(user=request.user, pk=pk)
+    if report.network_id != network.pk:
+        raise Http404("No such report in this network.")
+    if request.method != "POST":
+        return redirect("metrics:report_detail", slug=network.slug, pk=report.pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, network, access, report, form)
+    try:
+        services.report_return(report=report, user=request.user, comment=form.cleaned_data["comment"])
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, f"Returned {report.organization.name}, {report.month:%B %Y}, for correction."
+        )
+    return redirect("metrics:report_detail", slug=network.slug, pk=report.pk)
+
+
+@login_required
+def report_reopen(request: HttpRequest, slug: str, organization_id: int, month: str) -> HttpResponse:
+    """Backbone staff reopen a locked month of a partner for two weeks."""
+    network, _ = network_get_for_user(user=request.user, slug=slug, need=Access.MANAGE)
+    memberships = list(
+        network.memberships.select_related("organization").filter(organization_id=organization_id)
+    )
+    if not memberships:
+        raise Http404("That organization is not a partner in this network.")
+    organization = memberships[0].organization
+    day = _month(month)
+    back = _back(request, reverse("metrics:completeness", args=[network.slug]))
+    if request.method != "POST":
+        return redirect(back)
+    if not any(completeness_reads.member_in(membership, day) for membership in memberships):
+        messages.error(request, f"{organization.name} was not a partner in {day:%B %Y}.")
+        return redirect(back)
+    today = timezone.localdate()
+    reopened_until = (
+        MonthlyReport.objects.filter(network=network, organization_id=organization_id, month=day)
+        .values_list("reopened_until", flat=True)
+        .first()
+    )
+    if not completeness_reads.is_locked(network, day, reopened_until, today):
+        messages.info(request, f"{day:%B %Y} is open for changes already.")
+        return redirect(back)
+    report = services.report_reopen(
+        network=network, organization=organization, month=day, user=request.user, today=today
+    )
+    messages.success(
+        request,
+        f"Reopened {organization.name}, {day:%B %Y}, until {report.reopened_until:%B} "
+        f"{report.reopened_until.day}.",
+    )
+    return redirect(back)
+
+
+# The backbone's review queue and completeness; the reports a user may see
+
+
+@login_required
+def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
+    network, access = network_get_for_user(user=request.user, slug=slug, need=Access.MANAGE)
+    waiting = list(selectors.reports_waiting_for_review(network=network))
+    for report in waiting:
+        report.on_time = completeness_reads.submitted_on_time(
+            network, report.month, report.first_submitted_at
+        )
+    return render(
+        request,
+        "metrics/review_queue.html",
+        {
+            "network": network,
+            "access": access,
+            "waiting": waiting,
+            "returned": selectors.reports_returned(network=network),
+        },
+    )
+
+
+@login_required
+def completeness(request: HttpRequest, slug: str) -> HttpResponse:
+    network, access = network_get_for_user(user=request.user, slug=slug, need=Access.MANAGE)
+    period = PeriodEndForm(request.GET)
+    end = period.cleaned_data["end"] if period.is_valid() else None
+    today = timezone.localdate()
+    data = completeness_reads.completeness(network=network, end=end, today=today)
+    grid, by_month = completeness_reads.completeness_tables(data)
+    if download := download_or_none(request, grid, by_month):
+        return download
+    latest = completeness_reads.last_due_month(network, today)
+    later = completeness_reads.month_add(data.last, 12)
+    return render(
+        request,
+        "metrics/completeness.html",
+        {
+            "network": network,
+            "access": access,
+            "data": data,
+            "grid": grid,
+            "by_month": by_month,
+            "rows": list(zip(data.partners, grid.rows, strict=False)),
+            "total_row": grid.rows[-1],
+            "earlier": month_label(completeness_reads.month_add(data.last, -12)),
+            "later": month_label(min(later, latest)) if data.last < latest else "",
+            "period_error": period.errors.get("end"),
+        },
+    )
+
+
+@login_required
+def report_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The network's reports the user may see: all for backbone staff, those of partners sharing
+    with the state for a state viewer, their own organization's for partner staff."""
+    network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    reports = (
+        selectors.reports_visible_to(user=request.user)
+        .filter(network=network)
+        .order_by("-month", "organization__name", "pk")
+    )
+    status = request.GET.get("status", "")
+    if status in ReportStatus.values:
+        reports = reports.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    own = (
+        selectors.organizations_reporting_for(user=request.user)
+        .filter(memberships__network=network, memberships__left_on__isnull=True)
+        .distinct()
+        .order_by("name")
+        if not request.user.is_superuser
+        else []
+    )
+    return render(
+        request,
+        "metrics/report_list.html",
+        {
+            "network": network,
+            "access": access,
+            "page": page,
+            "status": status,
+            "statuses": ReportStatus.choices,
+            "own_organizations": own,
+        },
+    )
+
+
+urlpatterns = [
+    path("networks/<slug:slug>/reports/", report_list, name="report_list"),
+    path("networks/<slug:slug>/reports/review/", review_queue, name="review_queue"),
+    path("networks/<slug:slug>/reports/completeness/", completeness, name="completeness"),
+    path("networks/<slug:slug>/reports/<int:pk>/", report_detail, name="report_detail"),
+    path("networks/<slug:slug>/reports/<int:pk>/submit/", report_submit, name="report_submit"),
+    path("networks/<slug:slug>/reports/<int:pk>/approve/", report_approve, name="report_approve"),
+    path("networks/<slug:slug>/reports/<int:pk>/return/", report_return, name="report_return"),
+    path(
+        "networks/<slug:slug>/organizations/<int:organization_id>/reports/",
+        reporting_months,
+        name="reporting_months",
+    ),
+    path(
+        "networks/<slug:slug>/organizations/<int:organization_id>/reports/<str:month>/",
+        report_form,
+        name="report_form",
+    ),
+    path(
+        "networks/<slug:slug>/organizations/<int:organization_id>/reports/<str:month>/nothing/",
+        report_nothing,
+        name="report_nothing",
+    ),
+    path(
+        "networks/<slug:slug>/organizations/<int:organization_id>/reports/<str:month>/reopen/",
+        report_reopen,
+        name="report_reopen",
+    ),
+]

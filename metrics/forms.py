@@ -1,0 +1,208 @@
+"""Forms of monthly reporting: the month form (a table per breakdown, a column per measure), the
+backbone's return comment, and the completeness period."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django import forms
+
+from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, UNKNOWN, Catalogue
+from metrics.validation import Cells, ValueIn, as_count, parse_month
+
+MAX_COUNT = 1_000_000  # far above any month of one partner; keeps a slip of the finger out of the database
+
+CellKey = tuple[str, str, str]  # (measure, breakdown, category)
+
+
+def sum_text(given: int, total: int) -> str:
+    """A breakdown's running total under a measure's column, in the row "Adds up to"
+    (report_form.js says the same)."""
+    if given == total:
+        return f"{given} of {total}"
+    if given < total:
+        return f"{given} of {total}: {total - given} to go"
+    return f"{given} of {total}: {given - total} too many"
+
+
+@dataclass
+class CountRow:
+    """One category: its name and one input per measure."""
+
+    code: str
+    name: str
+    cells: list[forms.BoundField]
+
+
+@dataclass
+class CountBlock:
+    """One breakdown of the form. County blocks put the organization's counties in ``rows``, the
+    state's other counties in ``others`` (shown collapsed) and unknown in ``tail``."""
+
+    code: str
+    name: str
+    rows: list[CountRow]
+    others: list[CountRow] = field(default_factory=list)
+    tail: list[CountRow] = field(default_factory=list)
+    sums: list[tuple[str, str, str, bool]] = field(default_factory=list)  # (measure, name, text, off)
+    others_open: bool = False
+
+    @property
+    def is_total(self) -> bool:
+        return self.code == TOTAL_BREAKDOWN
+
+
+class MonthForm(forms.Form):
+    """A month's counts: one optional whole number per measure and category.
+
+    A blank cell counts as 0; a measure whose every cell is blank is not reported at all. Whether the
+    breakdowns add up is the service's check, shared with files and the API.
+    """
+
+    note = forms.CharField(
+        label="Note for the backbone staff (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example, what a correction changes.",
+    )
+
+    def __init__(
+        self,
+        data: object = None,
+        *,
+        catalogue: Catalogue,
+        served_fips: set[str] | frozenset[str] = frozenset(),
+        cells: Cells | None = None,
+    ) -> None:
+        initial = {self.field_name(key): count for key, count in (cells or {}).items()}
+        super().__init__(data, initial=initial)
+        self.catalogue = catalogue
+        self.served_fips = served_fips
+        self.keys: dict[str, CellKey] = {}
+        for breakdown, breakdown_name in catalogue.breakdowns.items():
+            for info in catalogue.categories[breakdown].values():
+                for measure, (_, measure_name) in catalogue.measures.items():
+                    key = (measure, breakdown, info.code)
+                    name = self.field_name(key)
+                    label = (
+                        f"{measure_name}, total"
+                        if breakdown == TOTAL_BREAKDOWN
+                        else f"{measure_name}, {breakdown_name.lower()}: {info.name}"
+                    )
+                    message = f"{label}: enter a whole number, 0 or more."
+                    self.fields[name] = forms.IntegerField(
+                        label=label,
+                        required=False,
+                        min_value=0,
+                        max_value=MAX_COUNT,
+                        error_messages={
+                            "invalid": message,
+                            "min_value": message,
+                            "max_value": f"{label}: enter a count up to {MAX_COUNT:,}.",
+                        },
+                        widget=forms.TextInput(
+                            attrs={
+                                "inputmode": "numeric",
+                                "autocomplete": "off",
+                                "aria-label": label,
+                                "data-measure": measure,
+                                "data-breakdown": breakdown,
+                            }
+                        ),
+                    )
+                    self.keys[name] = key
+        self.order_fields([*self.keys, "note"])
+
+    @property
+    def measure_names(self) -> list[str]:
+        return [name for _, name in self.catalogue.measures.values()]
+
+    @staticmethod
+    def field_name(key: CellKey) -> str:
+        return "__".join(key)
+
+    def values(self) -> list[ValueIn]:
+        """The counts to store: for each measure with any cell filled in, its total (0 if blank)
+        and every cell filled in."""
+        cleaned = {key: self.cleaned_data.get(name) for name, key in self.keys.items()}
+        values = []
+        for measure in self.catalogue.measures:
+            cells = {key: count for key, count in cleaned.items() if key[0] == measure and count is not None}
+            if not cells:
+                continue
+            total_key = (measure, TOTAL_BREAKDOWN, TOTAL_CATEGORY)
+            cells.setdefault(total_key, 0)
+            values.extend(ValueIn(*key, count) for key, count in cells.items())
+        return values
+
+    def _count(self, name: str) -> int:
+        """What a cell holds now, leniently (for the running totals): anything but a count is 0."""
+        return as_count(self[name].value()) or 0
+
+    def blocks(self) -> list[CountBlock]:
+        """The form laid out as a block per breakdown, the total first, each with its running totals."""
+        blocks = []
+        measures = list(self.catalogue.measures.items())
+        totals = {
+            measure: self._count(self.field_name((measure, TOTAL_BREAKDOWN, TOTAL_CATEGORY)))
+            for measure, _ in measures
+        }
+        for breakdown, breakdown_name in self.catalogue.breakdowns.items():
+            rows = [
+                CountRow(
+                    info.code,
+                    info.name,
+                    [self[self.field_name((measure, breakdown, info.code))] for measure, _ in measures],
+                )
+                for info in self.catalogue.categories[breakdown].values()
+            ]
+            block = CountBlock(breakdown, breakdown_name, rows)
+            if breakdown == COUNTY_BREAKDOWN:
+                block.rows = [row for row in rows if row.code in self.served_fips]
+                block.others = [
+                    row for row in rows if row.code not in self.served_fips and row.code != UNKNOWN[0]
+                ]
+                block.tail = [row for row in rows if row.code == UNKNOWN[0]]
+                block.others_open = any(
+                    cell.errors or self._count(cell.html_name) for row in block.others for cell in row.cells
+                )
+            if breakdown != TOTAL_BREAKDOWN:
+                for measure, measure_name in measures:
+                    given = sum(self._count(self.field_name((measure, breakdown, row.code))) for row in rows)
+                    total = totals[measure]
+                    block.sums.append((measure, measure_name, sum_text(given, total), given != total))
+            blocks.append(block)
+        return blocks
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """Every field's problem with the id of its input, in the order of the page."""
+        return [
+            (self[name].auto_id, error)
+            for name in [*self.keys, "note"]
+            for error in self.errors.get(name, [])
+        ]
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label="What needs correcting",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text="The partner's staff see this comment with the report.",
+        error_messages={"required": "Say what needs correcting: the partner sees your comment."},
+    )
+
+
+class PeriodEndForm(forms.Form):
+    """The last month of the completeness grid, as YYYY-MM."""
+
+    end = forms.CharField(required=False)
+
+    def clean_end(self) -> datetime.date | None:
+        text = self.cleaned_data["end"]
+        if not text:
+            return None
+        month = parse_month(text)
+        if month is None:
+            raise forms.ValidationError("Give the month as YYYY-MM.")
+        return month
