@@ -85,6 +85,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# A month's report form has a field per measure and category: three measures times the counties of the
+# largest state (Texas: 254) is past Django's default of 1,000 fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
 # Tandem's form templates (templates/django/forms/) render fields the U.S. Web Design System way.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
