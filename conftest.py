@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from network import services
@@ -111,3 +113,17 @@ def client_for(client: Client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def api_for():
+    """An API client that sends the user's token, or none for ``None``."""
+
+    def for_user(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return for_user

@@ -14,7 +14,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from metrics import services, uploads
@@ -39,20 +38,6 @@ def add_months(month: datetime.date, months: int) -> datetime.date:
 def last_month() -> str:
     """A month that is open whatever today is: due on the 15th of this month, locked 30 days later."""
     return f"{add_months(timezone.localdate().replace(day=1), -1):%Y-%m}"
-
-
-@pytest.fixture
-def api_for():
-    """An API client that sends the user's token, or none for ``None``."""
-
-    def for_user(user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return for_user
 
 
 def as_json(values: list[ValueIn]) -> list[dict]:

@@ -7,8 +7,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from network import services
 from network.models import DataSharing, Role, RoleKind
@@ -21,20 +19,6 @@ OK, BAD, UNAUTHORIZED, NOT_FOUND = 200, 400, 401, 404
 ME = reverse("api:me")
 NETWORKS = reverse("api:networks")
 ORGANIZATIONS = reverse("api:organizations")
-
-
-@pytest.fixture
-def api_for():
-    """An API client that sends the user's token, or none for ``None``."""
-
-    def for_user(user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-        return client
-
-    return for_user
 
 
 def test_me_for_partner_staff(world, api_for):
