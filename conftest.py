@@ -4,15 +4,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from network import services
+from metrics import catalogue
+from network import instruments, services
 from network.models import Membership, Network, RoleKind
 from network.tests.factories import MembershipFactory, NetworkFactory, UserFactory
+from partners import reference
 from partners.models import Organization
 from partners.tests.factories import SupplierFactory, state
 
@@ -42,17 +47,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     (Playwright's browser name); a truncation in the middle would wipe the reference data that
     migrations load (states, counties, the catalogue) for every test after it."""
 
-    def order(item: pytest.Item) -> tuple[bool, bool]:
+    def truncates(item: pytest.Item) -> bool:
         marker = item.get_closest_marker("django_db")
-        fixtures = set(getattr(item, "fixturenames", ()))
-        truncates = bool(marker and marker.kwargs.get("transaction")) or bool(
-            {"live_server", "transactional_db"} & fixtures
+        fixtures = getattr(item, "fixturenames", ())
+        return bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"live_server", "transactional_db"} & set(fixtures)
         )
-        # Browser journeys first among those: one that follows a truncating test without a browser
-        # found the serialized reference data not put back (seen with pytest-playwright's `page`).
-        return truncates, truncates and "page" not in fixtures
 
-    items.sort(key=order)
+    items.sort(key=truncates)
 
 
 @pytest.fixture(autouse=True)
@@ -127,3 +129,15 @@ def api_for():
         return client
 
     return for_user
+
+
+@pytest.fixture
+def reference_data(transactional_db) -> None:
+    """What migrations load (states and counties, instruments, the catalogue, permissions), loaded again
+    for a test on real transactions. Django puts back the data it serialized before such a test only on
+    the connection it serialized from, and once Playwright runs its event loop in the test thread the
+    ORM hands out another connection, so a later test would find the tables empty."""
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+    reference.load(apps.get_model)
+    instruments.load(apps.get_model)
+    catalogue.load(apps.get_model)

@@ -13,7 +13,7 @@ PASSWORD = "tandem-demo"
 
 
 @pytest.fixture
-def demo(transactional_db) -> None:
+def demo(reference_data) -> None:
     build_demo()
 
 

@@ -25,7 +25,7 @@ PASSWORD = "a-test-password-1"  # network.tests.factories.UserFactory's
 
 
 @pytest.fixture
-def prairie(transactional_db) -> None:
+def prairie(reference_data) -> None:
     """A small network: the backbone, a YMCA, a health plan and an employer group, each with a contact."""
     # A transactional test before this one flushed the lists that migrations load; put them back.
     reference.load(apps.get_model)

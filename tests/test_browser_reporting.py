@@ -34,7 +34,7 @@ ENROLLMENTS = {
 
 
 @pytest.fixture
-def demo(transactional_db) -> None:
+def demo(reference_data) -> None:
     build_demo()
     build_reports()  # 24 months of reports, as `make run` shows them
 

@@ -17,7 +17,7 @@ from metrics.tests.factories import values_for
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_two_submissions_of_the_same_month_at_once_both_become_versions(world):
+def test_two_submissions_of_the_same_month_at_once_both_become_versions(reference_data, world):
     month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     totals = [11, 12, 13, 14]
     start = threading.Barrier(len(totals))
