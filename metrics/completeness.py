@@ -369,6 +369,21 @@ def _percent_text(value: int | None) -> str:
     return "—" if value is None else f"{value} %"
 
 
+TALLY_COLUMNS = ["Expected", "Received", "On time", "Late", "Missing", "Received (%)", "On time (%)"]
+
+
+def _tally_cells(tally: Tally) -> list[object]:
+    return [
+        tally.expected,
+        tally.received,
+        tally.on_time,
+        tally.late,
+        tally.missing,
+        _percent_text(tally.received_percent),
+        _percent_text(tally.on_time_percent),
+    ]
+
+
 def completeness_tables(data: Completeness) -> tuple[Table, Table]:
     """The grid (partners by month, with each partner's totals) and the totals per month, as tables
     that download as CSV."""
@@ -378,56 +393,20 @@ def completeness_tables(data: Completeness) -> tuple[Table, Table]:
         columns=[
             "Partner",
             *(f"{month:%b %Y}" for month in data.months),
-            "Expected",
-            "Received",
-            "On time",
-            "Late",
-            "Missing",
-            "Received (%)",
-            "On time (%)",
+            *TALLY_COLUMNS,
         ],
         slug="completeness-by-partner",
     )
     rows = [(row.organization.name, [cell.label for cell in row.cells], row.tally) for row in data.partners]
     rows.append(("All partners", [f"{t.received} of {t.expected}" for t in data.by_month], data.total))
     for name, cells, tally in rows:
-        grid.rows.append(
-            [
-                name,
-                *cells,
-                tally.expected,
-                tally.received,
-                tally.on_time,
-                tally.late,
-                tally.missing,
-                _percent_text(tally.received_percent),
-                _percent_text(tally.on_time_percent),
-            ]
-        )
+        grid.rows.append([name, *cells, *_tally_cells(tally)])
     by_month = Table(
         caption=f"Reports by month, {period}",
-        columns=[
-            "Month",
-            "Expected",
-            "Received",
-            "On time",
-            "Late",
-            "Missing",
-            "Received (%)",
-            "On time (%)",
-        ],
+        columns=["Month", *TALLY_COLUMNS],
         slug="completeness-by-month",
         rows=[
-            [
-                f"{month:%B %Y}",
-                tally.expected,
-                tally.received,
-                tally.on_time,
-                tally.late,
-                tally.missing,
-                _percent_text(tally.received_percent),
-                _percent_text(tally.on_time_percent),
-            ]
+            [f"{month:%B %Y}", *_tally_cells(tally)]
             for month, tally in zip(data.months, data.by_month, strict=True)
         ],
     )

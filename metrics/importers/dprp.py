@@ -35,7 +35,6 @@ from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY,
 from metrics.importers.encoding import Table, csv_error_problem, missing_columns
 from metrics.validation import Cells, Problem
 
-PROGRESS_EVERY = 500
 Progress = Callable[[int], None]
 
 # ---------------------------------------------------------------------------------------------------
@@ -253,10 +252,8 @@ def dprp_read(
     month_lines: dict[datetime.date, int] = {}
     rows = 0
     try:
-        for file_row in table.rows():
+        for file_row in table.rows(progress):
             rows += 1
-            if progress and rows % PROGRESS_EVERY == 0:
-                progress(rows)
             row = _Row(table, file_row, problems)
             session = _session(row, edition, org_code, hash_key, organization_id, today)
             if session is not None:

@@ -7,10 +7,13 @@ text"). Commas, semicolons or tabs between columns. Anything else gets one clear
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from metrics.validation import Problem
+
+# How often (in rows) a file being read reports its progress.
+PROGRESS_EVERY = 500
 
 EXCEL_TIP = "a CSV file: in Excel, use File, Save As, “CSV UTF-8 (comma delimited)”"
 
@@ -108,14 +111,18 @@ class Table:
             return ""
         return row.cells[position].strip()
 
-    def rows(self) -> Iterator[Row]:
-        """Data rows in file order, blank rows skipped (spreadsheets leave them at the end)."""
+    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+        """Data rows in file order, blank rows skipped (spreadsheets leave them at the end), telling
+        ``progress`` how many were read every `PROGRESS_EVERY` rows."""
         reader = csv.reader(io.StringIO(self.text), delimiter=self.delimiter)
         next(reader, None)  # the header
-        last = reader.line_num
+        last, read = reader.line_num, 0
         for cells in reader:
             start, last = last + 1, reader.line_num
             if any(cell.strip() for cell in cells):
+                read += 1
+                if progress and read % PROGRESS_EVERY == 0:
+                    progress(read)
                 yield Row(start, cells)
 
     def row_count(self) -> int:

@@ -22,7 +22,6 @@ from metrics.validation import Problem, ValueIn, parse_month
 
 COLUMNS = ["org_code", "month", "measure", "breakdown", "category", "count"]
 TEMPLATE_COLUMNS = [*COLUMNS, "category_name"]  # the name helps a person; it is not read back
-PROGRESS_EVERY = 500
 
 Progress = Callable[[int], None]
 
@@ -66,10 +65,8 @@ def tandem_read(
     first_lines: dict[datetime.date, int] = {}
     rows = 0
     try:
-        for row in table.rows():
+        for row in table.rows(progress):
             rows += 1
-            if progress and rows % PROGRESS_EVERY == 0:
-                progress(rows)
             given_code = table.value(row, "org_code")
             if given_code.casefold() != org_code.casefold():
                 problems.append(

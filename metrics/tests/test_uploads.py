@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics import services, tasks, uploads
-from metrics.importers import dprp
+from metrics.importers import encoding
 from metrics.models import (
     MonthlyReport,
     ParticipantSession,
@@ -571,7 +571,7 @@ def test_a_large_file_is_read_in_the_background_with_progress(
     world, settings, monkeypatch, media_root, django_capture_on_commit_callbacks
 ):
     settings.REPORT_UPLOAD_BACKGROUND_ROWS = 5
-    monkeypatch.setattr(dprp, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(encoding, "PROGRESS_EVERY", 2)
     seen: list[tuple[int, int]] = []
     writer = uploads._progress_writer
 
