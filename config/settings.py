@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=7, minute=0),
         "kwargs": {"base_url": SITE_URL},
     },
+    # Rebuild every rollup from the approved reports: repairs anything a lost message missed.
+    "rollup-rebuild": {
+        "task": "metrics.tasks.rollup_rebuild",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # E-mail partner staff about monthly reports due in three days, and about missing ones.
     "report-reminders": {
         "task": "metrics.tasks.send_report_reminders",

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from network.models import Network
-from partners.models import County, Organization
+from partners.models import County, Organization, State
 
 
 class Measure(models.Model):
@@ -307,3 +307,82 @@ class ReminderOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"No reminders for user {self.user_id}"
+
+
+# Rollups: the counts of approved reports, summed for dashboards. Written only by `metrics.rollups`.
+
+
+class RollupPartnerMonth(models.Model):
+    """One partner's approved count for a month, measure and category (its report's current version)."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "organization", "month", "measure", "category"], name="one_partner_rollup"
+            )
+        ]
+        indexes = [models.Index(fields=["network", "measure", "breakdown", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m} {self.measure_id}/{self.category_id}: {self.count}"
+
+
+class RollupNetworkMonth(models.Model):
+    """A network's approved count for a month, measure and category: the sum over its partners."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    count = models.BigIntegerField()
+    partners = models.PositiveIntegerField(help_text="How many partners' approved reports it sums.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "month", "measure", "category"], name="one_network_rollup"
+            )
+        ]
+        indexes = [models.Index(fields=["network", "measure", "breakdown", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.network_id} {self.month:%Y-%m} {self.measure_id}/{self.category_id}: {self.count}"
+
+
+class RollupStateMonth(models.Model):
+    """A state's approved count for a month, measure and category: the sum over its networks."""
+
+    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["state", "month", "measure", "category"], name="one_state_rollup")
+        ]
+        indexes = [models.Index(fields=["state", "measure", "breakdown", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.state_id} {self.month:%Y-%m} {self.measure_id}/{self.category_id}: {self.count}"
+
+
+class RollupFreshness(models.Model):
+    """When a network's rollups were last brought up to date, for the dashboards to say."""
+
+    network = models.OneToOneField(Network, on_delete=models.CASCADE, related_name="rollup_freshness")
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.network_id} at {self.refreshed_at:%Y-%m-%d %H:%M}"

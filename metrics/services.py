@@ -38,6 +38,15 @@ from network.models import Membership, Network
 from partners.models import Organization
 
 
+def _rollup_after_commit(report: MonthlyReport) -> None:
+    """Queue the rollup of this report once the change is committed (ids only). Robust: a broker that
+    is down loses nothing, as the nightly rebuild repairs any rollup missed."""
+    from metrics import tasks  # tasks call these services; imported here to keep imports one-way
+
+    report_id = report.pk
+    transaction.on_commit(lambda: tasks.rollup_report.delay(report_id), robust=True)
+
+
 def _memberships(network: Network, organization: Organization) -> list[Membership]:
     return list(Membership.objects.filter(network=network, organization=organization))
 
@@ -158,6 +167,7 @@ def report_save(
         actor=user,
         comment=note,
     )
+    _rollup_after_commit(report)
     return report
 
 
@@ -203,6 +213,7 @@ def report_submit(*, report: MonthlyReport, user: AbstractBaseUser | None) -> Mo
     ReportEvent.objects.create(
         report=report, version_id=report.current_version_id, action=ReportAction.SUBMITTED, actor=user
     )
+    _rollup_after_commit(report)
     return report
 
 
@@ -237,6 +248,7 @@ def _reviewed(
     ReportEvent.objects.create(
         report=report, version_id=report.current_version_id, action=action, actor=user, comment=comment
     )
+    _rollup_after_commit(report)
     return report
 
 

@@ -5,7 +5,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from metrics import reminders, uploads
+from metrics import reminders, rollups, uploads
 
 
 @shared_task(name="metrics.tasks.send_report_reminders", acks_late=True)
@@ -31,3 +31,15 @@ def upload_read(upload_id: int) -> None:
         uploads.upload_read_queued(upload_id=upload_id)
     except SoftTimeLimitExceeded:
         uploads.upload_fail(upload_id=upload_id, message="the file took too long to read")
+
+
+@shared_task(name="metrics.tasks.rollup_report", acks_late=True)
+def rollup_report(report_id: int) -> None:
+    """Bring the rollups of one report's partner and month up to date. Idempotent: it recomputes."""
+    rollups.rollup_report(report_id=report_id)
+
+
+@shared_task(name="metrics.tasks.rollup_rebuild", acks_late=True)
+def rollup_rebuild() -> bool:
+    """The nightly job: rebuild every rollup; skipped while another rebuild runs."""
+    return rollups.rollup_rebuild()

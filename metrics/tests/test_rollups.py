@@ -1,0 +1,215 @@
+"""Rollups equal a direct count of the approved reports: after incremental rollups, after a rebuild,
+and after either runs twice; on random data sets."""
+
+import datetime
+import random
+from collections import Counter
+
+import pytest
+from django.db import DatabaseError, connection
+from django.db.models import F
+
+from metrics import rollups, services
+from metrics.models import (
+    MonthlyReport,
+    ReportSource,
+    ReportStatus,
+    ReportValue,
+    RollupFreshness,
+    RollupNetworkMonth,
+    RollupPartnerMonth,
+    RollupStateMonth,
+)
+from metrics.tests.factories import values_for
+from network.models import Network
+from network.tests.factories import MembershipFactory, NetworkFactory
+from partners.tests.factories import SupplierFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2024, 7, 3)
+MONTHS = [datetime.date(2024, m, 1) for m in range(1, 7)]
+
+
+def direct_counts() -> tuple[Counter, Counter, Counter]:
+    """What the approved reports say, counted straight from their current versions."""
+    partner, network, state = Counter(), Counter(), Counter()
+    values = ReportValue.objects.filter(
+        version__report__status=ReportStatus.APPROVED, version__report__current_version=F("version")
+    ).values_list(
+        "version__report__network_id",
+        "version__report__network__state_id",
+        "version__report__organization_id",
+        "version__report__month",
+        "measure_id",
+        "category_id",
+        "count",
+    )
+    for network_id, state_id, organization_id, month, measure_id, category_id, count in values:
+        partner[network_id, organization_id, month, measure_id, category_id] += count
+        network[network_id, month, measure_id, category_id] += count
+        state[state_id, month, measure_id, category_id] += count
+    return partner, network, state
+
+
+def rolled_up() -> tuple[Counter, Counter, Counter]:
+    partner = Counter(
+        {
+            (r.network_id, r.organization_id, r.month, r.measure_id, r.category_id): r.count
+            for r in RollupPartnerMonth.objects.all()
+        }
+    )
+    network = Counter(
+        {
+            (r.network_id, r.month, r.measure_id, r.category_id): r.count
+            for r in RollupNetworkMonth.objects.all()
+        }
+    )
+    state = Counter(
+        {(r.state_id, r.month, r.measure_id, r.category_id): r.count for r in RollupStateMonth.objects.all()}
+    )
+    return partner, network, state
+
+
+def positive(counters: tuple[Counter, ...]) -> tuple[Counter, ...]:
+    return tuple(+c for c in counters)  # zero counts are stored but count for nothing
+
+
+@pytest.fixture(autouse=True)
+def months_stay_open(world) -> None:
+    """Every month of the history stays open for changes on `TODAY`."""
+    Network.objects.update(report_lock_days=365)
+    world.network.refresh_from_db()
+
+
+@pytest.fixture
+def partners(world) -> list[tuple]:
+    """Four suppliers in two Kansas networks and one in Utah, each with a user who reports."""
+    second = NetworkFactory(slug="kc", report_lock_days=365)
+    pairs = [(world.network, world.supplier)]
+    for network in [world.network, world.network, second]:
+        supplier = SupplierFactory()
+        MembershipFactory(network=network, organization=supplier, reports_monthly=True)
+        pairs.append((network, supplier))
+    utah_supplier = world.other_network.memberships.get().organization
+    pairs.append((world.other_network, utah_supplier))
+    Network.objects.update(report_lock_days=365)
+    return [(Network.objects.get(pk=network.pk), organization) for network, organization in pairs]
+
+
+def random_history(rng: random.Random, partners: list[tuple], user, reviewer, steps: int) -> None:
+    """Submissions, corrections, approvals and returns in a random order."""
+    for step in range(steps):
+        network, organization = rng.choice(partners)
+        month = rng.choice(MONTHS)
+        report = MonthlyReport.objects.filter(network=network, organization=organization, month=month).first()
+        action = rng.random()
+        if report and report.status == ReportStatus.SUBMITTED and action < 0.5:
+            services.report_approve(report=report, user=reviewer)
+        elif report and report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED) and action < 0.6:
+            services.report_return(report=report, user=reviewer, comment="Please check")
+        else:
+            totals = {"enrollments": rng.randint(0, 40), "active_participants": rng.randint(0, 90)}
+            if rng.random() < 0.5:
+                totals["referrals"] = rng.randint(0, 120)
+            services.report_save(
+                network=network,
+                organization=organization,
+                month=month,
+                values=values_for(network, totals, seed=step),
+                user=user,
+                source=ReportSource.API,
+                submit=rng.random() < 0.9,
+                today=TODAY,
+            )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rollups_equal_a_direct_count_of_the_approved_reports(
+    world, partners, seed, django_capture_on_commit_callbacks
+):
+    rng = random.Random(seed)
+    with django_capture_on_commit_callbacks(execute=True):
+        random_history(rng, partners, world.admin, world.admin, steps=40)
+    assert MonthlyReport.objects.filter(status=ReportStatus.APPROVED).exists()
+    expected = positive(direct_counts())
+    assert positive(rolled_up()) == expected, "after incremental rollups"
+
+    for report in MonthlyReport.objects.all():  # every rollup run again
+        rollups.rollup_report(report_id=report.pk)
+    assert positive(rolled_up()) == expected, "after incremental rollups run twice"
+
+    assert rollups.rollup_rebuild()
+    assert positive(rolled_up()) == expected, "after a rebuild"
+    assert rollups.rollup_rebuild()
+    assert positive(rolled_up()) == expected, "after a rebuild run twice"
+
+
+def test_network_rollups_count_the_partners_they_sum(world, partners, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for network, organization in partners[:3]:  # three Kansas partners of the same network
+            report = services.report_save(
+                network=network,
+                organization=organization,
+                month=MONTHS[0],
+                values=values_for(network, {"enrollments": 5}),
+                user=world.admin,
+                source=ReportSource.API,
+                submit=True,
+                today=TODAY,
+            )
+            services.report_approve(report=report, user=world.admin)
+    total = RollupNetworkMonth.objects.get(network=world.network, month=MONTHS[0], category__code="all")
+    assert (total.count, total.partners) == (15, 3)
+    assert RollupFreshness.objects.get(network=world.network).refreshed_at is not None
+
+
+def test_a_returned_report_leaves_the_rollups(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_save(
+            network=world.network,
+            organization=world.supplier,
+            month=MONTHS[0],
+            values=values_for(world.network, {"enrollments": 7}),
+            user=world.partner,
+            source=ReportSource.FORM,
+            submit=True,
+            today=TODAY,
+        )
+    assert not RollupPartnerMonth.objects.exists(), "a submitted report counts only once approved"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_approve(report=report, user=world.backbone)
+    assert RollupStateMonth.objects.get(category__code="all", measure__code="enrollments").count == 7
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_return(report=report, user=world.backbone, comment="Wrong month")
+    assert not RollupPartnerMonth.objects.exists()
+    assert not RollupNetworkMonth.objects.exists() and not RollupStateMonth.objects.exists()
+
+
+def test_a_failed_rebuild_leaves_the_old_rows(
+    world, partners, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        random_history(random.Random(5), partners, world.admin, world.admin, steps=25)
+    before = rolled_up()
+    statements = rollups.rebuild_statements()
+    monkeypatch.setattr(rollups, "rebuild_statements", lambda: [*statements, "SELECT * FROM no_such_table"])
+    with pytest.raises(DatabaseError):
+        rollups.rollup_rebuild()
+    assert rolled_up() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild's advisory lock is PostgreSQL's")
+def test_a_second_rebuild_skips_while_one_runs(world):
+    from django.db import connections
+
+    other = connections.create_connection("default")  # another session, as a second worker would be
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [rollups.REBUILD_LOCK])
+        assert rollups.rollup_rebuild() is False
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [rollups.REBUILD_LOCK])
+        assert rollups.rollup_rebuild() is True
+    finally:
+        other.close()
