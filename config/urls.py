@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("metrics.api_urls")),
     path("", include("metrics.urls")),
+    path("", include("goals.urls")),
     path("", include("network.urls")),
 ]

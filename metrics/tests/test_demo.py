@@ -1,7 +1,8 @@
 """The demo's monthly reports: 24 months per supplier with a realistic mix, valid, and idempotent.
 
-Building the demo takes seconds, so the module builds it once, through `manage.py load_demo`, inside
-a transaction rolled back at the end; each test runs in a savepoint inside it.
+Building the demo takes seconds, so the module builds it once (as `manage.py load_demo` does, which
+goals/tests/test_demo.py tests), inside a transaction rolled back at the end; each test runs in a
+savepoint inside it.
 """
 
 import datetime
@@ -9,7 +10,6 @@ from collections import defaultdict
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -28,7 +28,7 @@ from metrics.models import (
 )
 from metrics.reminders import report_reminders_send
 from metrics.validation import ValueIn, report_due_on, report_locks_after, values_check
-from network.demo import ANCHOR, STATES
+from network.demo import ANCHOR, STATES, build_demo
 from network.models import Membership, Network, Role, RoleKind
 from partners.models import County
 
@@ -39,13 +39,15 @@ SEPTEMBER = datetime.date(2026, 9, 1)
 
 @pytest.fixture(scope="module")
 def demo_output(django_db_setup, django_db_blocker) -> str:
-    """`manage.py load_demo` run once for the module; everything it wrote is rolled back after."""
+    """The network demo and its reports built once for the module; everything written is rolled back
+    after."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
             out = StringIO()
-            call_command("load_demo", stdout=out)
+            build_demo(stdout=out)
+            build_reports(stdout=out)
             yield out.getvalue()
         finally:
             transaction.set_rollback(True)
@@ -72,7 +74,7 @@ def snapshot() -> dict[str, list[tuple]]:
     } | {"values": [ReportValue.objects.count(), ReportValue.objects.aggregate(n=Sum("count"))["n"]]}
 
 
-def test_the_command_builds_the_network_demo_and_its_reports(demo_output):
+def test_the_demo_builds_the_networks_and_their_reports(demo_output):
     assert "Bright Spot Initiative demo: 5 networks" in demo_output
     assert "21 users" in demo_output
     assert "Monthly reports: " in demo_output

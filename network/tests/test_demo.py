@@ -115,7 +115,7 @@ def test_a_second_run_changes_nothing(demo):
     assert "0 new rows" in out.getvalue()
 
 
-# `manage.py load_demo` builds this demo and its monthly reports: metrics/tests/test_demo.py tests it.
+# `manage.py load_demo` builds this demo, its monthly reports and goals: goals/tests/test_demo.py tests it.
 
 
 def test_every_demo_user_signs_in_with_the_demo_password(demo):

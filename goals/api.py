@@ -1,0 +1,279 @@
+"""Progress against a network's goals through the API: the same figures as the dashboards.
+
+``GET /api/v1/networks/<slug>/progress/?measure=enrollments``: the network's goals for the measure (target,
+count so far, pace, projection, outlook, monthly rate still needed), the partners' commitments, and the
+network's monthly series. A partner's commitment and count are identified only for backbone staff, for
+the partner's own staff, and for state viewers where the partner shares its figures with the state;
+the rest are summed.
+"""
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from goals import selectors
+from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
+from goals.progress import add_months, months_between
+from goals.selectors import GoalStanding, Identified, MonthPeriod, period_default
+from metrics.validation import parse_month
+from network.api import NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, problems_from_errors
+from network.selectors import Access, network_get_for_user
+
+SERIES_MONTHS = 24
+
+
+def _month(text: str) -> datetime.date:
+    month = parse_month(text)
+    if month is None:
+        raise serializers.ValidationError(f"{text!r} is not a month.")
+    return month
+
+
+class ProgressFilters(serializers.Serializer):
+    measure = serializers.CharField(
+        required=False, default=DEFAULT_MEASURE, help_text="A measure's code, e.g. enrollments (the default)."
+    )
+    month_from = serializers.CharField(
+        required=False, help_text="The series' first month, YYYY-MM (by default 24 months back)."
+    )
+    month_to = serializers.CharField(
+        required=False, help_text="The series' last month, YYYY-MM (by default the last complete month)."
+    )
+
+    def validate_month_from(self, text: str) -> datetime.date:
+        return _month(text)
+
+    def validate_month_to(self, text: str) -> datetime.date:
+        return _month(text)
+
+
+EXPECTED = {
+    "measure": "a measure code: referrals, enrollments or active_participants",
+    "month_from": "a month as YYYY-MM",
+    "month_to": "a month as YYYY-MM, not before month_from, at most ten years after it",
+}
+
+
+class OrganizationRefOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CommitmentOut(serializers.Serializer):
+    organization = OrganizationRefOut()
+    amount = serializers.IntegerField(help_text="What the partner committed to the goal.")
+    actual = serializers.IntegerField(help_text="The partner's approved count toward the goal so far.")
+
+
+class CommitmentsSummedOut(serializers.Serializer):
+    partners = serializers.IntegerField(help_text="Partners whose commitments are not shown one by one.")
+    amount = serializers.IntegerField(help_text="What they committed, together.")
+
+
+class PopulationOut(serializers.Serializer):
+    breakdown = serializers.CharField()
+    category = serializers.CharField()
+    name = serializers.CharField()
+
+
+class BaselineOut(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    value = serializers.IntegerField()
+
+
+class MonthCountOut(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    count = serializers.IntegerField(help_text="The approved count of the month.")
+
+
+class GoalMonthOut(MonthCountOut):
+    so_far = serializers.IntegerField()
+
+
+class GoalProgressOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    population = PopulationOut(allow_null=True, help_text="The population of focus; null for everyone.")
+    baseline = BaselineOut()
+    target_kind = serializers.CharField(help_text="number or percent_increase")
+    target_value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    target = serializers.IntegerField(help_text="The count to reach from starts_on to the deadline.")
+    starts_on = serializers.DateField()
+    deadline = serializers.DateField()
+    months_total = serializers.IntegerField()
+    months_elapsed = serializers.IntegerField(help_text="Complete months counted so far.")
+    counted_to = serializers.CharField(
+        allow_null=True,
+        help_text="YYYY-MM: the last month counted, the latest with approved reports (never the current).",
+    )
+    actual = serializers.IntegerField(help_text="The approved count so far.")
+    share = serializers.FloatField(allow_null=True, help_text="actual / target")
+    expected_by_now = serializers.FloatField(help_text="Where a straight line to the target stands now.")
+    pace = serializers.FloatField(allow_null=True, help_text="actual / expected_by_now")
+    run_rate = serializers.FloatField(help_text="The mean of the last three complete months.")
+    projected = serializers.FloatField(help_text="actual + run_rate for every month left.")
+    outlook = serializers.CharField(help_text="on track, at risk, off track, reached or not started")
+    needed_per_month = serializers.FloatField(
+        allow_null=True, help_text="What is left of the target over the months left; null after the deadline."
+    )
+    committed = serializers.IntegerField(help_text="The sum of the partners' commitments.")
+    coverage = serializers.FloatField(allow_null=True, help_text="committed / target")
+    commitments = CommitmentOut(many=True)
+    commitments_summed = CommitmentsSummedOut()
+    monthly = GoalMonthOut(many=True)
+
+
+class ProgressOut(serializers.Serializer):
+    network = serializers.CharField()
+    measure = serializers.CharField()
+    refreshed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the figures were last brought up to date."
+    )
+    goals = GoalProgressOut(many=True)
+    series_from = serializers.CharField(help_text="YYYY-MM")
+    series_to = serializers.CharField(help_text="YYYY-MM")
+    series = MonthCountOut(many=True, help_text="The network's count of the measure, every month.")
+
+
+def _goal_out(standing: GoalStanding, toward: dict[int, int], identified: Identified) -> dict[str, Any]:
+    goal, progress = standing.goal, standing.progress
+    shown, summed = [], []
+    for commitment in goal.commitments.all():
+        (shown if commitment.organization_id in identified else summed).append(commitment)
+    so_far, monthly = 0, []
+    for month in selectors.goal_period(goal).months[: progress.months_elapsed]:
+        count = standing.monthly.get(month, 0)
+        so_far += count
+        monthly.append({"month": f"{month:%Y-%m}", "count": count, "so_far": so_far})
+    population = goal.population
+    return {
+        "id": goal.pk,
+        "name": goal.name,
+        "population": (
+            {"breakdown": population.breakdown.code, "category": population.code, "name": population.name}
+            if population
+            else None
+        ),
+        "baseline": {"start": goal.baseline_start, "end": goal.baseline_end, "value": goal.baseline_value},
+        "target_kind": goal.target_kind,
+        "target_value": goal.target_value,
+        "target": progress.target,
+        "starts_on": goal.starts_on,
+        "deadline": goal.deadline,
+        "months_total": progress.months_total,
+        "months_elapsed": progress.months_elapsed,
+        "counted_to": f"{standing.counted_to:%Y-%m}" if standing.counted_to else None,
+        "actual": progress.actual,
+        "share": progress.share,
+        "expected_by_now": progress.expected_by_now,
+        "pace": progress.pace,
+        "run_rate": progress.run_rate,
+        "projected": progress.projected,
+        "outlook": str(progress.outlook),
+        "needed_per_month": progress.needed_per_month,
+        "committed": standing.committed,
+        "coverage": standing.coverage,
+        "commitments": [
+            {
+                "organization": {"id": c.organization_id, "name": c.organization.name},
+                "amount": c.amount,
+                "actual": toward.get(c.organization_id, 0),
+            }
+            for c in shown
+        ],
+        "commitments_summed": {"partners": len(summed), "amount": sum(c.amount for c in summed)},
+        "monthly": monthly,
+    }
+
+
+class NetworkProgress(TandemAPI, APIView):
+    @extend_schema(
+        operation_id="network_progress",
+        summary="Progress against a network's goals for one measure",
+        description=(
+            "The network's goals that count the measure, each with its target, approved count so far, "
+            "pace, projection, outlook and monthly rate still needed, and the partners' commitments; and "
+            "the network's monthly series. Partners' commitments are listed one by one for the network's "
+            "backbone staff, for a partner's own staff, and for state viewers where the partner shares its "
+            "figures with the state; the others are summed. Figures count approved reports only."
+        ),
+        parameters=[ProgressFilters],
+        responses={
+            200: ProgressOut,
+            400: REFUSED,
+            401: NOT_SIGNED_IN,
+            404: OpenApiResponse(description="No such network, or not one you may see."),
+        },
+        tags=["networks"],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+        given = ProgressFilters(data=request.query_params)
+        if not given.is_valid():
+            raise Refused("The filters were refused.", problems_from_errors(given.errors, EXPECTED))
+        found = selectors.measures()
+        measure = selectors.measure_by_code(found, given.validated_data["measure"])
+        if measure is None:
+            codes = ", ".join(m.code for m in found)
+            raise Refused(
+                "The filters were refused.",
+                [
+                    {
+                        "column": "measure",
+                        "message": f"No measure {given.validated_data['measure']!r}.",
+                        "expected": f"one of {codes}",
+                    }
+                ],
+            )
+        period = self._period(given.validated_data)
+        goals = [
+            goal for goal in selectors.goals_of(network_ids=[network.pk]) if goal.measure_id == measure.pk
+        ]
+        standings = selectors.goal_standings(goals=goals, today=timezone.localdate())
+        sums = selectors.partner_sums(
+            network_ids=[network.pk], goals=goals, measure_id=measure.pk, period=period
+        )
+        identified = selectors.identified_for(user=request.user, network=network, access=access)
+        series = selectors.network_series(network_ids=[network.pk], measure_id=measure.pk, period=period)
+        counts = series.get(network.pk, {})
+        data = {
+            "network": network.slug,
+            "measure": measure.code,
+            "refreshed_at": selectors.freshness(network_ids=[network.pk]).latest,
+            "goals": [
+                _goal_out(
+                    standing,
+                    {row.organization_id: row.toward[standing.goal.pk] for row in sums},
+                    identified,
+                )
+                for standing in standings
+            ],
+            "series_from": f"{period.first:%Y-%m}",
+            "series_to": f"{period.last:%Y-%m}",
+            "series": [{"month": f"{month:%Y-%m}", "count": counts.get(month, 0)} for month in period.months],
+        }
+        return Response(ProgressOut(data).data)
+
+    @staticmethod
+    def _period(given: dict[str, Any]) -> MonthPeriod:
+        last = given.get("month_to") or period_default(today=timezone.localdate()).last
+        first = given.get("month_from") or add_months(last, -(SERIES_MONTHS - 1))
+        if first > last or months_between(first, last) > LONGEST_MONTHS:
+            raise Refused(
+                "The filters were refused.",
+                [
+                    {
+                        "column": "month_to",
+                        "message": "The series cannot run backwards or over ten years.",
+                        "expected": EXPECTED["month_to"],
+                    }
+                ],
+            )
+        return MonthPeriod(first=first, last=last)

@@ -1,0 +1,513 @@
+"""What each dashboard shows, put together from the selectors (rollups only, a fixed number of queries
+whatever the number of partners) and drawn by `goals.figures`.
+
+- backbone staff: progress against each goal, one goal month by month, the monthly trend, the partners
+  (commitment, count so far, reporting), completeness and contracts late in the pipeline;
+- partner staff: their organization's progress against its commitments, its own trend beside the
+  network's, and the network's goals;
+- state viewers: every network of the state side by side, the statewide trend, progress against every
+  goal, and the identified figures of only those partners that share them with the state;
+- site administrators: the networks of every state compared.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from goals import figures, selectors
+from goals.forms import DashboardFilters
+from goals.models import Goal
+from goals.selectors import Freshness, GoalStanding, MonthPeriod
+from metrics import completeness as completeness_reads
+from metrics.completeness import CellState, Completeness, PartnerCompleteness
+from network import health
+from network.figures import Chart, Table
+from network.models import Network
+from partners.models import Organization, State
+
+
+@dataclass
+class Board:
+    """A dashboard's freshness, charts and tables; every table downloads as CSV."""
+
+    filters: DashboardFilters
+    freshness: Freshness
+
+    @property
+    def tables(self) -> list[Table]:
+        return [value for value in vars(self).values() if isinstance(value, Table)]
+
+
+# Backbone staff
+
+
+PARTNER_COLUMNS = [
+    "Partner",
+    "Commitment",
+    "So far toward the goal",
+    "Share of the commitment (%)",
+    "In the period",
+    "Last month reported",
+    "Latest month due",
+    "Reports received in the period",
+]
+
+
+@dataclass
+class PartnerLine:
+    organization_id: int
+    name: str
+    commitment: int | None = None
+    toward: int | None = None
+    in_period: int = 0
+    reporting: PartnerCompleteness | None = None
+
+    @property
+    def share(self) -> int | None:
+        if self.commitment is None or self.toward is None:
+            return None
+        return round(100 * self.toward / self.commitment) if self.commitment else None
+
+    def reporting_cells(self, months: list[datetime.date]) -> list[object]:
+        if self.reporting is None:
+            return [None, "Does not report monthly", None]
+        received = [
+            month
+            for month, cell in zip(months, self.reporting.cells, strict=True)
+            if cell.state in (CellState.ON_TIME, CellState.LATE)
+        ]
+        due = [
+            (month, cell)
+            for month, cell in zip(months, self.reporting.cells, strict=True)
+            if cell.state in (CellState.ON_TIME, CellState.LATE, CellState.MISSING)
+        ]
+        latest = f"{due[-1][1].label} ({due[-1][0]:%B %Y})" if due else "None due yet"
+        tally = self.reporting.tally
+        return [
+            f"{received[-1]:%B %Y}" if received else None,
+            latest,
+            f"{tally.received} of {tally.expected}",
+        ]
+
+
+@dataclass
+class NetworkBoard(Board):
+    network: Network
+    standings: list[GoalStanding]
+    selected: GoalStanding | None
+    goals_table: Table
+    goals_chart: Chart | None
+    goal_table: Table | None
+    goal_chart: Chart | None
+    trend_table: Table
+    trend_chart: Chart
+    partners: list[PartnerLine]
+    partners_table: Table
+    partners_chart: Chart | None
+    completeness: Completeness
+    completeness_table: Table
+    late_contracts: list[health.ContractDurations]
+    contracts_table: Table
+    alert_days: int = 0
+
+
+def network_dashboard(
+    *, network: Network, goals: list[Goal], filters: DashboardFilters, today: datetime.date
+) -> NetworkBoard:
+    """The backbone's dashboard. ``goals`` come from `selectors.goals_of`."""
+    period, measure = filters.period, filters.measure
+    standings = selectors.goal_standings(goals=goals, today=today)
+    selected = next((s for s in standings if filters.goal and s.goal.pk == filters.goal.pk), None)
+    goal_table = figures.burnup_table(selected) if selected else None
+
+    series = selectors.network_series(network_ids=[network.pk], measure_id=measure.pk, period=period)
+    frame = figures.monthly_frame({network.name: series.get(network.pk, {})}, period)
+    trend_caption = f"{measure.name} a month in the {network.name}, {period}"
+
+    partners = _partner_lines(network, selected.goal if selected else None, filters, today)
+    reporting = completeness_reads.completeness(
+        network=network, end=period.last, months=len(period.months), today=today
+    )
+    by_id = {line.organization_id: line for line in partners}
+    for row in reporting.partners:
+        line = by_id.get(row.organization.pk)
+        if line is None:
+            line = by_id[row.organization.pk] = PartnerLine(row.organization.pk, row.organization.name)
+            partners.append(line)
+        line.reporting = row
+    partners.sort(key=lambda line: (line.name.lower(), line.organization_id))
+    partners_table = Table(
+        caption=(
+            f"Partners: commitments to “{selected.goal.name}”, {measure.name.lower()} in {period}, reporting"
+            if selected
+            else f"Partners: {measure.name.lower()} in {period}, and reporting"
+        ),
+        columns=PARTNER_COLUMNS,
+        rows=[
+            [
+                line.name,
+                line.commitment,
+                line.toward,
+                line.share,
+                line.in_period,
+                *line.reporting_cells(reporting.months),
+            ]
+            for line in partners
+        ],
+        slug="partners",
+    )
+    _, completeness_table = completeness_reads.completeness_tables(reporting)
+    contracts = health.contracting_summary(network=network, today=today)
+    return NetworkBoard(
+        filters=filters,
+        freshness=selectors.freshness(network_ids=[network.pk]),
+        network=network,
+        standings=standings,
+        selected=selected,
+        goals_table=figures.goals_table(standings, caption=f"Progress against the goals of {network.name}"),
+        goals_chart=figures.goals_chart(standings) if standings else None,
+        goal_table=goal_table,
+        goal_chart=figures.burnup_chart(selected, goal_table) if selected and goal_table else None,
+        trend_table=figures.trend_table(frame, caption=trend_caption),
+        trend_chart=figures.trend_chart(
+            frame,
+            measure=measure.name,
+            summary=f"A line: {trend_caption}, {int(frame.sum().sum()):,} in all; months without an "
+            "approved report yet are left empty.",
+        ),
+        partners=partners,
+        partners_table=partners_table,
+        partners_chart=_partners_chart(partners, selected, measure.name, period),
+        completeness=reporting,
+        completeness_table=completeness_table,
+        late_contracts=contracts.past_alert,
+        contracts_table=Table(
+            caption="Contracts late in the pipeline",
+            columns=["Contract", "Partner", "Stage", "Days in the stage", "Alert after (days)"],
+            rows=[
+                [
+                    row.contract.title,
+                    row.contract.organization.name,
+                    row.contract.get_stage_display(),
+                    row.days_in_current_stage,
+                    row.alert_days,
+                ]
+                for row in contracts.past_alert
+            ],
+            slug="contracts-late",
+        ),
+        alert_days=contracts.alert_days,
+    )
+
+
+def _partner_lines(
+    network: Network, goal: Goal | None, filters: DashboardFilters, today: datetime.date
+) -> list[PartnerLine]:
+    """Every partner with a count in the period, toward the goal or a commitment to it."""
+    sums = selectors.partner_sums(
+        network_ids=[network.pk],
+        goals=[goal] if goal else [],
+        measure_id=filters.measure.pk,
+        period=filters.period,
+    )
+    lines = {
+        row.organization_id: PartnerLine(
+            row.organization_id,
+            row.organization_name,
+            toward=row.toward.get(goal.pk, 0) if goal else None,
+            in_period=row.in_period,
+        )
+        for row in sums
+    }
+    if goal is not None:
+        for commitment in goal.commitments.all():
+            line = lines.setdefault(
+                commitment.organization_id,
+                PartnerLine(commitment.organization_id, commitment.organization.name, toward=0),
+            )
+            line.commitment = commitment.amount
+    return list(lines.values())
+
+
+def _partners_chart(
+    partners: list[PartnerLine], selected: GoalStanding | None, measure: str, period: MonthPeriod
+) -> Chart | None:
+    if not partners:
+        return None
+    names = [line.name for line in partners]
+    if selected:
+        return figures.bars_chart(
+            names,
+            {
+                "Commitment": [line.commitment for line in partners],
+                "So far toward the goal": [line.toward for line in partners],
+            },
+            axis=selected.goal.measure.name,
+            summary=(
+                f"Horizontal bars: each of {len(partners)} partners' commitment to “{selected.goal.name}” "
+                "beside what it reached so far."
+            ),
+            element_id="partners-chart",
+        )
+    return figures.bars_chart(
+        names,
+        {measure: [line.in_period for line in partners]},
+        axis=measure,
+        summary=f"Horizontal bars: {measure.lower()} of each of {len(partners)} partners in {period}.",
+        element_id="partners-chart",
+    )
+
+
+# Partner staff
+
+
+@dataclass
+class PartnerBoard(Board):
+    organization: Organization
+    commitments: list[selectors.CommitmentStanding]
+    commitments_table: Table
+    commitments_chart: Chart | None
+    trend_table: Table
+    trend_chart: Chart
+    standings: list[GoalStanding] = field(default_factory=list)
+    goals_table: Table | None = None
+
+
+def partner_dashboard(
+    *,
+    network: Network,
+    organization: Organization,
+    goals: list[Goal],
+    filters: DashboardFilters,
+    today: datetime.date,
+) -> PartnerBoard:
+    """A partner's own progress and trend, next to the network's aggregates. Only call it for a user
+    who may see this partner's identified figures (`selectors.partner_get_for_dashboard`)."""
+    period, measure = filters.period, filters.measure
+    commitments = selectors.commitment_standings(network=network, organization=organization, today=today)
+    own = selectors.partner_series(
+        network=network, organization_id=organization.pk, measure_id=measure.pk, period=period
+    )
+    whole = selectors.network_series(network_ids=[network.pk], measure_id=measure.pk, period=period)
+    frame = figures.monthly_frame(
+        {organization.name: own, "The whole network": whole.get(network.pk, {})}, period
+    )
+    caption = f"{measure.name} a month: {organization.name} and the whole {network.name}, {period}"
+    standings = selectors.goal_standings(goals=goals, today=today)
+    return PartnerBoard(
+        filters=filters,
+        freshness=selectors.freshness(network_ids=[network.pk]),
+        organization=organization,
+        commitments=commitments,
+        commitments_table=figures.commitments_table(commitments, organization=organization.name),
+        commitments_chart=(
+            figures.commitments_chart(commitments, organization=organization.name) if commitments else None
+        ),
+        trend_table=figures.trend_table(frame, caption=caption),
+        trend_chart=figures.trend_chart(
+            frame,
+            measure=measure.name,
+            summary=(
+                f"Two lines: {caption}; {int(frame[organization.name].sum()):,} by {organization.name} of "
+                f"{int(frame['The whole network'].sum()):,} in the network."
+            ),
+        ),
+        standings=standings,
+        goals_table=figures.goals_table(standings, caption=f"Progress against the goals of {network.name}"),
+    )
+
+
+# State viewers and site administrators
+
+
+NETWORK_COLUMNS = [
+    "Network",
+    "Backbone organization",
+    "Partners",
+    "Most partners reporting in a month",
+    "In the period",
+    "Monthly mean",
+    "Goals",
+    "On track or reached",
+    "At risk",
+    "Off track",
+]
+
+
+def _network_rows(
+    networks: list[Network],
+    totals: dict[int, int],
+    reporting: dict[int, int],
+    standings: list[GoalStanding],
+    months: int,
+    with_state: bool = False,
+) -> list[list[object]]:
+    rows = []
+    for network in networks:
+        own = [s for s in standings if s.goal.network_id == network.pk]
+        outlooks = [str(s.progress.outlook) for s in own]
+        total = totals.get(network.pk, 0)
+        rows.append(
+            ([network.state.name] if with_state else [])
+            + [
+                network.name,
+                network.backbone.name,
+                network.partner_count,
+                reporting.get(network.pk, 0),
+                total,
+                figures.one_decimal(total / months) if months else None,
+                len(own),
+                sum(outlook in ("on track", "reached") for outlook in outlooks),
+                outlooks.count("at risk"),
+                outlooks.count("off track"),
+            ]
+        )
+    return rows
+
+
+@dataclass
+class StateBoard(Board):
+    state: State
+    networks: list[Network]
+    networks_table: Table
+    networks_chart: Chart | None
+    trend_table: Table
+    trend_chart: Chart
+    standings: list[GoalStanding]
+    goals_table: Table
+    goals_chart: Chart | None
+    shared_table: Table
+
+
+def state_dashboard(*, state: State, filters: DashboardFilters, today: datetime.date) -> StateBoard:
+    """Every network of the state side by side; partners' own figures only where they share them with
+    the state. Only call it for the state's viewers (`selectors.state_get_for_viewer`)."""
+    period, measure = filters.period, filters.measure
+    networks = selectors.networks_in(states=[state])
+    ids = [network.pk for network in networks]
+    by_network = selectors.network_series(network_ids=ids, measure_id=measure.pk, period=period)
+    statewide = selectors.state_series(state_ids=[state.pk], measure_id=measure.pk, period=period)
+    reporting = selectors.network_partners_reporting(network_ids=ids, measure_id=measure.pk, period=period)
+    frame = figures.monthly_frame(
+        {
+            **{network.name: by_network.get(network.pk, {}) for network in networks},
+            f"All of {state.name}": statewide.get(state.pk, {}),
+        },
+        period,
+    )
+    totals = {network.pk: selectors.counts_in(by_network.get(network.pk, {}), period) for network in networks}
+    standings = selectors.goal_standings(goals=list(selectors.goals_of(network_ids=ids)), today=today)
+    shared = selectors.partner_sums(
+        network_ids=ids, measure_id=measure.pk, period=period, shared_with_state_only=True
+    )
+    names = {network.pk: network.name for network in networks}
+    caption = f"{measure.name} a month in {state.name}, network by network, {period}"
+    return StateBoard(
+        filters=filters,
+        freshness=selectors.freshness(network_ids=ids),
+        state=state,
+        networks=networks,
+        networks_table=Table(
+            caption=f"The networks of {state.name} side by side: {measure.name.lower()} in {period}",
+            columns=NETWORK_COLUMNS,
+            rows=_network_rows(networks, totals, reporting, standings, len(period.months)),
+            slug="networks",
+        ),
+        networks_chart=(
+            figures.bars_chart(
+                [network.name for network in networks],
+                {measure.name: [totals[network.pk] for network in networks]},
+                axis=f"{measure.name} in the period",
+                summary=f"Horizontal bars: {measure.name.lower()} of each of {len(networks)} networks in "
+                f"{state.name}, {period}.",
+                element_id="networks-chart",
+            )
+            if networks
+            else None
+        ),
+        trend_table=figures.trend_table(frame, caption=caption),
+        trend_chart=figures.trend_chart(
+            frame,
+            measure=measure.name,
+            summary=f"Lines: {caption}, and the statewide total ({int(frame.iloc[:, -1].sum()):,}).",
+        ),
+        standings=standings,
+        goals_table=figures.goals_table(
+            standings,
+            caption=f"Progress against the goals of the networks in {state.name}",
+            with_network=True,
+        ),
+        goals_chart=figures.goals_chart(standings, with_network=True) if standings else None,
+        shared_table=Table(
+            caption=f"Partners sharing their figures with the state: {measure.name.lower()} in {period}",
+            columns=["Partner", "Network", "In the period"],
+            rows=[[row.organization_name, names[row.network_id], row.in_period] for row in shared],
+            slug="partners-sharing",
+        ),
+    )
+
+
+@dataclass
+class CrossStateBoard(Board):
+    states: list[State]
+    states_table: Table
+    trend_table: Table
+    trend_chart: Chart
+    networks_table: Table
+    networks_chart: Chart | None
+
+
+def cross_state_dashboard(*, filters: DashboardFilters, today: datetime.date) -> CrossStateBoard:
+    """The networks of every state compared, for site administrators. Network and state aggregates only."""
+    period, measure = filters.period, filters.measure
+    networks = selectors.networks_in()
+    ids = [network.pk for network in networks]
+    states = list({network.state_id: network.state for network in networks}.values())
+    by_network = selectors.network_series(network_ids=ids, measure_id=measure.pk, period=period)
+    by_state = selectors.state_series(
+        state_ids=[state.pk for state in states], measure_id=measure.pk, period=period
+    )
+    reporting = selectors.network_partners_reporting(network_ids=ids, measure_id=measure.pk, period=period)
+    standings = selectors.goal_standings(goals=list(selectors.goals_of(network_ids=ids)), today=today)
+    frame = figures.monthly_frame({state.name: by_state.get(state.pk, {}) for state in states}, period)
+    totals = {network.pk: selectors.counts_in(by_network.get(network.pk, {}), period) for network in networks}
+    months = len(period.months)
+    caption = f"{measure.name} a month, state by state, {period}"
+    return CrossStateBoard(
+        filters=filters,
+        freshness=selectors.freshness(network_ids=ids),
+        states=states,
+        states_table=Table(
+            caption=f"States compared: {measure.name.lower()} in {period}",
+            columns=["State", "Networks", "In the period", "Monthly mean"],
+            rows=[
+                [
+                    state.name,
+                    sum(network.state_id == state.pk for network in networks),
+                    int(frame[state.name].sum()),
+                    figures.one_decimal(frame[state.name].sum() / months) if months else None,
+                ]
+                for state in states
+            ],
+            slug="states",
+        ),
+        trend_table=figures.trend_table(frame, caption=caption),
+        trend_chart=figures.trend_chart(frame, measure=measure.name, summary=f"Lines: {caption}."),
+        networks_table=Table(
+            caption=f"The networks of every state compared: {measure.name.lower()} in {period}",
+            columns=["State", *NETWORK_COLUMNS],
+            rows=_network_rows(networks, totals, reporting, standings, months, with_state=True),
+            slug="networks",
+        ),
+        networks_chart=(
+            figures.bars_chart(
+                [f"{network.name} ({network.state.code})" for network in networks],
+                {measure.name: [totals[network.pk] for network in networks]},
+                axis=f"{measure.name} in the period",
+                summary=f"Horizontal bars: {measure.name.lower()} of each of {len(networks)} networks in "
+                f"{period}, by state.",
+                element_id="networks-chart",
+            )
+            if networks
+            else None
+        ),
+    )

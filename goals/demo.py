@@ -1,0 +1,94 @@
+"""The Bright Spot Initiative demo's shared goals: one per demo network, "increase enrollment in the
+National DPP by 20 % by 2026-12-31", with its baseline from the demo's first year of approved reports and
+a commitment from every supplier that reports monthly.
+
+Each supplier commits to a little less than its part of the target (its share of the baseline), so the
+commitments cover most of the target but not all of it, as a backbone finds in a real network. Run it
+after the reports and their rollups (`manage.py load_demo` does). Idempotent: a second run finds the goal
+by its name and sets the same figures again.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import TextIO
+
+from django.db import transaction
+
+from goals import selectors, services
+from goals.models import Commitment, Goal, TargetKind
+from goals.progress import add_months
+from goals.selectors import MonthPeriod
+from metrics.demo import first_month
+from metrics.models import Measure
+from network.demo import STATES
+from network.models import Network
+
+GOAL_NAME = "Increase enrollment in the National DPP by 20 % by 2026-12-31"
+INCREASE = Decimal(20)
+STARTS_ON = datetime.date(2026, 1, 1)
+DEADLINE = datetime.date(2026, 12, 31)
+COMMITTED_SHARE = Decimal("0.93")  # of each supplier's part of the target
+SMALLEST_COMMITMENT = 6
+
+
+def _build_network(network: Network, enrollments: Measure) -> tuple[Goal, int]:
+    first = first_month(network)
+    baseline = MonthPeriod(first=first, last=add_months(first, 11))
+    suppliers = list(
+        network.memberships.filter(left_on__isnull=True, reports_monthly=True)
+        .exclude(organization_id=network.backbone_id)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+    sums = {
+        row.organization_id: row.in_period
+        for row in selectors.partner_sums(
+            network_ids=[network.pk], measure_id=enrollments.pk, period=baseline
+        )
+    }
+    fields = {
+        "name": GOAL_NAME,
+        "measure": enrollments,
+        "population": None,
+        "baseline_start": baseline.first,
+        "baseline_end": add_months(baseline.last, 1) - datetime.timedelta(days=1),
+        "baseline_value": sum(sums.values()),
+        "target_kind": TargetKind.PERCENT_INCREASE,
+        "target_value": INCREASE,
+        "starts_on": STARTS_ON,
+        "deadline": DEADLINE,
+    }
+    goal = network.goals.filter(name=GOAL_NAME).first()
+    if goal is None:
+        goal = services.goal_create(network=network, **fields)
+    else:
+        goal = services.goal_update(goal=goal, **{k: v for k, v in fields.items() if k != "name"})
+    growth = 1 + INCREASE / 100
+    amounts = {
+        membership.organization: max(
+            SMALLEST_COMMITMENT,
+            round(Decimal(sums.get(membership.organization_id, 0)) * growth * COMMITTED_SHARE),
+        )
+        for membership in suppliers
+    }
+    services.commitments_set(goal=goal, amounts=amounts)
+    return goal, len(amounts)
+
+
+def build_goals(stdout: TextIO | None = None) -> dict[str, int]:
+    """Set (or set again) each demo network's goal and its suppliers' commitments; return how many."""
+    with transaction.atomic():
+        enrollments = Measure.objects.get(code="enrollments")
+        networks = Network.objects.filter(slug__in=[plan.slug for plan in STATES]).order_by("slug")
+        goals = [_build_network(network, enrollments)[0] for network in networks]
+        counts = {
+            "goals": len(goals),
+            "commitments": Commitment.objects.filter(goal__in=goals).count(),
+        }
+    if stdout is not None:
+        targets = ", ".join(f"{goal.network.slug} {goal.target:,}" for goal in goals)
+        stdout.write(
+            f"Goals: {counts['goals']} goals, “{GOAL_NAME}” (targets: {targets}), "
+            f"{counts['commitments']} commitments.\n"
+        )
+    return counts

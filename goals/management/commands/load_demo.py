@@ -1,0 +1,31 @@
+"""`manage.py load_demo`: build the Bright Spot Initiative demo (networks, monthly reports, their rollups
+and the networks' goals), or bring it back to how it was. It lives in goals, the app on top: goals may use
+metrics and network, never the other way round."""
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from goals.demo import build_goals
+from metrics.demo import build_reports
+from metrics.rollups import rollup_rebuild
+from network.demo import build_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the Bright Spot Initiative demo: five state networks with partners, workgroups, meetings, "
+        "contracts, demo users (password tandem-demo), 24 months of monthly reports, the dashboards' "
+        "rollups, and each network's goal with its suppliers' commitments. Safe to run again: it changes "
+        "only what differs, and adds only the months that have no report."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        build_demo(stdout=self.stdout)
+        build_reports(stdout=self.stdout)
+        rollup_rebuild()
+        self.stdout.write("Rollups rebuilt for the dashboards.\n")
+        build_goals(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))

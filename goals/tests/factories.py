@@ -1,0 +1,135 @@
+"""Goals, commitments and approved reports for tests, and the direct count the dashboards must equal."""
+
+import datetime
+import random
+from collections import Counter
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F
+from django.utils import timezone
+
+from goals.models import Commitment, Goal, TargetKind
+from goals.progress import add_months, month_start
+from metrics import services
+from metrics.models import Measure, MonthlyReport, ReportSource, ReportStatus, ReportValue
+from metrics.tests.factories import values_for
+from network.models import Network
+from partners.models import Organization
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def recent_months(n: int) -> list[datetime.date]:
+    """The ``n`` complete months before this one, oldest first."""
+    current = month_start(today())
+    return [add_months(current, -k) for k in range(n, 0, -1)]
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    """A goal counted over the last six complete months and the six to come."""
+
+    class Meta:
+        model = Goal
+
+    name = factory.Sequence(lambda n: f"Increase enrollment in the National DPP, goal {n}")
+    measure = factory.LazyFunction(lambda: Measure.objects.get(code="enrollments"))
+    baseline_start = factory.LazyFunction(lambda: add_months(recent_months(6)[0], -12))
+    baseline_end = factory.LazyFunction(lambda: recent_months(6)[0] - datetime.timedelta(days=1))
+    baseline_value = 100
+    target_kind = TargetKind.PERCENT_INCREASE
+    target_value = Decimal("20")
+    starts_on = factory.LazyFunction(lambda: recent_months(6)[0])
+    deadline = factory.LazyFunction(lambda: add_months(recent_months(6)[0], 12) - datetime.timedelta(days=1))
+
+
+class CommitmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commitment
+
+    goal = factory.SubFactory(GoalFactory)
+    organization = factory.SubFactory("partners.tests.factories.SupplierFactory")
+    amount = 30
+
+
+def report_approved(
+    *,
+    network: Network,
+    organization: Organization,
+    month: datetime.date,
+    totals: dict[str, int],
+    user: AbstractBaseUser,
+    seed: int = 0,
+) -> MonthlyReport:
+    """A month submitted and approved, through the services (run inside
+    ``django_capture_on_commit_callbacks(execute=True)`` for the rollups to follow)."""
+    report = submit(
+        network=network, organization=organization, month=month, totals=totals, user=user, seed=seed
+    )
+    return services.report_approve(report=report, user=user)
+
+
+def submit(
+    *,
+    network: Network,
+    organization: Organization,
+    month: datetime.date,
+    totals: dict[str, int],
+    user: AbstractBaseUser,
+    seed: int = 0,
+) -> MonthlyReport:
+    return services.report_save(
+        network=network,
+        organization=organization,
+        month=month,
+        values=values_for(network, totals, seed=seed),
+        user=user,
+        source=ReportSource.API,
+        submit=True,
+        today=add_months(month, 1) + datetime.timedelta(days=3),
+    )
+
+
+def random_history(
+    rng: random.Random,
+    pairs: list[tuple[Network, Organization]],
+    months: list[datetime.date],
+    user: AbstractBaseUser,
+    steps: int,
+) -> None:
+    """Submissions, corrections, approvals and returns in a random order."""
+    for step in range(steps):
+        network, organization = rng.choice(pairs)
+        month = rng.choice(months)
+        report = MonthlyReport.objects.filter(network=network, organization=organization, month=month).first()
+        action = rng.random()
+        if report and report.status == ReportStatus.SUBMITTED and action < 0.6:
+            services.report_approve(report=report, user=user)
+        elif report and report.status == ReportStatus.APPROVED and action < 0.15:
+            services.report_return(report=report, user=user, comment="Please check")
+        else:
+            totals = {"enrollments": rng.randint(0, 40), "referrals": rng.randint(0, 90)}
+            submit(
+                network=network, organization=organization, month=month, totals=totals, user=user, seed=step
+            )
+
+
+def direct_counts(measure: str = "enrollments", breakdown: str = "total", category: str = "all") -> Counter:
+    """(network id, organization id, month) -> the approved count, straight from the reports' current
+    versions."""
+    counts: Counter = Counter()
+    values = ReportValue.objects.filter(
+        version__report__status=ReportStatus.APPROVED,
+        version__report__current_version=F("version"),
+        measure__code=measure,
+        category__breakdown__code=breakdown,
+        category__code=category,
+    ).values_list(
+        "version__report__network_id", "version__report__organization_id", "version__report__month", "count"
+    )
+    for network_id, organization_id, month, count in values:
+        counts[network_id, organization_id, month] += count
+    return counts

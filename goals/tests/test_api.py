@@ -1,0 +1,189 @@
+"""GET /api/v1/networks/<slug>/progress/: the role matrix, what each role sees of the partners'
+commitments, the figures against a direct count, bad filters, and queries that do not grow."""
+
+import random
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from goals.tests.factories import (
+    CommitmentFactory,
+    GoalFactory,
+    direct_counts,
+    random_history,
+    recent_months,
+    report_approved,
+)
+from metrics.models import Category
+from network.models import DataSharing, Network
+from network.tests.factories import MembershipFactory
+from partners.tests.factories import SupplierFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["backbone", "admin", "partner", "state_viewer", "other_backbone", "other_partner", "outsider"]
+URL = reverse("goals:api_progress", args=["kansas"])
+
+
+@pytest.fixture(autouse=True)
+def months_stay_open(world) -> None:
+    Network.objects.update(report_lock_days=400)
+    world.network.refresh_from_db()
+
+
+@pytest.fixture
+def sharing(world):
+    """A second supplier, sharing its figures with the state."""
+    supplier = SupplierFactory(name="Sunflower Clinic")
+    MembershipFactory(
+        network=world.network,
+        organization=supplier,
+        reports_monthly=True,
+        data_sharing=DataSharing.BACKBONE_AND_STATE,
+    )
+    return supplier
+
+
+@pytest.fixture
+def goal(world, sharing):
+    goal = GoalFactory(network=world.network)
+    CommitmentFactory(goal=goal, organization=world.supplier, amount=40)
+    CommitmentFactory(goal=goal, organization=sharing, amount=25)
+    return goal
+
+
+def test_the_path_is_under_the_api():
+    assert URL == "/api/v1/networks/kansas/progress/"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix(world, goal, api_for, role):
+    response = api_for(getattr(world, role)).get(URL, {"measure": "enrollments"})
+    expected = 200 if role in ("backbone", "admin", "partner", "state_viewer") else 404
+    assert response.status_code == expected, response.content
+
+
+def test_anonymous_gets_401(world, goal, api_for):
+    response = api_for(None).get(URL)
+    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Token")
+
+
+def test_unknown_network_is_404(world, api_for):
+    assert api_for(world.backbone).get("/api/v1/networks/nowhere/progress/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("backbone", {"Prairie YMCA", "Sunflower Clinic"}),
+        ("admin", {"Prairie YMCA", "Sunflower Clinic"}),
+        ("partner", {"Prairie YMCA"}),  # its own organization
+        ("state_viewer", {"Sunflower Clinic"}),  # the partner sharing with the state
+    ],
+)
+def test_commitments_are_identified_only_where_the_viewer_may_see_them(world, goal, api_for, role, shown):
+    body = api_for(getattr(world, role)).get(URL).json()
+    [found] = body["goals"]
+    assert {c["organization"]["name"] for c in found["commitments"]} == shown
+    hidden = {"Prairie YMCA": 40, "Sunflower Clinic": 25}
+    assert found["commitments_summed"] == {
+        "partners": 2 - len(shown),
+        "amount": sum(amount for name, amount in hidden.items() if name not in shown),
+    }
+    assert found["committed"] == 65  # the goal's total is everyone's
+
+
+def test_progress_equals_a_direct_count(world, goal, sharing, api_for, django_capture_on_commit_callbacks):
+    months = recent_months(6)
+    hispanic = Category.objects.get(breakdown__code="ethnicity", code="hispanic")
+    focus = GoalFactory(network=world.network, population=hispanic)
+    with django_capture_on_commit_callbacks(execute=True):
+        random_history(
+            random.Random(3),
+            [(world.network, world.supplier), (world.network, sharing)],
+            months,
+            world.admin,
+            steps=50,
+        )
+    counts = direct_counts()
+    by_ethnicity = direct_counts(breakdown="ethnicity", category="hispanic")
+    body = api_for(world.backbone).get(URL, {"measure": "enrollments"}).json()
+    assert body["network"] == "kansas" and body["measure"] == "enrollments"
+    goals = {g["id"]: g for g in body["goals"]}
+    assert goals[goal.pk]["actual"] == sum(counts.values())
+    assert goals[goal.pk]["target"] == goal.target == 120
+    assert goals[goal.pk]["months_elapsed"] == 6 and goals[goal.pk]["months_total"] == 12
+    assert goals[goal.pk]["outlook"] in ("on track", "at risk", "off track", "reached")
+    assert goals[goal.pk]["monthly"][-1]["so_far"] == sum(counts.values())
+    assert [m["month"] for m in goals[goal.pk]["monthly"]] == [f"{m:%Y-%m}" for m in months]
+    assert goals[focus.pk]["actual"] == sum(by_ethnicity.values())
+    assert goals[focus.pk]["population"] == {
+        "breakdown": "ethnicity",
+        "category": "hispanic",
+        "name": "Hispanic or Latino",
+    }
+    actual = {c["organization"]["id"]: c["actual"] for c in goals[goal.pk]["commitments"]}
+    for organization in (world.supplier, sharing):
+        assert actual[organization.pk] == sum(
+            n for (_, org, _), n in counts.items() if org == organization.pk
+        )
+    series = {row["month"]: row["count"] for row in body["series"]}
+    assert len(series) == 24 and body["series_to"] == f"{months[-1]:%Y-%m}"
+    for month in months:
+        assert series[f"{month:%Y-%m}"] == sum(n for (_, _, m), n in counts.items() if m == month)
+
+    # Another measure: no goal counts referrals.
+    body = api_for(world.backbone).get(URL, {"measure": "referrals", "month_from": "2026-01"}).json()
+    assert body["goals"] == [] and body["series_from"] == "2026-01"
+
+
+@pytest.mark.parametrize(
+    ("query", "column"),
+    [
+        ({"measure": "steps"}, "measure"),
+        ({"month_from": "January"}, "month_from"),
+        ({"month_from": "2026-05", "month_to": "2026-01"}, "month_to"),
+    ],
+)
+def test_bad_filters_get_a_400_that_says_why(world, goal, api_for, query, column):
+    response = api_for(world.backbone).get(URL, query)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "The filters were refused."
+    assert [problem["column"] for problem in body["problems"]] == [column]
+    assert all(problem["expected"] for problem in body["problems"])
+
+
+def test_the_same_number_of_queries_for_3_and_15_partners(
+    world, goal, api_for, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    months = recent_months(2)
+
+    def add(n: int) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            for _ in range(n):
+                supplier = SupplierFactory()
+                MembershipFactory(network=world.network, organization=supplier, reports_monthly=True)
+                CommitmentFactory(goal=goal, organization=supplier, amount=9)
+                for month in months:
+                    report_approved(
+                        network=world.network,
+                        organization=supplier,
+                        month=month,
+                        totals={"enrollments": 2},
+                        user=world.admin,
+                    )
+
+    clients = {role: api_for(getattr(world, role)) for role in ("backbone", "partner", "state_viewer")}
+    add(0)  # 3 partners with the backbone and the two suppliers
+    small = {}
+    for role, client in clients.items():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL).status_code == 200
+        small[role] = len(queries.captured_queries)
+    add(12)  # 15 partners
+    for role, client in clients.items():
+        with django_assert_num_queries(small[role]):
+            assert client.get(URL).status_code == 200

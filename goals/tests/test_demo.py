@@ -1,0 +1,99 @@
+"""`manage.py load_demo`: the network demo, its reports, their rollups and each network's goal with its
+suppliers' commitments; a second run changes nothing.
+
+Building the demo takes seconds, so the module runs the command once inside a transaction rolled back
+at the end; each test runs in a savepoint inside it.
+"""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import F, Sum
+
+from goals.demo import GOAL_NAME, build_goals
+from goals.models import Commitment, Goal, TargetKind
+from metrics.models import MonthlyReport, ReportStatus, ReportValue, RollupNetworkMonth
+from network.demo import STATES
+from network.models import Network
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker) -> str:
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = StringIO()
+            call_command("load_demo", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def networks(demo_output: str) -> list[Network]:
+    return list(Network.objects.filter(slug__in=[plan.slug for plan in STATES]).order_by("slug"))
+
+
+def test_the_command_builds_networks_reports_rollups_and_goals(demo_output):
+    assert "Bright Spot Initiative demo: 5 networks" in demo_output
+    assert "Monthly reports: " in demo_output and "new reports this run" in demo_output
+    assert "Rollups rebuilt" in demo_output
+    assert "Goals: 5 goals" in demo_output and "commitments" in demo_output
+
+
+def test_each_network_has_its_goal_with_a_baseline_from_the_first_year(networks):
+    for network in networks:
+        goal = Goal.objects.get(network=network)
+        assert goal.name == GOAL_NAME and goal.measure.code == "enrollments" and goal.population is None
+        assert (goal.baseline_start, goal.baseline_end) == (
+            datetime.date(2024, 10, 1),
+            datetime.date(2025, 9, 30),
+        )
+        approved = ReportValue.objects.filter(
+            version__report__network=network,
+            version__report__status=ReportStatus.APPROVED,
+            version__report__month__range=(goal.baseline_start, goal.baseline_end),
+            version__report__current_version_id=F("version_id"),
+            measure__code="enrollments",
+            category__code="all",
+        ).aggregate(n=Sum("count"))["n"]
+        assert goal.baseline_value == approved > 0
+        assert goal.target_kind == TargetKind.PERCENT_INCREASE and goal.target == round(approved * 1.2)
+        assert (goal.starts_on, goal.deadline) == (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+        # Every supplier reporting monthly commits; together they cover most of the target, not all.
+        suppliers = set(
+            network.memberships.filter(left_on__isnull=True, reports_monthly=True).values_list(
+                "organization_id", flat=True
+            )
+        )
+        commitments = Commitment.objects.filter(goal=goal)
+        assert set(commitments.values_list("organization_id", flat=True)) == suppliers
+        committed = commitments.aggregate(n=Sum("amount"))["n"]
+        assert 0.8 * goal.target <= committed < goal.target
+
+
+def test_the_rollups_are_built_for_the_dashboards(networks):
+    for network in networks:
+        assert RollupNetworkMonth.objects.filter(network=network).exists()
+        assert MonthlyReport.objects.filter(network=network, status=ReportStatus.APPROVED).exists()
+
+
+def test_a_second_run_of_the_goals_changes_nothing(networks):
+    before = (
+        list(Goal.objects.order_by("pk").values_list()),
+        list(Commitment.objects.order_by("pk").values_list("goal_id", "organization_id", "amount")),
+    )
+    counts = build_goals()
+    assert counts == {"goals": 5, "commitments": Commitment.objects.count()}
+    after = (
+        list(Goal.objects.order_by("pk").values_list()),
+        list(Commitment.objects.order_by("pk").values_list("goal_id", "organization_id", "amount")),
+    )
+    assert after == before

@@ -1,0 +1,570 @@
+"""Goals pages and dashboards: every page against the role matrix, the goal form and its errors, the
+commitments table, the dashboards' figures against a direct count of the approved reports on random
+data, CSV downloads against the tables shown, and queries that do not grow with the partners."""
+
+import csv
+import datetime
+import io
+import random
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from goals.models import Commitment, Goal, TargetKind
+from goals.progress import add_months
+from goals.tests.factories import (
+    CommitmentFactory,
+    GoalFactory,
+    direct_counts,
+    random_history,
+    recent_months,
+    report_approved,
+    today,
+)
+from metrics import rollups
+from metrics.models import Category, Measure, MonthlyReport, ReportStatus
+from network.models import DataSharing, Network
+from network.tests.factories import MembershipFactory, NetworkFactory
+from partners.tests.factories import SupplierFactory, state
+
+pytestmark = pytest.mark.django_db
+
+OK, FOUND, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
+ROLES = ["backbone", "admin", "partner", "state_viewer", "other_backbone", "other_partner", "outsider"]
+
+
+@pytest.fixture(autouse=True)
+def months_stay_open(world) -> None:
+    Network.objects.update(report_lock_days=400)
+    world.network.refresh_from_db()
+
+
+@pytest.fixture
+def goal(world) -> Goal:
+    goal = GoalFactory(network=world.network)
+    CommitmentFactory(goal=goal, organization=world.supplier, amount=40)
+    return goal
+
+
+def urls(world, goal: Goal) -> dict[str, str]:
+    return {
+        "goal_list": reverse("goals:goal_list", args=["kansas"]),
+        "goal_create": reverse("goals:goal_create", args=["kansas"]),
+        "goal_edit": reverse("goals:goal_edit", args=["kansas", goal.pk]),
+        "goal_commitments": reverse("goals:goal_commitments", args=["kansas", goal.pk]),
+        "dashboard_network": reverse("goals:dashboard_network", args=["kansas"]),
+        "dashboard_partner": reverse("goals:dashboard_partner", args=["kansas", world.supplier.pk]),
+        "dashboard_state": reverse("goals:dashboard_state", args=["KS"]),
+        "dashboard_states": reverse("goals:dashboard_states"),
+    }
+
+
+MATRIX = {
+    #                    backbone admin partner state other_b other_p outsider
+    "goal_list": (OK, OK, OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    "goal_create": (OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    "goal_edit": (OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    "goal_commitments": (OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    "dashboard_network": (OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # The supplier shares its figures with the backbone only: not with the state.
+    "dashboard_partner": (OK, OK, OK, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # The statewide dashboard is the state viewers'; backbone and partner staff in the state get 403.
+    "dashboard_state": (FORBIDDEN, OK, FORBIDDEN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    "dashboard_states": (NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+}
+
+
+# The role matrix
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_role_matrix(world, goal, client_for, role):
+    client = client_for(getattr(world, role))
+    for page, url in urls(world, goal).items():
+        expected = MATRIX[page][ROLES.index(role)]
+        response = client.get(url)
+        assert response.status_code == expected, (role, page)
+        if expected == OK and page.startswith("dashboard"):
+            assert b'class="tandem-chart"' in response.content, (role, page)
+            assert b"plotly.min.js" in response.content
+            assert b"Figures brought up to date" in response.content or b"No figures" in response.content
+        # A CSV download asks the same question first.
+        download = client.get(url, {"download": "trend"})
+        assert download.status_code == expected, (role, page)
+
+
+def test_anonymous_users_are_sent_to_sign_in(world, goal, client):
+    for page, url in urls(world, goal).items():
+        response = client.get(url)
+        assert response.status_code == FOUND and "/accounts/login/" in response["Location"], page
+
+
+def test_a_state_viewer_sees_a_partner_sharing_with_the_state(world, goal, client_for):
+    url = reverse("goals:dashboard_partner", args=["kansas", world.supplier.pk])
+    assert client_for(world.state_viewer).get(url).status_code == FORBIDDEN
+    world.membership.data_sharing = DataSharing.BACKBONE_AND_STATE
+    world.membership.save()
+    assert client_for(world.state_viewer).get(url).status_code == OK
+
+
+def test_partner_staff_see_only_their_own_organization(world, goal, client_for):
+    fellow = SupplierFactory(name="Flint Hills Clinic")
+    MembershipFactory(network=world.network, organization=fellow, reports_monthly=True)
+    client = client_for(world.partner)
+    assert client.get(reverse("goals:dashboard_partner", args=["kansas", fellow.pk])).status_code == FORBIDDEN
+    stranger = SupplierFactory(name="Not a partner")
+    for user in (world.partner, world.backbone):
+        url = reverse("goals:dashboard_partner", args=["kansas", stranger.pk])
+        assert client_for(user).get(url).status_code == NOT_FOUND
+
+
+@pytest.mark.parametrize("role", ["partner", "state_viewer", "other_backbone", "other_partner", "outsider"])
+def test_only_backbone_staff_write(world, goal, client_for, role):
+    client = client_for(getattr(world, role))
+    status = MATRIX["goal_create"][ROLES.index(role)]
+    data = goal_data(name="Taken over")
+    assert client.post(reverse("goals:goal_create", args=["kansas"]), data).status_code == status
+    assert client.post(reverse("goals:goal_edit", args=["kansas", goal.pk]), data).status_code == status
+    commitments = {f"partner_{world.supplier.pk}": "999"}
+    url = reverse("goals:goal_commitments", args=["kansas", goal.pk])
+    assert client.post(url, commitments).status_code == status
+    assert not Goal.objects.filter(name="Taken over").exists()
+    assert Commitment.objects.get(goal=goal).amount == 40
+
+
+def test_a_goal_of_another_network_is_not_found(world, goal, client_for):
+    foreign = GoalFactory(network=world.other_network)
+    client = client_for(world.backbone)
+    assert client.get(reverse("goals:goal_edit", args=["kansas", foreign.pk])).status_code == NOT_FOUND
+    assert client.get(reverse("goals:goal_commitments", args=["kansas", foreign.pk])).status_code == NOT_FOUND
+
+
+# The goal form
+
+
+def goal_data(**overrides: object) -> dict[str, object]:
+    data = {
+        "name": "Increase enrollment in the National DPP by 20 % by 2026-12-31",
+        "measure": Measure.objects.get(code="enrollments").pk,
+        "population": "",
+        "baseline_start": "2024-10-01",
+        "baseline_end": "2025-09-30",
+        "baseline_value": "500",
+        "target_kind": TargetKind.PERCENT_INCREASE,
+        "target_value": "20",
+        "starts_on": "2026-01-01",
+        "deadline": "2026-12-31",
+    }
+    return {**data, **overrides}
+
+
+def test_backbone_staff_set_a_goal_then_its_commitments(world, client_for):
+    client = client_for(world.backbone)
+    hispanic = Category.objects.get(breakdown__code="ethnicity", code="hispanic")
+    response = client.post(reverse("goals:goal_create", args=["kansas"]), goal_data(population=hispanic.pk))
+    goal = Goal.objects.get(network=world.network)
+    assert response.status_code == FOUND
+    assert response["Location"] == reverse("goals:goal_commitments", args=["kansas", goal.pk])
+    assert goal.target == 600 and goal.population == hispanic
+    assert goal.starts_on == datetime.date(2026, 1, 1)
+
+    page = client.get(response["Location"])
+    assert page.status_code == OK
+    assert world.supplier.name in page.content.decode()
+    assert world.network.backbone.name not in page.content.decode()  # the backbone commits to nothing
+    response = client.post(response["Location"], {f"partner_{world.supplier.pk}": "250"})
+    assert response.status_code == FOUND
+    assert Commitment.objects.get(goal=goal, organization=world.supplier).amount == 250
+    page = client.get(response["Location"])
+    assert "Saved 1 commitment" in page.content.decode() and page.context["coverage"] == 42
+
+    # Emptying the amount takes the commitment back.
+    client.post(response["Location"], {f"partner_{world.supplier.pk}": ""})
+    assert not Commitment.objects.filter(goal=goal).exists()
+
+    response = client.post(
+        reverse("goals:goal_edit", args=["kansas", goal.pk]),
+        goal_data(target_kind=TargetKind.NUMBER, target_value="750"),
+    )
+    assert response.status_code == FOUND
+    goal.refresh_from_db()
+    assert goal.target == 750 and goal.population is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"deadline": "2025-12-01"}, "deadline", "The deadline comes after the start."),
+        ({"baseline_end": "2026-03-31"}, "baseline_end", "The baseline period ends before the goal starts."),
+        (
+            {"baseline_value": "0"},
+            "target_value",
+            "A percentage increase needs a baseline above 0: give the target as a number instead.",
+        ),
+        ({"target_value": "0"}, "target_value", "The target is above 0."),
+        ({"target_value": "lots"}, "target_value", "Enter a number."),
+        ({"name": ""}, "name", "This field is required."),
+        ({"starts_on": "2026-13-01"}, "starts_on", "Enter a valid date."),
+        ({"target_kind": "double"}, "target_kind", "Select a valid choice."),
+        ({"population": "total"}, "population", "Select a valid choice."),
+    ],
+)
+def test_goal_form_errors(world, client_for, overrides, field, message):
+    if overrides.get("population") == "total":
+        overrides = {"population": Category.objects.get(breakdown__code="total").pk}
+    client = client_for(world.backbone)
+    response = client.post(reverse("goals:goal_create", args=["kansas"]), goal_data(**overrides))
+    assert response.status_code == OK
+    errors = response.context["form"].errors
+    assert field in errors and any(error.startswith(message) for error in errors[field]), errors
+    assert "The goal was not saved" in response.content.decode()
+    assert not Goal.objects.exists()
+
+
+def test_a_county_is_no_population_of_focus(world, client_for):
+    county = Category.objects.filter(breakdown__code="county").exclude(code="unknown").first()
+    response = client_for(world.backbone).post(
+        reverse("goals:goal_create", args=["kansas"]), goal_data(population=county.pk)
+    )
+    assert "population" in response.context["form"].errors
+    assert not Goal.objects.exists()
+
+
+def test_commitment_errors(world, goal, client_for):
+    url = reverse("goals:goal_commitments", args=["kansas", goal.pk])
+    response = client_for(world.backbone).post(url, {f"partner_{world.supplier.pk}": "-5"})
+    assert response.status_code == OK
+    assert "Nothing was saved" in response.content.decode()
+    assert Commitment.objects.get(goal=goal).amount == 40
+    response = client_for(world.backbone).post(url, {f"partner_{world.supplier.pk}": "many"})
+    assert response.status_code == OK and Commitment.objects.get(goal=goal).amount == 40
+
+
+# The dashboards' figures equal a direct count of the approved reports
+
+
+@pytest.fixture
+def kansas(world):
+    """Four suppliers in the Kansas network (one sharing with the state), one in a second Kansas
+    network, and the Utah supplier."""
+    second = NetworkFactory(slug="kc", state=state("KS"), report_lock_days=400)
+    MembershipFactory(network=second, organization=second.backbone)
+    pairs = [(world.network, world.supplier)]
+    for n, network in enumerate([world.network, world.network, world.network, second]):
+        supplier = SupplierFactory(name=f"Supplier {n}")
+        sharing = DataSharing.BACKBONE_AND_STATE if n == 0 else DataSharing.BACKBONE_ONLY
+        MembershipFactory(network=network, organization=supplier, reports_monthly=True, data_sharing=sharing)
+        pairs.append((network, supplier))
+    utah = world.other_network.memberships.get().organization
+    pairs.append((world.other_network, utah))
+    Network.objects.update(report_lock_days=400)
+    return [(Network.objects.get(pk=network.pk), organization) for network, organization in pairs]
+
+
+def table(response, slug: str):
+    return next(t for t in response.context["board"].tables if t.slug == slug)
+
+
+def by_month(table_, column: int = 1) -> dict[str, int]:
+    return {row[0]: row[column] for row in table_.rows if row[0] != "All months"}
+
+
+def month_total(counts, network_id: int, month: datetime.date) -> int | None:
+    """The network's approved count of the month; None where no report of the month is approved."""
+    found = [n for (net, _, m), n in counts.items() if (net, m) == (network_id, month)]
+    return sum(found) if found else None
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_dashboard_figures_equal_a_direct_count(
+    world, kansas, client_for, seed, django_capture_on_commit_callbacks
+):
+    months = recent_months(6)
+    hispanic = Category.objects.get(breakdown__code="ethnicity", code="hispanic")
+    everyone = GoalFactory(network=world.network)
+    focus = GoalFactory(
+        network=world.network, population=hispanic, target_kind=TargetKind.NUMBER, target_value=50
+    )
+    for _, organization in kansas[:4]:
+        CommitmentFactory(goal=everyone, organization=organization, amount=25)
+    with django_capture_on_commit_callbacks(execute=True):
+        random_history(random.Random(seed), kansas, months, world.admin, steps=80)
+    assert MonthlyReport.objects.filter(status=ReportStatus.APPROVED).count() >= 8
+
+    def check() -> None:
+        counts = direct_counts()
+        hispanic_counts = direct_counts(breakdown="ethnicity", category="hispanic")
+        query = {"start": f"{months[0]:%Y-%m}", "end": f"{months[-1]:%Y-%m}"}
+
+        # Backbone staff: the trend, each goal, each partner.
+        board = client_for(world.backbone).get(reverse("goals:dashboard_network", args=["kansas"]), query)
+        kansas_id = world.network.pk
+        expected = {f"{month:%B %Y}": month_total(counts, kansas_id, month) for month in months}
+        assert by_month(table(board, "trend")) == expected
+        goals = {row[0]: row for row in table(board, "goals").rows}
+        assert goals[everyone.name][7] == sum(n for n in expected.values() if n)
+        assert goals[focus.name][7] == sum(
+            n for (net, _, _), n in hispanic_counts.items() if net == kansas_id
+        )
+        partners = {row[0]: row for row in table(board, "partners").rows}
+        for network, organization in kansas[:4]:
+            own = sum(n for (net, org, _), n in counts.items() if (net, org) == (network.pk, organization.pk))
+            assert partners[organization.name][2] == own  # toward the goal
+            assert partners[organization.name][4] == own  # in the period
+            assert partners[organization.name][1] == 25
+
+        # A partner: its own trend beside the network's.
+        page = client_for(world.partner).get(
+            reverse("goals:dashboard_partner", args=["kansas", world.supplier.pk]), query
+        )
+        own = {
+            f"{month:%B %Y}": counts.get((kansas_id, world.supplier.pk, month))  # None: nothing approved
+            for month in months
+        }
+        assert by_month(table(page, "trend"), 1) == own
+        assert by_month(table(page, "trend"), 2) == expected
+        assert table(page, "commitments").rows[0][6] == sum(n for n in own.values() if n)
+        assert not any(organization.name in page.content.decode() for _, organization in kansas[1:])
+
+        # The state: each network, and the state's total.
+        page = client_for(world.state_viewer).get(reverse("goals:dashboard_state", args=["KS"]), query)
+        networks = {row[0]: row for row in table(page, "networks").rows}
+        for network in {network for network, _ in kansas if network.state.code == "KS"}:
+            total = sum(n for (net, _, _), n in counts.items() if net == network.pk)
+            assert networks[network.name][4] == total
+        statewide = sum(n for (net, _, _), n in counts.items() if net != world.other_network.pk)
+        assert table(page, "trend").rows[-1][-1] == statewide
+        sharing = kansas[1][1]  # "Supplier 0" shares its figures with the state; no one else does
+        reported = [n for (_, org, _), n in counts.items() if org == sharing.pk]
+        expected_shared = [[sharing.name, world.network.name, sum(reported)]] if reported else []
+        assert table(page, "partners-sharing").rows == expected_shared
+        content = page.content.decode()
+        for _, organization in kansas[2:]:
+            assert organization.name not in content  # no identified figure of a partner not sharing
+
+        # Site administrators: every state.
+        page = client_for(world.admin).get(reverse("goals:dashboard_states"), query)
+        states = {row[0]: row[2] for row in table(page, "states").rows}
+        assert states["Kansas"] == statewide
+        assert states["Utah"] == sum(n for (net, _, _), n in counts.items() if net == world.other_network.pk)
+
+    check()  # after the incremental rollups
+    for report in MonthlyReport.objects.all():
+        rollups.rollup_report(report_id=report.pk)
+    check()  # after the incremental rollups ran twice
+    assert rollups.rollup_rebuild()
+    check()  # after a rebuild
+
+
+# CSV downloads match the tables
+
+
+class Tables(HTMLParser):
+    """The text of every body cell of each table, by the table's caption."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.caption: str | None = None
+        self.rows: list[list[str]] = []
+        self.in_caption = self.in_body = self.in_cell = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.caption, self.rows = "", []
+        elif tag == "caption":
+            self.in_caption = True
+        elif tag == "tbody":
+            self.in_body = True
+        elif tag == "tr" and self.in_body:
+            self.rows.append([])
+        elif tag in ("td", "th") and self.in_body:
+            self.in_cell = True
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "caption":
+            self.in_caption = False
+        elif tag == "tbody":
+            self.in_body = False
+        elif tag in ("td", "th"):
+            self.in_cell = False
+        elif tag == "table":
+            self.tables[" ".join(self.caption.split())] = [
+                [" ".join(c.split()) for c in r] for r in self.rows
+            ]
+
+    def handle_data(self, data: str) -> None:
+        if self.in_caption:
+            self.caption += data
+        elif self.in_cell:
+            self.rows[-1][-1] += data
+
+
+def html_tables(response) -> dict[str, list[list[str]]]:
+    parser = Tables()
+    parser.feed(response.content.decode())
+    return parser.tables
+
+
+def assert_downloads_match(client, url: str, query: dict[str, str]) -> int:
+    page = client.get(url, query)
+    shown = html_tables(page)
+    checked = 0
+    for table_ in page.context["board"].tables:
+        download = client.get(url, {**query, "download": table_.slug})
+        assert download["Content-Type"].startswith("text/csv")
+        assert download["Content-Disposition"] == f'attachment; filename="{table_.slug}.csv"'
+        header, *rows = csv.reader(io.StringIO(download.content.decode("utf-8-sig")))
+        assert header == list(table_.columns)
+        html = shown[table_.caption]
+        if not rows:
+            assert html == [["Nothing to show yet."]]
+            continue
+        assert len(rows) == len(html), table_.caption
+        for csv_row, html_row in zip(rows, html, strict=True):
+            assert [value or "—" for value in csv_row] == html_row, table_.caption
+        checked += 1
+    return checked
+
+
+def test_csv_downloads_match_the_tables(world, kansas, client_for, django_capture_on_commit_callbacks):
+    months = recent_months(4)
+    goal = GoalFactory(network=world.network)
+    CommitmentFactory(goal=goal, organization=world.supplier, amount=12)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, (network, organization) in enumerate(kansas):
+            for month in months:
+                report_approved(
+                    network=network,
+                    organization=organization,
+                    month=month,
+                    totals={"enrollments": 3 + n, "referrals": 9},
+                    user=world.admin,
+                )
+    query = {"start": f"{months[0]:%Y-%m}", "end": f"{months[-1]:%Y-%m}"}
+    pages = [
+        (world.backbone, reverse("goals:dashboard_network", args=["kansas"])),
+        (world.partner, reverse("goals:dashboard_partner", args=["kansas", world.supplier.pk])),
+        (world.state_viewer, reverse("goals:dashboard_state", args=["KS"])),
+        (world.admin, reverse("goals:dashboard_states")),
+    ]
+    for user, url in pages:
+        assert assert_downloads_match(client_for(user), url, query) >= 3, url
+
+
+# Filters
+
+
+def test_the_period_filter_and_its_errors(world, goal, client_for):
+    client = client_for(world.backbone)
+    url = reverse("goals:dashboard_network", args=["kansas"])
+    default = client.get(url).context["board"].filters
+    assert len(default.period.months) == 12 and default.measure.code == "enrollments"
+    assert default.goal == goal
+    last = add_months(today().replace(day=1), -1)
+    assert default.period.last == last
+
+    chosen = client.get(url, {"start": "2025-01", "end": "2025-03", "measure": "referrals"})
+    filters = chosen.context["board"].filters
+    assert filters.period.months == [datetime.date(2025, m, 1) for m in (1, 2, 3)]
+    assert filters.measure.code == "referrals"
+    assert [row[0] for row in table(chosen, "trend").rows] == [
+        "January 2025",
+        "February 2025",
+        "March 2025",
+        "All months",
+    ]
+
+    for query, message in [
+        ({"start": "2025-03", "end": "2025-01"}, "The period cannot end before it starts."),
+        ({"start": "March", "end": "2025-01"}, "Give a month as YYYY-MM"),
+        ({"start": "2001-01", "end": "2025-01"}, "Choose a period of at most ten years."),
+        ({"measure": "steps"}, "Select a valid choice."),
+    ]:
+        response = client.get(url, query)
+        assert response.status_code == OK
+        assert message in response.content.decode(), query
+        assert response.context["board"].filters.period == default.period
+
+
+# Queries do not grow with the number of partners
+
+
+def add_partners(world, goal: Goal, n: int, months: list[datetime.date], capture) -> None:
+    with capture(execute=True):
+        for _ in range(n):
+            supplier = SupplierFactory()
+            MembershipFactory(
+                network=world.network,
+                organization=supplier,
+                reports_monthly=True,
+                data_sharing=DataSharing.BACKBONE_AND_STATE,
+            )
+            CommitmentFactory(goal=goal, organization=supplier, amount=10)
+            for month in months:
+                report_approved(
+                    network=world.network,
+                    organization=supplier,
+                    month=month,
+                    totals={"enrollments": 4},
+                    user=world.admin,
+                )
+
+
+@pytest.mark.parametrize(
+    ("page", "role"),
+    [
+        ("dashboard_network", "backbone"),
+        ("dashboard_partner", "partner"),
+        ("dashboard_state", "state_viewer"),
+        ("dashboard_states", "admin"),
+        ("goal_list", "backbone"),
+        ("goal_commitments", "backbone"),
+    ],
+)
+def test_dashboards_make_the_same_number_of_queries_for_3_and_15_partners(
+    world, goal, client_for, django_assert_num_queries, django_capture_on_commit_callbacks, page, role
+):
+    months = recent_months(3)
+    client = client_for(getattr(world, role))
+    url = urls(world, goal)[page]
+    add_partners(world, goal, 1, months, django_capture_on_commit_callbacks)  # 3 with the backbone
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == OK
+    add_partners(world, goal, 12, months, django_capture_on_commit_callbacks)  # 15 partners
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == OK
+    assert Decimal(len(small.captured_queries)) < 40
+
+
+# Empty cases
+
+
+def test_dashboards_without_goals_or_reports(world, client_for):
+    page = client_for(world.backbone).get(reverse("goals:dashboard_network", args=["kansas"]))
+    assert page.status_code == OK
+    assert "The network has no shared goal yet." in page.content.decode()
+    assert "goal" not in page.context["form"].fields
+    assert page.context["board"].selected is None
+    assert "No figures brought up to date yet" in page.content.decode()
+    assert all(row[1] is None for row in table(page, "trend").rows[:-1])  # no month approved yet
+    partner = client_for(world.partner).get(
+        reverse("goals:dashboard_partner", args=["kansas", world.supplier.pk])
+    )
+    assert partner.status_code == OK and "has not committed to a goal" in partner.content.decode()
+    texas = client_for(world.admin).get(reverse("goals:dashboard_state", args=["TX"]))  # no network there
+    assert texas.status_code == OK and table(texas, "networks").rows == []
+
+
+def test_members_read_the_goals_backbone_staff_change_them(world, goal, client_for):
+    edit = reverse("goals:goal_edit", args=["kansas", goal.pk])
+    page = client_for(world.partner).get(reverse("goals:goal_list", args=["kansas"]))
+    assert goal.name in page.content.decode() and edit not in page.content.decode()
+    page = client_for(world.backbone).get(reverse("goals:goal_list", args=["kansas"]))
+    assert edit in page.content.decode()
+    assert page.context["goals"][0].committed == 40

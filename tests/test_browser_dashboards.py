@@ -1,0 +1,119 @@
+"""Dashboards in a real browser: backbone staff, partner staff, the state viewer and the site
+administrator each reach their dashboard from the home page and find its plotly charts drawn (plotly.js
+served by Tandem) beside the tables of the same numbers; axe-core checks every page."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from goals.demo import build_goals
+from metrics.demo import build_reports
+from metrics.rollups import rollup_rebuild
+from network.demo import build_demo
+from tests.browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "tandem-demo"
+
+
+@pytest.fixture
+def demo(reference_data) -> None:
+    build_demo()
+    build_reports()  # 24 months of reports, as `make run` shows them
+    rollup_rebuild()
+    build_goals()
+
+
+def assert_dashboard(page: Page, heading: str, tables: list[str]) -> None:
+    """The page's heading, every chart drawn by plotly, and its tables with their CSV downloads."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    charts = page.locator(".tandem-chart")
+    expect(charts.first).to_be_visible()
+    for index in range(charts.count()):
+        # plotly draws into the element: its SVG with at least one trace.
+        expect(charts.nth(index).locator("svg.main-svg").first).to_be_attached()
+        expect(charts.nth(index).locator("g.trace").first).to_be_attached()
+    for caption in tables:
+        table = page.get_by_role("table", name=re.compile(caption))
+        expect(table).to_be_visible()
+        expect(table.locator("tbody tr").first).to_be_visible()
+        expect(page.get_by_role("link", name=re.compile(f"^Download “{caption}")).first).to_be_visible()
+    expect(page.get_by_text("Figures brought up to date at")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_backbone_staff_follow_their_goal(page: Page, live_server, demo):
+    sign_in(page, live_server.url, "backbone-kansas", PASSWORD)
+    page.get_by_role("link", name="Dashboard", exact=True).first.click()
+    assert_dashboard(
+        page,
+        "Dashboard of the Kansas Diabetes Prevention Partner Network",
+        [
+            "Progress against the goals of",
+            "Increase enrollment in the National DPP by 20 % by 2026-12-31: month by month",
+            "Enrollments a month in the",
+            "Partners: commitments to",
+            "Reports by month",
+        ],
+    )
+    partners = page.get_by_role("table", name=re.compile("^Partners: commitments to"))
+    expect(partners).to_contain_text("Tallgrass Valley YMCA")
+    # The period filter: three months of referrals.
+    page.get_by_role("textbox", name=re.compile(r"^From\b")).fill("2026-01")
+    page.get_by_role("textbox", name=re.compile(r"^To\b")).fill("2026-03")
+    page.get_by_role("combobox", name=re.compile(r"^Measure\b")).select_option("referrals")
+    page.get_by_role("button", name="Show", exact=True).click()
+    trend = page.get_by_role("table", name=re.compile("^Referrals a month in the"))
+    expect(trend.locator("tbody tr")).to_have_count(4)  # three months and all months
+    assert_accessible(page)
+    # The goals and their commitments, from the dashboard.
+    page.get_by_role("link", name="Goals and commitments").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Shared goals of")
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile("^Commitments")).first.click()
+    expect(page.get_by_label("Commitment of Tallgrass Valley YMCA")).not_to_have_value("")
+    assert_accessible(page)
+
+
+def test_partner_staff_see_their_commitment_and_the_network(page: Page, live_server, demo):
+    sign_in(page, live_server.url, "partner-kansas-1", PASSWORD)
+    page.get_by_role("link", name=re.compile(r"^Dashboard of .* in Kansas")).first.click()
+    assert_dashboard(
+        page,
+        "Dashboard of Tallgrass Valley YMCA",
+        ["Progress of Tallgrass Valley YMCA against its commitments", "Enrollments a month: Tallgrass"],
+    )
+    expect(page.get_by_role("table", name=re.compile("^Enrollments a month: Tallgrass"))).to_contain_text(
+        "The whole network"
+    )
+
+
+def test_the_state_viewer_sees_every_network_of_the_state(page: Page, live_server, demo):
+    sign_in(page, live_server.url, "state-kansas", PASSWORD)
+    page.get_by_role("link", name="Dashboard of Kansas").click()
+    assert_dashboard(
+        page,
+        "Dashboard of Kansas",
+        [
+            "The networks of Kansas side by side",
+            "Enrollments a month in Kansas",
+            "Progress against the goals of the networks in Kansas",
+            "Partners sharing their figures with the state",
+        ],
+    )
+    sharing = page.get_by_role("table", name=re.compile("^Partners sharing their figures"))
+    expect(sharing).to_contain_text("Tallgrass Valley YMCA")  # shares with the state
+    expect(sharing).not_to_contain_text("Cottonwood Bend Community Health Center")  # backbone only
+
+
+def test_the_site_administrator_compares_every_state(page: Page, live_server, demo):
+    sign_in(page, live_server.url, "admin", PASSWORD)
+    page.get_by_role("link", name="every state").click()
+    assert_dashboard(
+        page,
+        "Every state compared",
+        ["States compared", "Enrollments a month, state by state", "The networks of every state compared"],
+    )
+    expect(page.get_by_role("table", name=re.compile("^States compared"))).to_contain_text("Wisconsin")
