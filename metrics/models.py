@@ -329,7 +329,11 @@ class RollupPartnerMonth(models.Model):
                 fields=["network", "organization", "month", "measure", "category"], name="one_partner_rollup"
             )
         ]
-        indexes = [models.Index(fields=["network", "measure", "breakdown", "month"])]
+        indexes = [
+            models.Index(fields=["network", "measure", "breakdown", "month"]),
+            # A network's month: what one report's rollup sums, and what a rebuild repairs.
+            models.Index(fields=["network", "month"], name="partner_rollup_network_month"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.month:%Y-%m} {self.measure_id}/{self.category_id}: {self.count}"
