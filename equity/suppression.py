@@ -6,7 +6,7 @@ cell could be worked out from the total and the others, so the next smallest sho
 A total below the threshold is hidden; ratios and shares computed from a hidden count are hidden.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -16,9 +16,19 @@ Key = TypeVar("Key")
 DEFAULT_THRESHOLD = 11
 
 
+def threshold_for(setting: int | None) -> int:
+    """A network's threshold as applied: its setting, never below the CMS rule's 11."""
+    return max(DEFAULT_THRESHOLD, setting or 0)
+
+
 def is_small(count: int, threshold: int = DEFAULT_THRESHOLD) -> bool:
     """A count that may not be published: from 1 up to the threshold, excluded."""
     return 0 < count < threshold
+
+
+def one(count: int | None, threshold: int = DEFAULT_THRESHOLD) -> int | None:
+    """A count that stands alone (not part of a group adding up to a shown total): None if small."""
+    return None if count is None or is_small(count, threshold) else count
 
 
 @dataclass(frozen=True)
@@ -34,21 +44,33 @@ class Published(Generic[Key]):
 
 
 def suppress(
-    cells: Mapping[Key, int], *, total: int | None = None, threshold: int = DEFAULT_THRESHOLD
+    cells: Mapping[Key, int],
+    *,
+    total: int | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    known: Collection[Key] = (),
 ) -> Published[Key]:
     """Hide the small cells of a group that adds up to ``total`` (the sum of the cells if not given),
-    and, where exactly one cell would be hidden under a shown total, the next smallest shown cell."""
+    and, where exactly one cell would be hidden under a shown total, the next smallest shown cell.
+
+    ``known`` cells are the viewer's own identified figures (their organization's count, say): they
+    are always shown, so they can never be the second cell; where only known cells are left, the
+    total is hidden instead.
+    """
     total = sum(cells.values()) if total is None else total
-    hidden = {key for key, count in cells.items() if is_small(count, threshold)}
+    hidden = {key for key, count in cells.items() if key not in known and is_small(count, threshold)}
     total_shown = not is_small(total, threshold)
     if total_shown and len(hidden) == 1:
         # Hide the smallest other cell, preferring one above zero: a hidden zero tells its reader
         # only that the pair adds up to the first cell's count.
         candidates = sorted(
-            (key for key in cells if key not in hidden), key=lambda key: (cells[key] == 0, cells[key])
+            (key for key in cells if key not in hidden and key not in known),
+            key=lambda key: (cells[key] == 0, cells[key]),
         )
         if candidates:
             hidden.add(candidates[0])
+        else:
+            total_shown = False
     return Published(
         total=total if total_shown else None,
         cells={key: None if key in hidden else count for key, count in cells.items()},
@@ -60,3 +82,31 @@ def share(part: int | None, whole: int | None) -> float | None:
     if part is None or whole is None or whole == 0:
         return None
     return part / whole
+
+
+def suppress_aggregate(
+    cells: Mapping[Key, int],
+    *,
+    identified: Mapping[Key, int] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    everything_identified: bool = False,
+) -> Published[Key]:
+    """Publish an aggregate (a network's or a state's counts by group) to a viewer who may see the
+    ``identified`` part of it anyway (their own organization's counts, or those shared with them).
+
+    Subtracting what they know leaves the rest of the partners' counts: that rest is what must not
+    give a small count away, so it is suppressed as a group, and a cell is shown only where its rest is.
+    A viewer who may see every partner's identified figures sees everything."""
+    if everything_identified:
+        return Published(total=sum(cells.values()), cells=dict(cells))
+    identified = identified or {}
+    rest = {key: count - identified.get(key, 0) for key, count in cells.items()}
+    published_rest = suppress(rest, threshold=threshold)
+    known_total = sum(identified.get(key, 0) for key in cells)
+    return Published(
+        total=None if published_rest.total is None else known_total + published_rest.total,
+        cells={
+            key: None if published_rest.cells[key] is None else identified.get(key, 0) + rest[key]
+            for key in cells
+        },
+    )

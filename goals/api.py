@@ -4,7 +4,9 @@
 count so far, pace, projection, outlook, monthly rate still needed), the partners' commitments, and the
 network's monthly series. A partner's commitment and count are identified only for backbone staff, for
 the partner's own staff, and for state viewers where the partner shares its figures with the state;
-the rest are summed.
+the rest are summed. To everyone but backbone staff the network's counts are aggregates, published
+through `equity.suppression` as on the dashboards (`goals.selectors`): a suppressed figure is null, and
+``suppressed`` says so.
 """
 
 import datetime
@@ -20,7 +22,7 @@ from rest_framework.views import APIView
 from goals import selectors
 from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
 from goals.progress import add_months, months_between
-from goals.selectors import GoalStanding, Identified, MonthPeriod, period_default
+from goals.selectors import Audience, GoalStanding, MonthPeriod, period_default
 from metrics.validation import parse_month
 from network.api import NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, problems_from_errors
 from network.selectors import Access, network_get_for_user
@@ -73,7 +75,11 @@ class CommitmentOut(serializers.Serializer):
 
 class CommitmentsSummedOut(serializers.Serializer):
     partners = serializers.IntegerField(help_text="Partners whose commitments are not shown one by one.")
-    amount = serializers.IntegerField(help_text="What they committed, together.")
+    amount = serializers.IntegerField(
+        allow_null=True,
+        help_text="What they committed, together; null where they are a single partner, whose own "
+        "commitment it would be.",
+    )
 
 
 class PopulationOut(serializers.Serializer):
@@ -88,13 +94,24 @@ class BaselineOut(serializers.Serializer):
     value = serializers.IntegerField()
 
 
+SUPPRESSED_HELP = (
+    "Counts from 1 to suppression_threshold - 1 of partners whose figures you may not see identified, "
+    "and what could be worked out from them, are suppressed: null here."
+)
+
+
 class MonthCountOut(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM")
-    count = serializers.IntegerField(help_text="The approved count of the month.")
+    count = serializers.IntegerField(
+        allow_null=True, help_text="The approved count of the month; null where it is suppressed."
+    )
+    suppressed = serializers.BooleanField(help_text=f"Whether count is suppressed. {SUPPRESSED_HELP}")
 
 
 class GoalMonthOut(MonthCountOut):
-    so_far = serializers.IntegerField()
+    so_far = serializers.IntegerField(
+        allow_null=True, help_text="The count from the goal's start; null from a suppressed month on."
+    )
 
 
 class GoalProgressOut(serializers.Serializer):
@@ -113,18 +130,35 @@ class GoalProgressOut(serializers.Serializer):
         allow_null=True,
         help_text="YYYY-MM: the last month counted, the latest with approved reports (never the current).",
     )
-    actual = serializers.IntegerField(help_text="The approved count so far.")
+    actual = serializers.IntegerField(
+        allow_null=True, help_text="The approved count so far; null where a month counted is suppressed."
+    )
     share = serializers.FloatField(allow_null=True, help_text="actual / target")
     expected_by_now = serializers.FloatField(help_text="Where a straight line to the target stands now.")
     pace = serializers.FloatField(allow_null=True, help_text="actual / expected_by_now")
-    run_rate = serializers.FloatField(help_text="The mean of the last three complete months.")
-    projected = serializers.FloatField(help_text="actual + run_rate for every month left.")
-    outlook = serializers.CharField(help_text="on track, at risk, off track, reached or not started")
+    run_rate = serializers.FloatField(
+        allow_null=True,
+        help_text="The mean of the last three complete months; null where one of them is suppressed.",
+    )
+    projected = serializers.FloatField(allow_null=True, help_text="actual + run_rate for every month left.")
+    outlook = serializers.CharField(
+        allow_null=True,
+        help_text="on track, at risk, off track, reached or not started; null where projected is suppressed",
+    )
     needed_per_month = serializers.FloatField(
         allow_null=True, help_text="What is left of the target over the months left; null after the deadline."
     )
-    committed = serializers.IntegerField(help_text="The sum of the partners' commitments.")
+    committed = serializers.IntegerField(
+        allow_null=True,
+        help_text="The sum of the partners' commitments; null where the commitments you may not see "
+        "identified are a single partner's.",
+    )
     coverage = serializers.FloatField(allow_null=True, help_text="committed / target")
+    suppressed = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The fields of this goal that are null because they are suppressed or withheld from "
+        f"you. {SUPPRESSED_HELP}",
+    )
     commitments = CommitmentOut(many=True)
     commitments_summed = CommitmentsSummedOut()
     monthly = GoalMonthOut(many=True)
@@ -136,23 +170,46 @@ class ProgressOut(serializers.Serializer):
     refreshed_at = serializers.DateTimeField(
         allow_null=True, help_text="When the figures were last brought up to date."
     )
+    suppression_threshold = serializers.IntegerField(
+        allow_null=True,
+        help_text="The smallest count published to you of partners you may not see identified (counts "
+        "from 1 to one less are suppressed); null where you see every partner identified.",
+    )
     goals = GoalProgressOut(many=True)
     series_from = serializers.CharField(help_text="YYYY-MM")
     series_to = serializers.CharField(help_text="YYYY-MM")
     series = MonthCountOut(many=True, help_text="The network's count of the measure, every month.")
 
 
-def _goal_out(standing: GoalStanding, toward: dict[int, int], identified: Identified) -> dict[str, Any]:
+def _goal_out(standing: GoalStanding, toward: dict[int, int], audience: Audience) -> dict[str, Any]:
     goal, progress = standing.goal, standing.progress
     shown, summed = [], []
     for commitment in goal.commitments.all():
-        (shown if commitment.organization_id in identified else summed).append(commitment)
-    so_far, monthly = 0, []
+        known = audience.knows(goal.network_id, commitment.organization_id)
+        (shown if known else summed).append(commitment)
+    so_far: int | None = 0
+    monthly = []
     for month in selectors.goal_period(goal).months[: progress.months_elapsed]:
         count = standing.monthly.get(month, 0)
-        so_far += count
-        monthly.append({"month": f"{month:%Y-%m}", "count": count, "so_far": so_far})
+        so_far = None if count is None or so_far is None else so_far + count
+        monthly.append(
+            {"month": f"{month:%Y-%m}", "count": count, "so_far": so_far, "suppressed": count is None}
+        )
+    hidden = standing.hidden | standing.withheld
     population = goal.population
+    figures = {
+        "actual": progress.actual,
+        "share": progress.share,
+        "pace": progress.pace,
+        "run_rate": progress.run_rate,
+        "projected": progress.projected,
+        "outlook": str(progress.outlook),
+        "needed_per_month": progress.needed_per_month,
+        "committed": standing.committed,
+        "coverage": standing.coverage,
+    }
+    figures = {name: None if name in hidden else value for name, value in figures.items()}
+    summed_amount = None if "committed" in standing.withheld else sum(c.amount for c in summed)
     return {
         "id": goal.pk,
         "name": goal.name,
@@ -170,16 +227,9 @@ def _goal_out(standing: GoalStanding, toward: dict[int, int], identified: Identi
         "months_total": progress.months_total,
         "months_elapsed": progress.months_elapsed,
         "counted_to": f"{standing.counted_to:%Y-%m}" if standing.counted_to else None,
-        "actual": progress.actual,
-        "share": progress.share,
         "expected_by_now": progress.expected_by_now,
-        "pace": progress.pace,
-        "run_rate": progress.run_rate,
-        "projected": progress.projected,
-        "outlook": str(progress.outlook),
-        "needed_per_month": progress.needed_per_month,
-        "committed": standing.committed,
-        "coverage": standing.coverage,
+        **figures,
+        "suppressed": sorted(name for name in figures if name in hidden),
         "commitments": [
             {
                 "organization": {"id": c.organization_id, "name": c.organization.name},
@@ -188,7 +238,7 @@ def _goal_out(standing: GoalStanding, toward: dict[int, int], identified: Identi
             }
             for c in shown
         ],
-        "commitments_summed": {"partners": len(summed), "amount": sum(c.amount for c in summed)},
+        "commitments_summed": {"partners": len(summed), "amount": summed_amount},
         "monthly": monthly,
     }
 
@@ -202,7 +252,12 @@ class NetworkProgress(TandemAPI, APIView):
             "pace, projection, outlook and monthly rate still needed, and the partners' commitments; and "
             "the network's monthly series. Partners' commitments are listed one by one for the network's "
             "backbone staff, for a partner's own staff, and for state viewers where the partner shares its "
-            "figures with the state; the others are summed. Figures count approved reports only."
+            "figures with the state; the others are summed. Figures count approved reports only. To "
+            "everyone but the backbone staff the network's counts are aggregates: a count from 1 to "
+            "suppression_threshold - 1 of the partners you may not see identified is suppressed (null, "
+            "with suppressed true, or named in a goal's suppressed list), and so is what could be worked "
+            "out from it: a count over months that include a suppressed one, and the shares, rates and "
+            "projections computed from it."
         ),
         parameters=[ProgressFilters],
         responses={
@@ -236,28 +291,40 @@ class NetworkProgress(TandemAPI, APIView):
         goals = [
             goal for goal in selectors.goals_of(network_ids=[network.pk]) if goal.measure_id == measure.pk
         ]
-        standings = selectors.goal_standings(goals=goals, today=timezone.localdate())
+        audience = selectors.audience_for(user=request.user, network=network, access=access)
+        standings = selectors.goal_standings_for(goals=goals, today=timezone.localdate(), audience=audience)
         sums = selectors.partner_sums(
             network_ids=[network.pk], goals=goals, measure_id=measure.pk, period=period
         )
-        identified = selectors.identified_for(user=request.user, network=network, access=access)
-        series = selectors.network_series(network_ids=[network.pk], measure_id=measure.pk, period=period)
-        counts = series.get(network.pk, {})
+        published = selectors.published_counts(
+            networks=[network], measure_id=measure.pk, period=period, audience=audience, with_states=False
+        )
+        counts = published.networks[network.pk]
         data = {
             "network": network.slug,
             "measure": measure.code,
             "refreshed_at": selectors.freshness(network_ids=[network.pk]).latest,
+            "suppression_threshold": None
+            if audience.everything
+            else published.network_thresholds[network.pk],
             "goals": [
                 _goal_out(
                     standing,
                     {row.organization_id: row.toward[standing.goal.pk] for row in sums},
-                    identified,
+                    audience,
                 )
                 for standing in standings
             ],
             "series_from": f"{period.first:%Y-%m}",
             "series_to": f"{period.last:%Y-%m}",
-            "series": [{"month": f"{month:%Y-%m}", "count": counts.get(month, 0)} for month in period.months],
+            "series": [
+                {
+                    "month": f"{month:%Y-%m}",
+                    "count": counts.get(month, 0),
+                    "suppressed": counts.get(month, 0) is None,
+                }
+                for month in period.months
+            ],
         }
         return Response(ProgressOut(data).data)
 

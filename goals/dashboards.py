@@ -8,6 +8,10 @@ whatever the number of partners) and drawn by `goals.figures`.
 - state viewers: every network of the state side by side, the statewide trend, progress against every
   goal, and the identified figures of only those partners that share them with the state;
 - site administrators: the networks of every state compared.
+
+Every aggregate of a dashboard but the backbone's is published to its viewer (a `selectors.Audience`)
+through `equity.suppression`, by the selectors; a suppressed cell of a table says so in words
+(`network.figures.Suppressed`), a chart leaves it out, and a summary does not state it.
 """
 
 import datetime
@@ -16,11 +20,11 @@ from dataclasses import dataclass, field
 from goals import figures, selectors
 from goals.forms import DashboardFilters
 from goals.models import Goal
-from goals.selectors import Freshness, GoalStanding, MonthPeriod
+from goals.selectors import Audience, Freshness, GoalStanding, MonthPeriod
 from metrics import completeness as completeness_reads
 from metrics.completeness import CellState, Completeness, PartnerCompleteness
 from network import health
-from network.figures import Chart, Table
+from network.figures import Chart, Suppressed, Table
 from network.models import Network
 from partners.models import Organization, State
 
@@ -31,6 +35,10 @@ class Board:
 
     filters: DashboardFilters
     freshness: Freshness
+
+    def __post_init__(self) -> None:
+        for table in self.tables:
+            figures.noted(table)
 
     @property
     def tables(self) -> list[Table]:
@@ -120,7 +128,7 @@ def network_dashboard(
     goal_table = figures.burnup_table(selected) if selected else None
 
     series = selectors.network_series(network_ids=[network.pk], measure_id=measure.pk, period=period)
-    frame = figures.monthly_frame({network.name: series.get(network.pk, {})}, period)
+    monthly = figures.monthly_frame({network.name: series.get(network.pk, {})}, period)
     trend_caption = f"{measure.name} a month in the {network.name}, {period}"
 
     partners = _partner_lines(network, selected.goal if selected else None, filters, today)
@@ -167,12 +175,12 @@ def network_dashboard(
         goals_chart=figures.goals_chart(standings) if standings else None,
         goal_table=goal_table,
         goal_chart=figures.burnup_chart(selected, goal_table) if selected and goal_table else None,
-        trend_table=figures.trend_table(frame, caption=trend_caption),
+        trend_table=figures.trend_table(monthly, caption=trend_caption),
         trend_chart=figures.trend_chart(
-            frame,
+            monthly,
             measure=measure.name,
-            summary=f"A line: {trend_caption}, {int(frame.sum().sum()):,} in all; months without an "
-            "approved report yet are left empty.",
+            summary=f"A line: {trend_caption}, {monthly.total_words(network.name)} in all; months without "
+            "an approved report yet are left empty.",
         ),
         partners=partners,
         partners_table=partners_table,
@@ -279,20 +287,27 @@ def partner_dashboard(
     goals: list[Goal],
     filters: DashboardFilters,
     today: datetime.date,
+    audience: Audience,
 ) -> PartnerBoard:
-    """A partner's own progress and trend, next to the network's aggregates. Only call it for a user
-    who may see this partner's identified figures (`selectors.partner_get_for_dashboard`)."""
+    """A partner's own progress and trend, next to the network's aggregates as published to the
+    ``audience``. Only call it for a user who may see this partner's identified figures
+    (`selectors.partner_get_for_dashboard`, whose `Identified` gives the audience)."""
     period, measure = filters.period, filters.measure
     commitments = selectors.commitment_standings(network=network, organization=organization, today=today)
     own = selectors.partner_series(
         network=network, organization_id=organization.pk, measure_id=measure.pk, period=period
     )
-    whole = selectors.network_series(network_ids=[network.pk], measure_id=measure.pk, period=period)
-    frame = figures.monthly_frame(
-        {organization.name: own, "The whole network": whole.get(network.pk, {})}, period
+    counts = selectors.published_counts(
+        networks=[network], measure_id=measure.pk, period=period, audience=audience, with_states=False
+    )
+    whole = "The whole network"
+    monthly = figures.monthly_frame(
+        {organization.name: own, whole: counts.networks[network.pk]},
+        period,
+        thresholds={whole: counts.network_thresholds[network.pk]},
     )
     caption = f"{measure.name} a month: {organization.name} and the whole {network.name}, {period}"
-    standings = selectors.goal_standings(goals=goals, today=today)
+    standings = selectors.goal_standings_for(goals=goals, today=today, audience=audience)
     return PartnerBoard(
         filters=filters,
         freshness=selectors.freshness(network_ids=[network.pk]),
@@ -302,13 +317,13 @@ def partner_dashboard(
         commitments_chart=(
             figures.commitments_chart(commitments, organization=organization.name) if commitments else None
         ),
-        trend_table=figures.trend_table(frame, caption=caption),
+        trend_table=figures.trend_table(monthly, caption=caption),
         trend_chart=figures.trend_chart(
-            frame,
+            monthly,
             measure=measure.name,
             summary=(
-                f"Two lines: {caption}; {int(frame[organization.name].sum()):,} by {organization.name} of "
-                f"{int(frame['The whole network'].sum()):,} in the network."
+                f"Two lines: {caption}; {monthly.total_words(organization.name)} by {organization.name}, "
+                f"and in the network {monthly.total_words(whole)}."
             ),
         ),
         standings=standings,
@@ -335,7 +350,7 @@ NETWORK_COLUMNS = [
 
 def _network_rows(
     networks: list[Network],
-    totals: dict[int, int],
+    counts: selectors.PublishedCounts,
     reporting: dict[int, int],
     standings: list[GoalStanding],
     months: int,
@@ -344,8 +359,9 @@ def _network_rows(
     rows = []
     for network in networks:
         own = [s for s in standings if s.goal.network_id == network.pk]
-        outlooks = [str(s.progress.outlook) for s in own]
-        total = totals.get(network.pk, 0)
+        outlooks = [s.outlook for s in own]
+        total = _total(counts, network)
+        threshold = counts.network_thresholds[network.pk]
         rows.append(
             ([network.state.name] if with_state else [])
             + [
@@ -353,8 +369,8 @@ def _network_rows(
                 network.backbone.name,
                 network.partner_count,
                 reporting.get(network.pk, 0),
-                total,
-                figures.one_decimal(total / months) if months else None,
+                Suppressed(threshold) if total is None else total,
+                _mean(total, months, threshold),
                 len(own),
                 sum(outlook in ("on track", "reached") for outlook in outlooks),
                 outlooks.count("at risk"),
@@ -362,6 +378,17 @@ def _network_rows(
             ]
         )
     return rows
+
+
+def _total(counts: selectors.PublishedCounts, network: Network) -> int | None:
+    """A network's count over the period as published: suppressed where a month's is."""
+    return selectors.published_sum(counts.networks[network.pk].values())
+
+
+def _mean(total: int | None, months: int, threshold: int) -> object:
+    if total is None:
+        return Suppressed(threshold)
+    return figures.one_decimal(total / months) if months else None
 
 
 @dataclass
@@ -378,24 +405,35 @@ class StateBoard(Board):
     shared_table: Table
 
 
-def state_dashboard(*, state: State, filters: DashboardFilters, today: datetime.date) -> StateBoard:
-    """Every network of the state side by side; partners' own figures only where they share them with
-    the state. Only call it for the state's viewers (`selectors.state_get_for_viewer`)."""
+def state_dashboard(
+    *, state: State, filters: DashboardFilters, today: datetime.date, audience: Audience
+) -> StateBoard:
+    """Every network of the state side by side, as published to the ``audience``
+    (`selectors.audience_for_states`); partners' own figures only where they share them with the
+    state. Only call it for the state's viewers (`selectors.state_get_for_viewer`)."""
     period, measure = filters.period, filters.measure
     networks = selectors.networks_in(states=[state])
     ids = [network.pk for network in networks]
-    by_network = selectors.network_series(network_ids=ids, measure_id=measure.pk, period=period)
-    statewide = selectors.state_series(state_ids=[state.pk], measure_id=measure.pk, period=period)
+    counts = selectors.published_counts(
+        networks=networks, measure_id=measure.pk, period=period, audience=audience
+    )
     reporting = selectors.network_partners_reporting(network_ids=ids, measure_id=measure.pk, period=period)
-    frame = figures.monthly_frame(
+    statewide = f"All of {state.name}"
+    monthly = figures.monthly_frame(
         {
-            **{network.name: by_network.get(network.pk, {}) for network in networks},
-            f"All of {state.name}": statewide.get(state.pk, {}),
+            **{network.name: counts.networks[network.pk] for network in networks},
+            statewide: counts.states.get(state.pk, {}),
         },
         period,
+        thresholds={
+            **{network.name: counts.network_thresholds[network.pk] for network in networks},
+            statewide: counts.state_thresholds.get(state.pk, selectors.threshold_of_group(networks)),
+        },
     )
-    totals = {network.pk: selectors.counts_in(by_network.get(network.pk, {}), period) for network in networks}
-    standings = selectors.goal_standings(goals=list(selectors.goals_of(network_ids=ids)), today=today)
+    totals = {network.pk: _total(counts, network) for network in networks}
+    standings = selectors.goal_standings_for(
+        goals=list(selectors.goals_of(network_ids=ids)), today=today, audience=audience
+    )
     shared = selectors.partner_sums(
         network_ids=ids, measure_id=measure.pk, period=period, shared_with_state_only=True
     )
@@ -409,7 +447,7 @@ def state_dashboard(*, state: State, filters: DashboardFilters, today: datetime.
         networks_table=Table(
             caption=f"The networks of {state.name} side by side: {measure.name.lower()} in {period}",
             columns=NETWORK_COLUMNS,
-            rows=_network_rows(networks, totals, reporting, standings, len(period.months)),
+            rows=_network_rows(networks, counts, reporting, standings, len(period.months)),
             slug="networks",
         ),
         networks_chart=(
@@ -418,17 +456,17 @@ def state_dashboard(*, state: State, filters: DashboardFilters, today: datetime.
                 {measure.name: [totals[network.pk] for network in networks]},
                 axis=f"{measure.name} in the period",
                 summary=f"Horizontal bars: {measure.name.lower()} of each of {len(networks)} networks in "
-                f"{state.name}, {period}.",
+                f"{state.name}, {period}{_left_out(totals)}.",
                 element_id="networks-chart",
             )
             if networks
             else None
         ),
-        trend_table=figures.trend_table(frame, caption=caption),
+        trend_table=figures.trend_table(monthly, caption=caption),
         trend_chart=figures.trend_chart(
-            frame,
+            monthly,
             measure=measure.name,
-            summary=f"Lines: {caption}, and the statewide total ({int(frame.iloc[:, -1].sum()):,}).",
+            summary=f"Lines: {caption}, and the statewide total ({monthly.total_words(statewide)}).",
         ),
         standings=standings,
         goals_table=figures.goals_table(
@@ -446,6 +484,12 @@ def state_dashboard(*, state: State, filters: DashboardFilters, today: datetime.
     )
 
 
+def _left_out(totals: dict[int, int | None]) -> str:
+    """What a bar chart's summary says of the bars left out because their count is suppressed."""
+    hidden = sum(total is None for total in totals.values())
+    return f" ({hidden} {figures.SUPPRESSED_WORDS}, so not drawn)" if hidden else ""
+
+
 @dataclass
 class CrossStateBoard(Board):
     states: list[State]
@@ -456,20 +500,28 @@ class CrossStateBoard(Board):
     networks_chart: Chart | None
 
 
-def cross_state_dashboard(*, filters: DashboardFilters, today: datetime.date) -> CrossStateBoard:
-    """The networks of every state compared, for site administrators. Network and state aggregates only."""
+def cross_state_dashboard(
+    *, filters: DashboardFilters, today: datetime.date, audience: Audience
+) -> CrossStateBoard:
+    """The networks of every state compared, for site administrators: network and state aggregates
+    only, as published to the ``audience`` (`selectors.audience_for_states`)."""
     period, measure = filters.period, filters.measure
     networks = selectors.networks_in()
     ids = [network.pk for network in networks]
     states = list({network.state_id: network.state for network in networks}.values())
-    by_network = selectors.network_series(network_ids=ids, measure_id=measure.pk, period=period)
-    by_state = selectors.state_series(
-        state_ids=[state.pk for state in states], measure_id=measure.pk, period=period
+    counts = selectors.published_counts(
+        networks=networks, measure_id=measure.pk, period=period, audience=audience
     )
     reporting = selectors.network_partners_reporting(network_ids=ids, measure_id=measure.pk, period=period)
-    standings = selectors.goal_standings(goals=list(selectors.goals_of(network_ids=ids)), today=today)
-    frame = figures.monthly_frame({state.name: by_state.get(state.pk, {}) for state in states}, period)
-    totals = {network.pk: selectors.counts_in(by_network.get(network.pk, {}), period) for network in networks}
+    standings = selectors.goal_standings_for(
+        goals=list(selectors.goals_of(network_ids=ids)), today=today, audience=audience
+    )
+    monthly = figures.monthly_frame(
+        {state.name: counts.states.get(state.pk, {}) for state in states},
+        period,
+        thresholds={state.name: counts.state_thresholds[state.pk] for state in states},
+    )
+    totals = {network.pk: _total(counts, network) for network in networks}
     months = len(period.months)
     caption = f"{measure.name} a month, state by state, {period}"
     return CrossStateBoard(
@@ -483,19 +535,19 @@ def cross_state_dashboard(*, filters: DashboardFilters, today: datetime.date) ->
                 [
                     state.name,
                     sum(network.state_id == state.pk for network in networks),
-                    int(frame[state.name].sum()),
-                    figures.one_decimal(frame[state.name].sum() / months) if months else None,
+                    monthly.total_cell(state.name),
+                    _mean(monthly.total(state.name), months, monthly.threshold(state.name)),
                 ]
                 for state in states
             ],
             slug="states",
         ),
-        trend_table=figures.trend_table(frame, caption=caption),
-        trend_chart=figures.trend_chart(frame, measure=measure.name, summary=f"Lines: {caption}."),
+        trend_table=figures.trend_table(monthly, caption=caption),
+        trend_chart=figures.trend_chart(monthly, measure=measure.name, summary=f"Lines: {caption}."),
         networks_table=Table(
             caption=f"The networks of every state compared: {measure.name.lower()} in {period}",
             columns=["State", *NETWORK_COLUMNS],
-            rows=_network_rows(networks, totals, reporting, standings, months, with_state=True),
+            rows=_network_rows(networks, counts, reporting, standings, months, with_state=True),
             slug="networks",
         ),
         networks_chart=(
@@ -504,7 +556,7 @@ def cross_state_dashboard(*, filters: DashboardFilters, today: datetime.date) ->
                 {measure.name: [totals[network.pk] for network in networks]},
                 axis=f"{measure.name} in the period",
                 summary=f"Horizontal bars: {measure.name.lower()} of each of {len(networks)} networks in "
-                f"{period}, by state.",
+                f"{period}, by state{_left_out(totals)}.",
                 element_id="networks-chart",
             )
             if networks

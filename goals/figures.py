@@ -3,31 +3,117 @@ numbers as tables (shown beside the charts and offered as CSV), in `network.figu
 
 import datetime
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from equity.suppression import DEFAULT_THRESHOLD
 from goals.progress import add_months
-from goals.selectors import CommitmentStanding, GoalStanding, MonthPeriod, Series
-from network.figures import Chart, Table, chart
+from goals.selectors import CommitmentStanding, GoalStanding, MonthPeriod
+from network.figures import Chart, Suppressed, Table, chart
+
+# Suppressed cells, said in words
+
+# The one wording of the note on a table with suppressed cells, and of a chart summary's suppressed count.
+SUPPRESSION_NOTE = (
+    "Counts from 1 to {largest} are suppressed to protect privacy, and so is any figure that would give "
+    "one away."
+)
+SUPPRESSED_WORDS = "suppressed to protect privacy"
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A table cell left out because it would give away one partner's own figure: the commitments to a
+    goal added up, where all but one partner's are the viewer's own."""
+
+    is_suppressed = True  # drawn as a suppressed cell (templates/includes/table.html)
+
+    def __str__(self) -> str:
+        return "Not shown (one partner's commitment)"
+
+
+def noted(table: Table) -> Table:
+    """The table, its caption saying so where some of its cells are suppressed."""
+    thresholds = [cell.threshold for row in table.rows for cell in row if isinstance(cell, Suppressed)]
+    if thresholds:
+        table.caption = f"{table.caption}. {SUPPRESSION_NOTE.format(largest=max(thresholds) - 1)}"
+    return table
+
 
 # Shapes
 
 
-def monthly_frame(series: Mapping[str, Series], period: MonthPeriod) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Monthly:
+    """Counts by month (rows) and series (columns). NaN where no report was approved yet, or where the
+    count is suppressed, which ``hidden`` says (label -> months) with the threshold of each series."""
+
+    counts: pd.DataFrame
+    hidden: Mapping[str, frozenset[datetime.date]] = field(default_factory=dict)
+    thresholds: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.counts.columns)
+
+    def threshold(self, column: str) -> int:
+        return self.thresholds.get(column, DEFAULT_THRESHOLD)
+
+    def is_hidden(self, column: str, month: datetime.date) -> bool:
+        return month in self.hidden.get(column, frozenset())
+
+    def total(self, column: str) -> int | None:
+        """The series' count over the months: suppressed where a month's is, which the months shown
+        beside it would give away (`goals.selectors.published_sum`)."""
+        if self.hidden.get(column):
+            return None
+        return int(self.counts[column].sum())
+
+    def cell(self, column: str, month: datetime.date) -> int | Suppressed | None:
+        if self.is_hidden(column, month):
+            return Suppressed(self.threshold(column))
+        return _count(self.counts.loc[month, column])
+
+    def total_cell(self, column: str) -> int | Suppressed:
+        total = self.total(column)
+        return Suppressed(self.threshold(column)) if total is None else total
+
+    def total_words(self, column: str) -> str:
+        total = self.total(column)
+        return SUPPRESSED_WORDS if total is None else f"{total:,}"
+
+
+def monthly_frame(
+    series: Mapping[str, Mapping[datetime.date, int | None]],
+    period: MonthPeriod,
+    thresholds: Mapping[str, int] | None = None,
+) -> Monthly:
     """One column per series, one row per month of the period, from the selectors' {label: {month:
-    count}}. A month without any approved report is missing (NaN), not 0: its reports may still come."""
+    count}} (None where a count is suppressed). A month without any approved report is missing (NaN),
+    not 0: its reports may still come."""
     long = pd.DataFrame(
         [
             (label, month, count)
             for label, counts in series.items()
             for month, count in counts.items()
-            if period.first <= month <= period.last
+            if period.first <= month <= period.last and count is not None
         ],
         columns=["series", "month", "count"],
     ).astype({"count": "float64"})
     wide = long.pivot_table(index="month", columns="series", values="count", aggfunc="sum")
-    return wide.reindex(index=period.months, columns=list(series))
+    hidden = {
+        label: frozenset(
+            month for month, count in counts.items() if count is None and period.first <= month <= period.last
+        )
+        for label, counts in series.items()
+    }
+    return Monthly(
+        counts=wide.reindex(index=period.months, columns=list(series)),
+        hidden={label: months for label, months in hidden.items() if months},
+        thresholds=dict(thresholds or {}),
+    )
 
 
 def _count(value: float) -> int | None:
@@ -56,16 +142,19 @@ def _plural(n: int, word: str) -> str:
 # The monthly trend
 
 
-def trend_table(frame: pd.DataFrame, *, caption: str, slug: str = "trend") -> Table:
+def trend_table(monthly: Monthly, *, caption: str, slug: str = "trend") -> Table:
     """A row per month (empty where no report was approved yet) and the months' total."""
-    table = Table(caption=caption, columns=["Month", *frame.columns], slug=slug)
-    for month, row in frame.iterrows():
-        table.rows.append([_month_label(month), *(_count(value) for value in row)])
-    table.rows.append(["All months", *(int(total) for total in frame.sum())])
+    table = Table(caption=caption, columns=["Month", *monthly.columns], slug=slug)
+    for month in monthly.counts.index:
+        table.rows.append([_month_label(month), *(monthly.cell(column, month) for column in monthly.columns)])
+    table.rows.append(["All months", *(monthly.total_cell(column) for column in monthly.columns)])
     return table
 
 
-def trend_chart(frame: pd.DataFrame, *, measure: str, summary: str, element_id: str = "trend-chart") -> Chart:
+def trend_chart(monthly: Monthly, *, measure: str, summary: str, element_id: str = "trend-chart") -> Chart:
+    """A line per series; a suppressed month is left out of its line (a gap), so neither the line nor
+    its hover text carries the count."""
+    frame = monthly.counts
     months = [month.isoformat() for month in frame.index]
     figure = go.Figure(
         [
@@ -119,6 +208,15 @@ def _population(standing: GoalStanding) -> str:
     return f"{population.breakdown.name}: {population.name}" if population else "Everyone"
 
 
+def _shown(standing: GoalStanding, name: str, value: object) -> object:
+    """A figure of the standing, or the words saying it is suppressed or withheld from the viewer."""
+    if name in standing.hidden:
+        return Suppressed(standing.threshold)
+    if name in standing.withheld:
+        return Withheld()
+    return value
+
+
 def goal_row(standing: GoalStanding) -> list[object]:
     goal, progress = standing.goal, standing.progress
     return [
@@ -129,16 +227,16 @@ def goal_row(standing: GoalStanding) -> list[object]:
         f"{goal.deadline:%B} {goal.deadline.day}, {goal.deadline.year}",
         _month_label(standing.counted_to) if standing.counted_to else None,
         progress.target,
-        progress.actual,
-        _percent(progress.share),
+        _shown(standing, "actual", progress.actual),
+        _shown(standing, "share", _percent(progress.share)),
         round(progress.expected_by_now),
-        _percent(progress.pace),
-        one_decimal(progress.run_rate),
-        round(progress.projected),
-        str(progress.outlook).capitalize(),
-        one_decimal(progress.needed_per_month),
-        standing.committed,
-        _percent(standing.coverage),
+        _shown(standing, "pace", _percent(progress.pace)),
+        _shown(standing, "run_rate", one_decimal(progress.run_rate)),
+        _shown(standing, "projected", round(progress.projected)),
+        _shown(standing, "outlook", str(progress.outlook).capitalize()),
+        _shown(standing, "needed_per_month", one_decimal(progress.needed_per_month)),
+        _shown(standing, "committed", standing.committed),
+        _shown(standing, "coverage", _percent(standing.coverage)),
     ]
 
 
@@ -155,7 +253,8 @@ def goals_table(standings: Sequence[GoalStanding], *, caption: str, with_network
 
 
 def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False) -> Chart:
-    """Each goal's share of its target so far beside where a straight line would be by now."""
+    """Each goal's share of its target so far beside where a straight line would be by now. A goal whose
+    count so far is suppressed has no "so far" bar, and its hover text and summary say so."""
     names = [
         f"{standing.goal.network.name}: {standing.goal.name}" if with_network else standing.goal.name
         for standing in standings
@@ -165,6 +264,7 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
         _percent(s.progress.expected_by_now / s.progress.target if s.progress.target else None)
         for s in standings
     ]
+    outlooks = [s.outlook or f"outlook {SUPPRESSED_WORDS}" for s in standings]
     figure = go.Figure(
         [
             go.Bar(
@@ -179,12 +279,10 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
             go.Bar(
                 name="So far",
                 y=positions,
-                x=[_percent(s.progress.share) for s in standings],
+                x=[None if "share" in s.hidden else _percent(s.progress.share) for s in standings],
                 orientation="h",
                 marker_color="#005ea2",
-                customdata=[
-                    f"{name} ({s.progress.outlook})" for name, s in zip(names, standings, strict=True)
-                ],
+                customdata=[f"{name} ({outlook})" for name, outlook in zip(names, outlooks, strict=True)],
                 hovertemplate="%{customdata}: %{x} % of the target<extra></extra>",
             ),
         ]
@@ -197,12 +295,12 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02},
         margin={"t": 70},
     )
-    outlooks = ", ".join(f"{name}: {s.progress.outlook}" for name, s in zip(names, standings, strict=True))
+    said = ", ".join(f"{name}: {outlook}" for name, outlook in zip(names, outlooks, strict=True))
     return chart(
         figure,
         summary="Horizontal bars: the share of the target reached so far by "
         f"{_plural(len(standings), 'goal')}, next to where a straight line to the target would be by now. "
-        f"{outlooks}.",
+        f"{said}.",
         element_id="goals-chart",
     )
 
@@ -404,7 +502,8 @@ def bars_chart(
     summary: str,
     element_id: str,
 ) -> Chart:
-    """Horizontal bars, one group per label: for networks, partners or states side by side."""
+    """Horizontal bars, one group per label: for networks, partners or states side by side. A None
+    value (no count, or a suppressed one) draws no bar and has no hover text."""
     positions = list(range(len(labels)))
     colours = ["#a9aeb1", "#005ea2"] if len(series) == 2 else [None] * len(series)
     figure = go.Figure(

@@ -2,20 +2,45 @@
 
 The counts come only from the rollup tables (`metrics.models.Rollup*`), never from reports, each read in
 one grouped query (``values().annotate(Sum())``) however many partners there are. Who may see a
-partner's identified figures is answered here too, once, for the dashboards and the API.
+partner's identified figures is answered here too, once, for the dashboards and the API, and every
+aggregate a viewer may not see identified is published through `equity.suppression` here.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.http import Http404
 
+from equity.suppression import DEFAULT_THRESHOLD, suppress, threshold_for
 from goals.models import Commitment, Goal
-from goals.progress import Progress, add_months, coverage, month_start, months_between, progress
+from goals.progress import (
+    RUN_RATE_MONTHS,
+    Progress,
+    add_months,
+    coverage,
+    month_start,
+    months_between,
+    progress,
+)
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN
 from metrics.models import (
     Category,
@@ -28,7 +53,9 @@ from metrics.models import (
 from network.models import DataSharing, Membership, Network
 from network.selectors import (
     Access,
+    Identified,
     User,
+    identified_for,
     networks_visible_to,
     organizations_for_user,
     states_viewed_by,
@@ -69,6 +96,86 @@ def period_default(*, today: datetime.date, months: int = DEFAULT_MONTHS) -> Mon
     return MonthPeriod(first=add_months(last, -(months - 1)), last=last)
 
 
+# Whose identified figures a viewer may see
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whose figures a viewer may see identified; every other figure they see is an aggregate and is
+    published through `equity.suppression`. Backbone staff see everything; partner staff their own
+    organizations; a state viewer also the partners that share their figures with the state."""
+
+    everything: bool = False
+    organization_ids: frozenset[int] = frozenset()  # in whichever network they are partners of
+    shared: frozenset[tuple[int, int]] = frozenset()  # (network id, organization id)
+
+    def knows(self, network_id: int, organization_id: int) -> bool:
+        return (
+            self.everything
+            or organization_id in self.organization_ids
+            or (network_id, organization_id) in self.shared
+        )
+
+    def known_in(self, network_id: int) -> frozenset[int]:
+        """The organizations of one network the audience may see (not meaningful for ``everything``)."""
+        return self.organization_ids | {org for network, org in self.shared if network == network_id}
+
+    @property
+    def knows_some(self) -> bool:
+        return bool(self.organization_ids or self.shared)
+
+
+EVERYONE_IDENTIFIED = Audience(everything=True)
+
+
+def audience_from(identified: Identified) -> Audience:
+    """The audience of one network's pages and API, from `network.selectors.identified_for`."""
+    if identified.every_partner:
+        return EVERYONE_IDENTIFIED
+    return Audience(organization_ids=identified.organization_ids)
+
+
+def audience_for(*, user: User, network: Network, access: Access) -> Audience:
+    return audience_from(identified_for(user=user, network=network, access=access))
+
+
+def audience_for_states(*, user: User, states: Sequence[State] | None = None) -> Audience:
+    """The audience of the state dashboard (of ``states``) and the cross-state one (every state):
+    aggregates only, with the identified figures of the partners sharing with the state, and of the
+    viewer's own organizations. Site administrators hold every permission, so their own organizations
+    are not asked: they see these dashboards as a state viewer does. Two queries."""
+    own: frozenset[int] = frozenset()
+    if not user.is_superuser:
+        own = frozenset(organizations_for_user(user=user).values_list("pk", flat=True))
+    shared = Membership.objects.filter(left_on__isnull=True, data_sharing=DataSharing.BACKBONE_AND_STATE)
+    if states is not None:
+        shared = shared.filter(network__state__in=list(states))
+    return Audience(
+        organization_ids=own, shared=frozenset(shared.values_list("network_id", "organization_id"))
+    )
+
+
+def known_partners(audience: Audience) -> Q:
+    """Partner rollup rows whose figures the audience may see identified."""
+    known = Q(organization_id__in=sorted(audience.organization_ids))
+    by_network: dict[int, list[int]] = defaultdict(list)
+    for network_id, organization_id in sorted(audience.shared):
+        by_network[network_id].append(organization_id)
+    for network_id, organization_ids in by_network.items():
+        known |= Q(network_id=network_id, organization_id__in=organization_ids)
+    return known
+
+
+def threshold_of(network: Network) -> int:
+    """The smallest count a network's aggregates publish (`equity.suppression.threshold_for`)."""
+    return threshold_for(network.suppression_threshold)
+
+
+def threshold_of_group(networks: Iterable[Network]) -> int:
+    """The threshold of a group of networks (a state's): the largest of theirs."""
+    return max((threshold_of(network) for network in networks), default=DEFAULT_THRESHOLD)
+
+
 # Goals and commitments
 
 
@@ -92,13 +199,21 @@ def goals_of(*, network_ids: Iterable[int]) -> QuerySet[Goal]:
     )
 
 
-def goal_list(*, network: Network) -> QuerySet[Goal]:
-    """The network's goals with how much their partners committed, in one query."""
-    return (
-        network.goals.select_related("measure", "population", "population__breakdown")
-        .annotate(committed=Sum("commitments__amount"))
-        .order_by("deadline", "name", "pk")
+def goal_list(*, network: Network, audience: Audience = EVERYONE_IDENTIFIED) -> QuerySet[Goal]:
+    """The network's goals with how much their partners committed, in one query. ``committed_withheld``
+    where the commitments the audience may not see are one partner's (`commitments_withheld`)."""
+    goals = network.goals.select_related("measure", "population", "population__breakdown").annotate(
+        committed=Sum("commitments__amount")
     )
+    if audience.everything:
+        goals = goals.annotate(committed_withheld=Value(False))
+    else:
+        known = sorted(audience.known_in(network.pk))
+        unseen = Count("commitments", filter=~Q(commitments__organization_id__in=known))
+        goals = goals.annotate(unseen_commitments=unseen).annotate(
+            committed_withheld=Case(When(unseen_commitments=1, then=True), default=False)
+        )
+    return goals.order_by("deadline", "name", "pk")
 
 
 def goal_get(*, network: Network, pk: int) -> Goal:
@@ -149,22 +264,21 @@ def _any(conditions: Iterable[Q]) -> Q:
 Series = dict[datetime.date, int]
 
 
+def _series_by(rows: QuerySet, key: str) -> dict[int, Series]:
+    """Rollup rows summed by ``key`` (a network or state id) and month."""
+    series: dict[int, Series] = defaultdict(dict)
+    for row in rows.values(key, "month").annotate(total=Sum("count")).order_by():
+        series[row[key]][row["month"]] = row["total"]
+    return series
+
+
 def network_series(
     *, network_ids: Sequence[int], measure_id: int, category_id: int | None = None, period: MonthPeriod
 ) -> dict[int, Series]:
     """Each network's count by month (of everyone, or of one category), from RollupNetworkMonth in one
     query. Months without an approved report are missing, not 0."""
-    rows = (
-        RollupNetworkMonth.objects.filter(network_id__in=list(network_ids))
-        .filter(_cell(measure_id, category_id) & _in(period))
-        .values("network_id", "month")
-        .annotate(total=Sum("count"))
-        .order_by()
-    )
-    series: dict[int, Series] = defaultdict(dict)
-    for row in rows:
-        series[row["network_id"]][row["month"]] = row["total"]
-    return series
+    rows = RollupNetworkMonth.objects.filter(network_id__in=list(network_ids))
+    return _series_by(rows.filter(_cell(measure_id, category_id) & _in(period)), "network_id")
 
 
 def network_partners_reporting(
@@ -185,17 +299,22 @@ def state_series(
     *, state_ids: Sequence[int], measure_id: int, category_id: int | None = None, period: MonthPeriod
 ) -> dict[int, Series]:
     """Each state's count by month, summed over its networks, from RollupStateMonth in one query."""
-    rows = (
-        RollupStateMonth.objects.filter(state_id__in=list(state_ids))
-        .filter(_cell(measure_id, category_id) & _in(period))
-        .values("state_id", "month")
-        .annotate(total=Sum("count"))
-        .order_by()
+    rows = RollupStateMonth.objects.filter(state_id__in=list(state_ids))
+    return _series_by(rows.filter(_cell(measure_id, category_id) & _in(period)), "state_id")
+
+
+def known_series(
+    *, network_ids: Sequence[int], measure_id: int, period: MonthPeriod, audience: Audience
+) -> dict[int, Series]:
+    """What the audience may see identified of each network's count by month (for everyone): the sum
+    of its known partners' counts, from RollupPartnerMonth in one query; none for an audience that
+    knows no partner or sees every partner anyway."""
+    if audience.everything or not audience.knows_some:
+        return {}
+    rows = RollupPartnerMonth.objects.filter(network_id__in=list(network_ids))
+    return _series_by(
+        rows.filter(_cell(measure_id, None) & _in(period) & known_partners(audience)), "network_id"
     )
-    series: dict[int, Series] = defaultdict(dict)
-    for row in rows:
-        series[row["state_id"]][row["month"]] = row["total"]
-    return series
 
 
 def partner_series(*, network: Network, organization_id: int, measure_id: int, period: MonthPeriod) -> Series:
@@ -210,15 +329,21 @@ def partner_series(*, network: Network, organization_id: int, measure_id: int, p
     return {row["month"]: row["total"] for row in rows}
 
 
-def goal_series(*, goals: Sequence[Goal], organization_id: int | None = None) -> dict[int, Series]:
+def goal_series(
+    *, goals: Sequence[Goal], organization_id: int | None = None, known_to: Audience | None = None
+) -> dict[int, Series]:
     """Each goal's count by month over its own period: the network's (RollupNetworkMonth) or, given an
-    organization, that partner's (RollupPartnerMonth). One query for all the goals."""
+    organization, that partner's, or, given an audience, the partners' it may see identified, summed
+    (RollupPartnerMonth). One query for all the goals."""
     if not goals:
         return {}
-    model = RollupNetworkMonth if organization_id is None else RollupPartnerMonth
+    of_partners = organization_id is not None or known_to is not None
+    model = RollupPartnerMonth if of_partners else RollupNetworkMonth
     rows = model.objects.filter(network_id__in={goal.network_id for goal in goals})
     if organization_id is not None:
         rows = rows.filter(organization_id=organization_id)
+    if known_to is not None:
+        rows = rows.filter(known_partners(known_to))
     periods = [goal_period(goal) for goal in goals]
     rows = (
         rows.filter(_any(_goal_rows(goal) for goal in goals))
@@ -298,6 +423,128 @@ def partner_sums(
     ]
 
 
+# Publishing aggregates to a viewer (equity.suppression)
+
+Shown = dict[datetime.date, int | None]  # a count by month as published: None where it is suppressed
+
+_KNOWN, _REST = "known", "rest"
+
+
+def published_count(count: int, *, known: int, threshold: int) -> int | None:
+    """An aggregate count (a network's in a month, say) as published to a viewer who may see ``known``
+    of it identified. It is the total of the group {what they know, the rest}: hidden where the rest is
+    from 1 to ``threshold - 1`` (subtracting would give the rest away) and where it is itself."""
+    cells = {_KNOWN: known, _REST: count - known}
+    return suppress(cells, total=count, threshold=threshold, known={_KNOWN}).total
+
+
+def published_series(series: Series, *, known: Series, threshold: int, audience: Audience) -> Shown:
+    """A network's count by month as published to the audience, month by month (`published_count`)."""
+    if audience.everything:
+        return dict(series)
+    return {
+        month: published_count(count, known=known.get(month, 0), threshold=threshold)
+        for month, count in series.items()
+    }
+
+
+def published_sum(counts: Iterable[int | None]) -> int | None:
+    """A count over several months, from their published counts: hidden where any of them is, since
+    the months shown beside it (here, or on a page for another period) would give the hidden one away.
+    Where every month is shown it tells nothing they do not."""
+    total = 0
+    for count in counts:
+        if count is None:
+            return None
+        total += count
+    return total
+
+
+def published_group_total(
+    total: int,
+    *,
+    counts: Mapping[int, int],
+    known: Mapping[int, int],
+    shown: Mapping[int, int | None],
+    threshold: int,
+) -> int | None:
+    """The total of a group of aggregate counts (a state's month: its networks'), each published on
+    its own as ``shown`` (`published_count`). Suppressed as one group: each network's rest (its count
+    less what the viewer knows of it), with what the viewer knows as known cells. A network shown on its
+    own is shown on every page, so it is known here too and cannot be the second cell hidden: where a
+    single rest would be hidden, the total is hidden instead."""
+    cells: dict[tuple[str, int], int] = {}
+    fixed: set[tuple[str, int]] = set()
+    for key, count in counts.items():
+        cells[_KNOWN, key] = known.get(key, 0)
+        cells[_REST, key] = count - known.get(key, 0)
+        fixed.add((_KNOWN, key))
+        if shown.get(key) is not None:
+            fixed.add((_REST, key))
+    return suppress(cells, total=total, threshold=threshold, known=fixed).total
+
+
+@dataclass(frozen=True)
+class PublishedCounts:
+    """Each network's and each state's count by month as published to one audience, and the threshold
+    each applies (a state's: the largest of its networks')."""
+
+    networks: dict[int, Shown]
+    states: dict[int, Shown]
+    network_thresholds: dict[int, int]
+    state_thresholds: dict[int, int]
+
+
+def published_counts(
+    *,
+    networks: Sequence[Network],
+    measure_id: int,
+    period: MonthPeriod,
+    audience: Audience,
+    with_states: bool = True,
+) -> PublishedCounts:
+    """The networks' counts by month (for everyone) and, ``with_states``, their states' (the sum over
+    each state's networks), as published to the audience: a network's month on its own
+    (`published_count`), a state's as the total of its networks' (`published_group_total`). Up to four
+    queries."""
+    ids = [network.pk for network in networks]
+    state_ids = sorted({network.state_id for network in networks}) if with_states else []
+    by_network = network_series(network_ids=ids, measure_id=measure_id, period=period)
+    by_state = state_series(state_ids=state_ids, measure_id=measure_id, period=period) if state_ids else {}
+    known = known_series(network_ids=ids, measure_id=measure_id, period=period, audience=audience)
+    network_thresholds = {network.pk: threshold_of(network) for network in networks}
+    state_thresholds = {
+        state_id: threshold_of_group(n for n in networks if n.state_id == state_id) for state_id in state_ids
+    }
+    shown = {
+        network.pk: published_series(
+            by_network.get(network.pk, {}),
+            known=known.get(network.pk, {}),
+            threshold=network_thresholds[network.pk],
+            audience=audience,
+        )
+        for network in networks
+    }
+    states: dict[int, Shown] = {}
+    for state_id in state_ids:
+        members = [network.pk for network in networks if network.state_id == state_id]
+        states[state_id] = {}
+        for month, total in by_state.get(state_id, {}).items():
+            if audience.everything:
+                states[state_id][month] = total
+                continue
+            # Only networks with an approved report in the month are cells: the others show "no data".
+            reporting = [pk for pk in members if month in by_network.get(pk, {})]
+            states[state_id][month] = published_group_total(
+                total,
+                counts={pk: by_network[pk][month] for pk in reporting},
+                known={pk: known.get(pk, {}).get(month, 0) for pk in reporting},
+                shown={pk: shown[pk][month] for pk in reporting},
+                threshold=state_thresholds[state_id],
+            )
+    return PublishedCounts(shown, states, network_thresholds, state_thresholds)
+
+
 @dataclass(frozen=True)
 class Freshness:
     earliest: datetime.datetime | None
@@ -334,18 +581,34 @@ def _progress(target: int, goal: Goal, series: Series, today: datetime.date) -> 
     )
 
 
+# A standing's figures hidden from a viewer: those from the count so far, those from the recent
+# months' rate, and the commitments added up.
+SO_FAR_FIGURES = frozenset({"actual", "share", "pace", "projected", "needed_per_month", "outlook"})
+RATE_FIGURES = frozenset({"run_rate", "projected", "outlook"})
+COMMITTED_FIGURES = frozenset({"committed", "coverage"})
+
+
 @dataclass
 class GoalStanding:
-    """Where a goal stands: its progress, its monthly counts and how much partners committed."""
+    """Where a goal stands: its progress, its monthly counts and how much partners committed; and, for
+    a viewer who may not see every partner identified, which of its figures they may not see."""
 
     goal: Goal
     progress: Progress
-    monthly: Series
+    monthly: Shown  # None where the month's count is suppressed
     committed: int
+    hidden: frozenset[str] = frozenset()  # suppressed: computed from a count that may not be shown
+    withheld: frozenset[str] = frozenset()  # would give away one partner's own commitment
+    threshold: int = DEFAULT_THRESHOLD
 
     @property
     def coverage(self) -> float | None:
         return coverage(target=self.goal.target, commitments=[self.committed])
+
+    @property
+    def outlook(self) -> str | None:
+        """The outlook as the viewer may see it: None where it is suppressed."""
+        return None if "outlook" in self.hidden else str(self.progress.outlook)
 
     @property
     def counted_to(self) -> datetime.date | None:
@@ -371,6 +634,51 @@ def goal_standings(*, goals: Sequence[Goal], today: datetime.date) -> list[GoalS
         )
         for goal in goals
     ]
+
+
+def goal_standings_for(
+    *, goals: Sequence[Goal], today: datetime.date, audience: Audience
+) -> list[GoalStanding]:
+    """`goal_standings` as published to the audience (fetch the goals with `goals_of`): a month's count
+    is suppressed as the network's count of the month is (`published_count`); the count so far, and all
+    that is computed from it, where any month counted is; the recent monthly rate where any of its
+    months is; and the commitments added up where those the viewer may not see are one partner's.
+    One query more than `goal_standings` where the audience knows some partners."""
+    standings = goal_standings(goals=goals, today=today)
+    if audience.everything:
+        return standings
+    known = goal_series(goals=goals, known_to=audience) if audience.knows_some else {}
+    return [_published(standing, known.get(standing.goal.pk, {}), audience) for standing in standings]
+
+
+def _published(standing: GoalStanding, known: Series, audience: Audience) -> GoalStanding:
+    goal = standing.goal
+    threshold = threshold_of(goal.network)
+    monthly = published_series(standing.monthly, known=known, threshold=threshold, audience=audience)
+    counted = goal_period(goal).months[: standing.progress.months_elapsed]
+    hidden: set[str] = set()
+    if published_sum(monthly.get(month, 0) for month in counted) is None:
+        hidden |= SO_FAR_FIGURES
+    if published_sum(monthly.get(month, 0) for month in counted[-RUN_RATE_MONTHS:]) is None:
+        hidden |= RATE_FIGURES
+    return dataclasses.replace(
+        standing,
+        monthly=monthly,
+        hidden=frozenset(hidden),
+        withheld=COMMITTED_FIGURES if commitments_withheld(goal, audience) else frozenset(),
+        threshold=threshold,
+    )
+
+
+def commitments_withheld(goal: Goal, audience: Audience) -> bool:
+    """Whether the commitments to a goal added up would give away one partner's own commitment (an
+    identified figure) to the audience: where those they may not see are a single partner's."""
+    unseen = {
+        commitment.organization_id
+        for commitment in goal.commitments.all()
+        if not audience.knows(goal.network_id, commitment.organization_id)
+    }
+    return len(unseen) == 1
 
 
 @dataclass
@@ -408,32 +716,6 @@ def commitment_standings(
 
 
 # Who sees which partner's identified figures
-
-
-@dataclass(frozen=True)
-class Identified:
-    """The partners of one network whose identified figures a user may see."""
-
-    every_partner: bool
-    organization_ids: frozenset[int]
-
-    def __contains__(self, organization_id: object) -> bool:
-        return self.every_partner or organization_id in self.organization_ids
-
-
-def identified_for(*, user: User, network: Network, access: Access) -> Identified:
-    """Backbone staff see every partner; partner staff their own organizations; a state viewer the
-    partners whose current membership shares with the state. A fixed number of queries."""
-    if access >= Access.MANAGE:
-        return Identified(True, frozenset())
-    own = set(organizations_for_user(user=user).values_list("pk", flat=True))
-    if states_viewed_by(user=user).filter(pk=network.state_id).exists():
-        own |= set(
-            network.memberships.filter(
-                left_on__isnull=True, data_sharing=DataSharing.BACKBONE_AND_STATE
-            ).values_list("organization_id", flat=True)
-        )
-    return Identified(False, frozenset(own))
 
 
 def partner_get_for_dashboard(

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from goals import dashboards, selectors, services
+from goals import dashboards, figures, selectors, services
 from goals.forms import CommitmentsForm, GoalForm, dashboard_filters
 from goals.models import Goal
 from network.figures import download_or_none
@@ -30,8 +30,10 @@ def _context(network: Network, access: Access, **extra: object) -> dict[str, obj
 def goal_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The network's goals: every member sees them; backbone staff set them."""
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    audience = selectors.audience_for(user=request.user, network=network, access=access)
+    goals = selectors.goal_list(network=network, audience=audience)
     return render(
-        request, "goals/goal_list.html", _context(network, access, goals=selectors.goal_list(network=network))
+        request, "goals/goal_list.html", _context(network, access, goals=goals, withheld=figures.Withheld())
     )
 
 
@@ -128,14 +130,19 @@ def dashboard_network(request: HttpRequest, slug: str) -> HttpResponse:
 def dashboard_partner(request: HttpRequest, slug: str, organization_id: int) -> HttpResponse:
     """A partner's progress against its commitments, its own trend and the network's aggregate trend."""
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
-    organization, _ = selectors.partner_get_for_dashboard(
+    organization, identified = selectors.partner_get_for_dashboard(
         user=request.user, network=network, access=access, organization_id=organization_id
     )
     today = timezone.localdate()
     goals = list(selectors.goals_of(network_ids=[network.pk]))
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures())
     board = dashboards.partner_dashboard(
-        network=network, organization=organization, goals=goals, filters=filters, today=today
+        network=network,
+        organization=organization,
+        goals=goals,
+        filters=filters,
+        today=today,
+        audience=selectors.audience_from(identified),
     )
     if download := download_or_none(request, *board.tables):
         return download
@@ -152,7 +159,8 @@ def dashboard_state(request: HttpRequest, code: str) -> HttpResponse:
     state = selectors.state_get_for_viewer(user=request.user, code=code)
     today = timezone.localdate()
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures())
-    board = dashboards.state_dashboard(state=state, filters=filters, today=today)
+    audience = selectors.audience_for_states(user=request.user, states=[state])
+    board = dashboards.state_dashboard(state=state, filters=filters, today=today, audience=audience)
     if download := download_or_none(request, *board.tables):
         return download
     return render(request, "goals/dashboard_state.html", {"state": state, "form": form, "board": board})
@@ -165,7 +173,8 @@ def dashboard_states(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page.")
     today = timezone.localdate()
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures())
-    board = dashboards.cross_state_dashboard(filters=filters, today=today)
+    audience = selectors.audience_for_states(user=request.user)
+    board = dashboards.cross_state_dashboard(filters=filters, today=today, audience=audience)
     if download := download_or_none(request, *board.tables):
         return download
     return render(request, "goals/dashboard_states.html", {"form": form, "board": board})

@@ -26,6 +26,18 @@ class Table:
         return f"{self.slug or slugify(self.caption)}.csv"
 
 
+@dataclass(frozen=True)
+class Suppressed:
+    """A table cell hidden by small-count suppression: said in words (on the page and in the CSV),
+    never only by colour or by an empty cell, which would read as "no data"."""
+
+    threshold: int = 11
+    is_suppressed = True
+
+    def __str__(self) -> str:
+        return f"Suppressed (1 to {self.threshold - 1})"
+
+
 @dataclass
 class Chart:
     """A plotly figure, serialised on the server, with a text summary for screen readers."""

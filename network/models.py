@@ -53,6 +53,15 @@ class Network(models.Model):
             "After this many days past the due day a month takes no changes until backbone staff reopen it."
         ),
     )
+    suppression_threshold = models.PositiveSmallIntegerField(
+        "smallest count published",
+        default=11,
+        validators=[MinValueValidator(11)],
+        help_text=(
+            "Counts from 1 to one less than this are suppressed in every aggregate shown to someone who "
+            "may not see the partners' identified figures. Never below 11 (the CMS cell-size rule)."
+        ),
+    )
     common_goal = models.TextField(
         blank=True,
         help_text=(

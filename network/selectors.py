@@ -18,6 +18,7 @@ from network.models import (
     Contract,
     ContractStage,
     ContractStageChange,
+    DataSharing,
     Meeting,
     Membership,
     Network,
@@ -195,6 +196,37 @@ def who_is_missing(*, network: Network) -> WhoIsMissing:
         counties_total=counties.count(),
         workgroups_short=short,
     )
+
+
+# Who sees which partner's identified figures
+
+
+@dataclass(frozen=True)
+class Identified:
+    """The partners of one network whose identified figures a user may see, and the network's
+    suppression threshold for every other figure."""
+
+    every_partner: bool
+    organization_ids: frozenset[int]
+    threshold: int = 11
+
+    def __contains__(self, organization_id: object) -> bool:
+        return self.every_partner or organization_id in self.organization_ids
+
+
+def identified_for(*, user: User, network: Network, access: Access) -> Identified:
+    """Backbone staff see every partner; partner staff their own organizations; a state viewer the
+    partners whose current membership shares with the state. A fixed number of queries."""
+    if access >= Access.MANAGE:
+        return Identified(True, frozenset(), network.suppression_threshold)
+    own = set(organizations_for_user(user=user).values_list("pk", flat=True))
+    if states_viewed_by(user=user).filter(pk=network.state_id).exists():
+        own |= set(
+            network.memberships.filter(
+                left_on__isnull=True, data_sharing=DataSharing.BACKBONE_AND_STATE
+            ).values_list("organization_id", flat=True)
+        )
+    return Identified(False, frozenset(own), network.suppression_threshold)
 
 
 def organizations_with_memberships(*, user: User) -> QuerySet[Organization]:

@@ -28,7 +28,7 @@ from goals.tests.factories import (
 )
 from metrics.models import Category, Measure, MonthlyReport, ReportStatus
 from network.models import DataSharing, Network
-from network.selectors import Access
+from network.selectors import Access, identified_for
 from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import SupplierFactory, state
 
@@ -255,11 +255,11 @@ def test_partners_reporting_and_freshness(world, history, enrollments):
 
 def test_identified_figures(world, pairs):
     network, sharing, not_sharing = world.network, pairs[1][1].pk, pairs[2][1].pk
-    backbone = selectors.identified_for(user=world.backbone, network=network, access=Access.MANAGE)
+    backbone = identified_for(user=world.backbone, network=network, access=Access.MANAGE)
     assert sharing in backbone and not_sharing in backbone and world.supplier.pk in backbone
-    partner = selectors.identified_for(user=world.partner, network=network, access=Access.VIEW)
+    partner = identified_for(user=world.partner, network=network, access=Access.VIEW)
     assert world.supplier.pk in partner and sharing not in partner and not_sharing not in partner
-    viewer = selectors.identified_for(user=world.state_viewer, network=network, access=Access.VIEW)
+    viewer = identified_for(user=world.state_viewer, network=network, access=Access.VIEW)
     assert sharing in viewer and not_sharing not in viewer and world.supplier.pk not in viewer
 
     with pytest.raises(PermissionDenied):

@@ -27,6 +27,7 @@ from goals.tests.factories import (
 )
 from metrics import rollups
 from metrics.models import Category, Measure, MonthlyReport, ReportStatus
+from network.figures import Suppressed
 from network.models import DataSharing, Network
 from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import SupplierFactory, state
@@ -273,6 +274,28 @@ def by_month(table_, column: int = 1) -> dict[str, int]:
     return {row[0]: row[column] for row in table_.rows if row[0] != "All months"}
 
 
+HIDDEN = "suppressed"
+
+
+def published(count: int | None, known: int = 0, threshold: int = 11) -> int | str | None:
+    """The rule, said apart from the code: an aggregate is hidden where it, or what is left of it once
+    the figures the viewer may see identified are taken away, is from 1 to threshold - 1."""
+    if count is None:
+        return None
+    return HIDDEN if 0 < count < threshold or 0 < count - known < threshold else count
+
+
+def plain(value):
+    """A table cell, or a mapping of them, with a suppressed cell as HIDDEN."""
+    if isinstance(value, dict):
+        return {key: plain(cell) for key, cell in value.items()}
+    return HIDDEN if isinstance(value, Suppressed) else value
+
+
+def goal_rows(response) -> dict[str, list]:
+    return {row[0]: row for row in table(response, "goals").rows}
+
+
 def month_total(counts, network_id: int, month: datetime.date) -> int | None:
     """The network's approved count of the month; None where no report of the month is approved."""
     found = [n for (net, _, m), n in counts.items() if (net, m) == (network_id, month)]
@@ -317,7 +340,7 @@ def test_dashboard_figures_equal_a_direct_count(
             assert partners[organization.name][4] == own  # in the period
             assert partners[organization.name][1] == 25
 
-        # A partner: its own trend beside the network's.
+        # A partner: its own trend beside the network's, which is suppressed where the rest is small.
         page = client_for(world.partner).get(
             reverse("goals:dashboard_partner", args=["kansas", world.supplier.pk]), query
         )
@@ -326,19 +349,37 @@ def test_dashboard_figures_equal_a_direct_count(
             for month in months
         }
         assert by_month(table(page, "trend"), 1) == own
-        assert by_month(table(page, "trend"), 2) == expected
+        network_shown = {label: published(count, known=own[label] or 0) for label, count in expected.items()}
+        assert plain(by_month(table(page, "trend"), 2)) == network_shown
+        everyone_so_far = sum(n for n in expected.values() if n)
+        assert plain(goal_rows(page)[everyone.name][7]) == (
+            HIDDEN if HIDDEN in network_shown.values() else everyone_so_far
+        )
         assert table(page, "commitments").rows[0][6] == sum(n for n in own.values() if n)
         assert not any(organization.name in page.content.decode() for _, organization in kansas[1:])
 
-        # The state: each network, and the state's total.
+        # The state: each network, suppressed where a month's rest (less the partner sharing with the
+        # state) is small, and the state's total, suppressed where it could give such a month away.
         page = client_for(world.state_viewer).get(reverse("goals:dashboard_state", args=["KS"]), query)
         networks = {row[0]: row for row in table(page, "networks").rows}
+        sharing = kansas[1][1]  # "Supplier 0" shares its figures with the state; no one else does
+        any_hidden = False
         for network in {network for network, _ in kansas if network.state.code == "KS"}:
             total = sum(n for (net, _, _), n in counts.items() if net == network.pk)
-            assert networks[network.name][4] == total
+            hidden = [
+                month
+                for month in months
+                if published(
+                    month_total(counts, network.pk, month),
+                    known=counts.get((network.pk, sharing.pk, month), 0),
+                )
+                == HIDDEN
+            ]
+            any_hidden = any_hidden or bool(hidden)
+            assert plain(networks[network.name][4]) == (HIDDEN if hidden else total)
         statewide = sum(n for (net, _, _), n in counts.items() if net != world.other_network.pk)
-        assert table(page, "trend").rows[-1][-1] == statewide
-        sharing = kansas[1][1]  # "Supplier 0" shares its figures with the state; no one else does
+        state_total = plain(table(page, "trend").rows[-1][-1])
+        assert state_total == statewide or (state_total == HIDDEN and any_hidden)
         reported = [n for (_, org, _), n in counts.items() if org == sharing.pk]
         expected_shared = [[sharing.name, world.network.name, sum(reported)]] if reported else []
         assert table(page, "partners-sharing").rows == expected_shared
@@ -348,9 +389,12 @@ def test_dashboard_figures_equal_a_direct_count(
 
         # Site administrators: every state.
         page = client_for(world.admin).get(reverse("goals:dashboard_states"), query)
-        states = {row[0]: row[2] for row in table(page, "states").rows}
-        assert states["Kansas"] == statewide
-        assert states["Utah"] == sum(n for (net, _, _), n in counts.items() if net == world.other_network.pk)
+        states = {row[0]: plain(row[2]) for row in table(page, "states").rows}
+        assert states["Kansas"] == state_total
+        utah = [month_total(counts, world.other_network.pk, month) for month in months]
+        assert states["Utah"] == (
+            HIDDEN if HIDDEN in map(published, utah) else sum(n for n in utah if n)
+        )  # one partner: the network's count is its own, suppressed where small
 
     check()  # after the incremental rollups
     for report in MonthlyReport.objects.all():
