@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/", include("metrics.api_urls")),
     path("", include("metrics.urls")),
     path("", include("goals.urls")),
+    path("", include("equity.urls")),
     path("", include("network.urls")),
 ]

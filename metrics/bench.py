@@ -517,6 +517,10 @@ def pages(who: Viewers) -> list[Page]:
         Page("State dashboard", f"/states/{state}/dashboard/", "state"),
         Page("Cross-state dashboard", "/dashboard/states/", "admin"),
         Page("API: progress", f"/api/v1/networks/{slug}/progress/?measure=enrollments", "backbone"),
+        Page("Equity, partner staff", f"/networks/{slug}/equity/", "partner"),
+        Page("Equity, state", f"/states/{state}/equity/", "state"),
+        Page("Coverage gaps, state", f"/states/{state}/equity/coverage/", "state"),
+        Page("API: breakdown", f"/api/v1/networks/{slug}/breakdown/?breakdown=race", "partner"),
         Page("Reporting completeness", f"/networks/{slug}/reports/completeness/", "backbone"),
         Page("Monthly reports", f"/networks/{slug}/reports/", "backbone"),
     ]

@@ -29,13 +29,14 @@ class Table:
 @dataclass(frozen=True)
 class Suppressed:
     """A table cell hidden by small-count suppression: said in words (on the page and in the CSV),
-    never only by colour or by an empty cell, which would read as "no data"."""
+    never only by colour or by an empty cell, which would read as "no data". It does not say "1 to 10":
+    a cell hidden because it would give a small one away can be any size; the table's note says why."""
 
     threshold: int = 11
     is_suppressed = True
 
     def __str__(self) -> str:
-        return f"Suppressed (1 to {self.threshold - 1})"
+        return "Suppressed"
 
 
 @dataclass

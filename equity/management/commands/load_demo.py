@@ -1,12 +1,13 @@
 """`manage.py load_demo`: build the Bright Spot Initiative demo (networks, monthly reports, their rollups
-and the networks' goals), or bring it back to how it was. It lives in goals, the app on top: goals may use
-metrics and network, never the other way round."""
+the networks' goals and the eligible-population estimates), or bring it back to how it was. It lives in
+equity, the app on top: equity may use goals, metrics and network, never the other way round."""
 
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from equity.demo import build_eligible
 from goals.demo import build_goals
 from metrics.demo import build_reports
 from metrics.rollups import rollup_rebuild
@@ -17,8 +18,8 @@ class Command(BaseCommand):
     help = (
         "Build the Bright Spot Initiative demo: five state networks with partners, workgroups, meetings, "
         "contracts, demo users (password tandem-demo), 24 months of monthly reports, the dashboards' "
-        "rollups, and each network's goal with its suppliers' commitments. Safe to run again: it changes "
-        "only what differs, and adds only the months that have no report."
+        "rollups, each network's goal with its suppliers' commitments, and eligible-population estimates. "
+        "Safe to run again: it changes only what differs, and adds only the months that have no report."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -28,4 +29,6 @@ class Command(BaseCommand):
         rollup_rebuild()
         self.stdout.write("Rollups rebuilt for the dashboards.\n")
         build_goals(stdout=self.stdout)
+        sources = build_eligible()
+        self.stdout.write(f"Eligible-population estimates imported: {', '.join(str(s) for s in sources)}.\n")
         self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))

@@ -1,0 +1,587 @@
+"""What the equity pages show: a breakdown measured against the eligible population, its trend, the
+goals for populations of focus, and the coverage gaps. Every count goes through
+`equity.suppression.suppress_aggregate` for the page's viewer before any table, chart, hover text or
+CSV is made from it; every share, ratio and gap is computed from the published counts only."""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from equity import selectors
+from equity.forms import EquityFilters
+from equity.geography import county_map_geo, county_shapes
+from equity.measures import UNSTABLE_BELOW, BreakdownMeasures, Group, GroupMeasures, breakdown_measures
+from equity.models import EstimateSource
+from equity.selectors import Coverage, Scope
+from equity.suppression import Published, suppress_aggregate
+from goals.selectors import GoalStanding, MonthPeriod, goal_period, goal_standings_for, goals_of, threshold_of
+from metrics.catalogue import UNKNOWN
+from metrics.models import Category
+from network.figures import Chart, Suppressed, Table, chart
+
+SUPPRESSION_NOTE = (
+    "Counts from 1 to {last} are suppressed to protect participants' privacy, with a second count where "
+    "the first could be worked out from a total; shares and ratios computed from them are suppressed too."
+)
+
+
+def suppression_note(threshold: int) -> str:
+    return SUPPRESSION_NOTE.format(last=threshold - 1)
+
+
+# Formatting: what a cell says
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _or_suppressed(value: object, group: GroupMeasures, threshold: int) -> object:
+    return Suppressed(threshold) if group.suppressed else value
+
+
+def _interval(group: GroupMeasures) -> str | None:
+    if group.rate_ratio is None:
+        return None
+    if group.ci_low is None or group.ci_high is None:
+        return f"{group.rate_ratio:.2f}"
+    return f"{group.rate_ratio:.2f} ({group.ci_low:.2f} to {group.ci_high:.2f})"
+
+
+def _stability(group: GroupMeasures) -> str:
+    if group.suppressed:
+        return ""
+    if group.reference:
+        return "Reference group" + (", unstable" if group.unstable else "")
+    return f"Unstable: fewer than {UNSTABLE_BELOW} participants" if group.unstable else "Stable"
+
+
+# Publishing and measuring
+
+
+def published_counts(
+    scope: Scope, categories: Sequence[Category], counts: dict[int, int], known: dict[int, int]
+) -> Published[str]:
+    """Every category's count (zero where none was reported) as the scope's viewer may see it."""
+    cells = {category.code: counts.get(category.pk, 0) for category in categories}
+    identified = {category.code: known.get(category.pk, 0) for category in categories}
+    return suppress_aggregate(
+        cells,
+        identified=identified,
+        threshold=scope.threshold,
+        everything_identified=scope.everything_identified,
+    )
+
+
+def measure(
+    scope: Scope,
+    categories: Sequence[Category],
+    counts: dict[int, int],
+    known: dict[int, int],
+    eligible: dict[int, int],
+) -> BreakdownMeasures:
+    groups = [Group(category.code, category.name, eligible.get(category.pk)) for category in categories]
+    published = published_counts(scope, categories, counts, known)
+    return breakdown_measures(groups, published, unknown_key=UNKNOWN[0])
+
+
+BREAKDOWN_COLUMNS = [
+    "Group",
+    "Participants",
+    "Share of participants (%)",
+    "Eligible adults with prediabetes",
+    "Share of the eligible (%)",
+    "Representation ratio",
+    "Reach per 1,000 eligible",
+    "Rate ratio to the reference group (95% confidence interval)",
+    "More participants needed for a fair share",
+    "Stability",
+]
+
+
+def breakdown_rows(measured: BreakdownMeasures, threshold: int) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for group in measured.groups:
+        rows.append(
+            [
+                group.name,
+                _or_suppressed(group.count, group, threshold),
+                _or_suppressed(_percent(group.share), group, threshold),
+                group.eligible,
+                _percent(group.eligible_share),
+                _or_suppressed(_ratio(group.representation), group, threshold),
+                _or_suppressed(None if group.reach is None else round(group.reach, 1), group, threshold),
+                _or_suppressed(_interval(group), group, threshold),
+                _or_suppressed(group.fair_share_gap, group, threshold),
+                _stability(group),
+            ]
+        )
+    if measured.unknown is not None:
+        unknown = measured.unknown
+        rows.append(
+            [
+                unknown.name,
+                _or_suppressed(unknown.count, unknown, threshold),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "Not compared: no eligible population",
+            ]
+        )
+    rows.append(
+        [
+            "All participants",
+            Suppressed(threshold) if measured.total is None else measured.total,
+            None,
+            sum(group.eligible or 0 for group in measured.groups) or None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "",
+        ]
+    )
+    return rows
+
+
+def representation_chart(measured: BreakdownMeasures, *, caption: str, element_id: str) -> Chart | None:
+    """Horizontal bars of each group's representation ratio against the fair share line at 1. A
+    suppressed group has no bar, and its label says so in words."""
+    groups = [group for group in measured.groups if group.eligible]
+    if not groups:
+        return None
+    labels = [
+        group.name + (" (suppressed)" if group.suppressed else " (unstable)" if group.unstable else "")
+        for group in groups
+    ]
+    hover = [
+        (
+            f"{group.name}: suppressed (fewer than the smallest count published)"
+            if group.suppressed
+            else f"{group.name}: representation ratio {group.representation:.2f}; "
+            f"{_percent(group.share)}% of participants, {_percent(group.eligible_share)}% of the eligible"
+            + (" (unstable: fewer than 20 participants)" if group.unstable else "")
+            if group.representation is not None
+            else f"{group.name}: no ratio"
+        )
+        for group in groups
+    ]
+    figure = go.Figure(
+        go.Bar(
+            y=labels,
+            x=[None if group.suppressed else _ratio(group.representation) for group in groups],
+            orientation="h",
+            marker_color="#005ea2",
+            hovertext=hover,
+            hoverinfo="text",
+            name="Representation ratio",
+        )
+    )
+    figure.add_vline(x=1, line_dash="dash", line_color="#1b1b1b", annotation_text="Fair share (1.0)")
+    figure.update_layout(
+        xaxis_title="Representation ratio (share of participants ÷ share of the eligible)",
+        yaxis={"autorange": "reversed"},
+        height=max(260, 42 * len(groups) + 120),
+        showlegend=False,
+    )
+    shown = [group for group in groups if not group.suppressed and group.representation is not None]
+    below = [group.name for group in shown if group.representation < 0.8]
+    summary = f"Horizontal bars: {caption}. " + (
+        f"Under-represented (ratio below 0.8): {', '.join(below)}. " if below else ""
+    )
+    hidden = [group.name for group in groups if group.suppressed]
+    if hidden:
+        summary += f"Suppressed: {', '.join(hidden)}."
+    return chart(figure, summary=summary, element_id=element_id)
+
+
+# The trend of the ratios
+
+
+def quarters(period: MonthPeriod) -> list[tuple[str, list[datetime.date]]]:
+    """Calendar quarters of the period (the first and last may be partial), labelled."""
+    found: dict[str, list[datetime.date]] = {}
+    for month in period.months:
+        found.setdefault(f"{month.year} Q{(month.month - 1) // 3 + 1}", []).append(month)
+    return list(found.items())
+
+
+def trend(
+    scope: Scope,
+    categories: Sequence[Category],
+    counts: selectors.CategoryMonths,
+    known: selectors.CategoryMonths,
+    eligible: dict[int, int],
+    period: MonthPeriod,
+    breakdown_name: str,
+) -> tuple[Table, Chart | None]:
+    """Each quarter's representation ratios, each quarter published on its own."""
+    by_quarter = [
+        (
+            label,
+            measure(
+                scope,
+                categories,
+                selectors.in_period(counts, months),
+                selectors.in_period(known, months),
+                eligible,
+            ),
+        )
+        for label, months in quarters(period)
+    ]
+    compared = [category for category in categories if eligible.get(category.pk)]
+    table = Table(
+        caption=f"Representation ratio by {breakdown_name.lower()}, quarter by quarter, {period}",
+        columns=["Quarter", *(category.name for category in compared)],
+        slug="trend",
+    )
+    series: dict[str, list[float | None]] = {category.name: [] for category in compared}
+    for label, measured in by_quarter:
+        groups = {group.key: group for group in measured.groups}
+        row: list[object] = [label]
+        for category in compared:
+            group = groups[category.code]
+            row.append(Suppressed(scope.threshold) if group.suppressed else _ratio(group.representation))
+            series[category.name].append(None if group.suppressed else _ratio(group.representation))
+        table.rows.append(row)
+    if not compared or len(by_quarter) < 2:
+        return table, None
+    labels = [label for label, _ in by_quarter]
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=labels,
+                y=values,
+                name=name,
+                mode="lines+markers",
+                connectgaps=False,
+                hovertemplate=f"{name}, %{{x}}: %{{y}}<extra></extra>",
+            )
+            for name, values in series.items()
+        ]
+    )
+    figure.add_hline(y=1, line_dash="dash", line_color="#1b1b1b")
+    figure.update_layout(yaxis_title="Representation ratio", xaxis_title="Quarter", height=380)
+    return table, chart(
+        figure,
+        summary=f"Lines: {table.caption}; a gap is a suppressed quarter or one without an estimate.",
+        element_id="trend-chart",
+    )
+
+
+# Goals for populations of focus
+
+
+def focus_goals_table(scope: Scope, breakdown_id: int, today: datetime.date) -> Table:
+    goals = list(
+        goals_of(network_ids=[network.pk for network in scope.networks]).filter(
+            population__breakdown_id=breakdown_id
+        )
+    )
+    table = Table(
+        caption="Goals for populations of focus",
+        columns=[
+            "Goal",
+            "Network",
+            "Population of focus",
+            "Deadline",
+            "Target",
+            "So far",
+            "Share of the target (%)",
+            "Outlook",
+        ],
+        slug="focus-goals",
+    )
+    # The goals count the whole network, so they are published to the viewer's audience even on one
+    # partner's page.
+    for standing in goal_standings_for(goals=goals, today=today, audience=scope.audience):
+        progress = standing.progress
+        hidden = "actual" in standing.hidden or _hidden_beside_its_breakdown(scope, standing)
+        table.rows.append(
+            [
+                standing.goal.name,
+                standing.goal.network.name,
+                standing.goal.population.name if standing.goal.population else "Everyone",
+                f"{standing.goal.deadline:%B} {standing.goal.deadline.day}, {standing.goal.deadline.year}",
+                progress.target,
+                Suppressed(scope.threshold) if hidden else progress.actual,
+                Suppressed(scope.threshold) if hidden else _percent(progress.share),
+                Suppressed(scope.threshold) if hidden else str(progress.outlook).capitalize(),
+            ]
+        )
+    return table
+
+
+def _hidden_beside_its_breakdown(scope: Scope, standing: GoalStanding) -> bool:
+    """Whether the breakdown table of the goal's network over the goal's counted months hides the
+    goal's group (to protect another group's small count): then its count so far, shown beside that
+    table, would give the small count away. One or two queries a goal for a population of focus."""
+    goal, population = standing.goal, standing.goal.population
+    if scope.audience.everything or population is None or standing.counted_to is None:
+        return False
+    network_scope = Scope(
+        state=scope.state,
+        audience=scope.audience,
+        network=goal.network,
+        threshold=threshold_of(goal.network),
+        networks=(goal.network,),
+    )
+    period = MonthPeriod(first=goal_period(goal).first, last=standing.counted_to)
+    categories = selectors.categories_of(breakdown=population.breakdown, state=scope.state)
+    counts, known = selectors.category_months(
+        scope=network_scope, measure=goal.measure, breakdown=population.breakdown, period=period
+    )
+    published = published_counts(
+        network_scope, categories, selectors.in_period(counts), selectors.in_period(known)
+    )
+    return published.cells.get(population.code) is None
+
+
+@dataclass
+class EquityBoard:
+    scope: Scope
+    filters: EquityFilters
+    sources: list[EstimateSource]
+    measured: BreakdownMeasures
+    table: Table
+    chart: Chart | None
+    trend_table: Table
+    trend_chart: Chart | None
+    goals_table: Table
+
+    @property
+    def tables(self) -> list[Table]:
+        return [self.table, self.trend_table, self.goals_table]
+
+    @property
+    def any_suppressed(self) -> bool:
+        return any(
+            isinstance(cell, Suppressed) for table in self.tables for row in table.rows for cell in row
+        )
+
+    @property
+    def note(self) -> str:
+        return suppression_note(self.scope.threshold)
+
+    @property
+    def has_estimates(self) -> bool:
+        return any(group.eligible for group in self.measured.groups)
+
+
+def breakdown_for(scope: Scope, filters: EquityFilters) -> tuple[BreakdownMeasures, list[EstimateSource]]:
+    """The period's measures of the breakdown, as the scope's viewer may see them (the API's figures)."""
+    categories = selectors.categories_of(breakdown=filters.breakdown, state=scope.state)
+    counts, known = selectors.category_months(
+        scope=scope, measure=filters.measure, breakdown=filters.breakdown, period=filters.period
+    )
+    eligible, sources = selectors.eligible(state=scope.state, breakdown=filters.breakdown)
+    return measure(
+        scope, categories, selectors.in_period(counts), selectors.in_period(known), eligible
+    ), sources
+
+
+def equity_board(*, scope: Scope, filters: EquityFilters, today: datetime.date) -> EquityBoard:
+    breakdown, period = filters.breakdown, filters.period
+    categories = selectors.categories_of(breakdown=breakdown, state=scope.state)
+    counts, known = selectors.category_months(
+        scope=scope, measure=filters.measure, breakdown=breakdown, period=period
+    )
+    eligible, sources = selectors.eligible(state=scope.state, breakdown=breakdown)
+    measured = measure(scope, categories, selectors.in_period(counts), selectors.in_period(known), eligible)
+    caption = (
+        f"{filters.measure.name} by {breakdown.name.lower()} against the eligible population: "
+        f"{scope.name}, {period}"
+    )
+    trend_table, trend_chart = trend(scope, categories, counts, known, eligible, period, breakdown.name)
+    return EquityBoard(
+        scope=scope,
+        filters=filters,
+        sources=sources,
+        measured=measured,
+        table=Table(
+            caption=caption,
+            columns=BREAKDOWN_COLUMNS,
+            rows=breakdown_rows(measured, scope.threshold),
+            slug="breakdown",
+        ),
+        chart=representation_chart(
+            measured,
+            caption=(
+                f"representation ratio of each group, {filters.measure.name.lower()}, {scope.name}, {period}"
+            ),
+            element_id="representation-chart",
+        ),
+        trend_table=trend_table,
+        trend_chart=trend_chart,
+        goals_table=focus_goals_table(scope, breakdown.pk, today),
+    )
+
+
+# Coverage gaps
+
+
+COUNTY_COLUMNS = [
+    "County",
+    "Eligible adults with prediabetes",
+    "Participants",
+    "Reach per 1,000 eligible",
+    "Suppliers serving it",
+    "Served by a supplier",
+]
+
+
+@dataclass
+class CoverageBoard:
+    scope: Scope
+    filters: EquityFilters
+    sources: list[EstimateSource]
+    coverage: Coverage
+    counties_table: Table
+    map: Chart | None
+    unserved: list[str]
+    populations_table: Table
+
+    @property
+    def tables(self) -> list[Table]:
+        return [self.counties_table, self.populations_table]
+
+    @property
+    def note(self) -> str:
+        return suppression_note(self.scope.threshold)
+
+
+def coverage_board(*, scope: Scope, filters: EquityFilters) -> CoverageBoard:
+    county_breakdown = selectors.county_breakdown()
+    categories = selectors.categories_of(breakdown=county_breakdown, state=scope.state)
+    counts, known = selectors.category_months(
+        scope=scope, measure=filters.measure, breakdown=county_breakdown, period=filters.period
+    )
+    eligible, sources = selectors.eligible(state=scope.state, breakdown=county_breakdown)
+    measured = measure(scope, categories, selectors.in_period(counts), selectors.in_period(known), eligible)
+    found = selectors.coverage(scope=scope)
+    by_code = {group.key: group for group in measured.groups}
+    counties = [category for category in categories if category.county_id]
+    rows, unserved = [], []
+    for category in counties:
+        group = by_code[category.code]
+        suppliers = found.suppliers_by_county.get(category.county_id, [])
+        if not suppliers:
+            unserved.append(category.name)
+        rows.append(
+            [
+                category.name,
+                group.eligible,
+                _or_suppressed(group.count, group, scope.threshold),
+                _or_suppressed(
+                    None if group.reach is None else round(group.reach, 1), group, scope.threshold
+                ),
+                "; ".join(suppliers) or "None",
+                "Yes" if suppliers else "No supplier serves this county",
+            ]
+        )
+    period = filters.period
+    caption = (
+        f"Counties of {scope.state.name}: {filters.measure.name.lower()} per 1,000 eligible adults, "
+        f"{scope.name}, {period}"
+    )
+    populations = Table(
+        caption="Populations of focus and the partners that serve them",
+        columns=["Population of focus", "Partners serving it", "How many"],
+        rows=[
+            [population.name, "; ".join(names) or "No partner serves this population", len(names)]
+            for population, names in found.partners_by_population.items()
+        ],
+        slug="populations",
+    )
+    return CoverageBoard(
+        scope=scope,
+        filters=filters,
+        sources=sources,
+        coverage=found,
+        counties_table=Table(caption=caption, columns=COUNTY_COLUMNS, rows=rows, slug="counties"),
+        map=county_map(scope, counties, by_code, found, caption=caption),
+        unserved=unserved,
+        populations_table=populations,
+    )
+
+
+def county_map(
+    scope: Scope,
+    counties: Sequence[Category],
+    groups: dict[str, GroupMeasures],
+    found: Coverage,
+    *,
+    caption: str,
+) -> Chart | None:
+    """Counties shaded by reach per 1,000 eligible; a suppressed county, or one without an estimate,
+    is grey and says why when hovered; a county no supplier serves says so too."""
+    shapes = county_shapes(scope.state.fips)
+    if not shapes.get("features") or not counties:
+        return None
+    shaded, grey = [], []
+    for category in counties:
+        group = groups[category.code]
+        served = (
+            "" if found.suppliers_by_county.get(category.county_id) else "<br>No supplier serves this county"
+        )
+        if group.suppressed:
+            grey.append((category.code, f"{category.name}: suppressed{served}"))
+        elif group.reach is None:
+            grey.append((category.code, f"{category.name}: no eligible-population estimate{served}"))
+        else:
+            shaded.append(
+                (
+                    category.code,
+                    round(group.reach, 1),
+                    f"{category.name}: {group.reach:.1f} per 1,000 eligible{served}",
+                )
+            )
+    traces = []
+    if grey:
+        traces.append(
+            go.Choropleth(
+                geojson=shapes,
+                locations=[code for code, _ in grey],
+                z=[0] * len(grey),
+                colorscale=[[0, "#dfe1e2"], [1, "#dfe1e2"]],
+                showscale=False,
+                hovertext=[text for _, text in grey],
+                hoverinfo="text",
+                marker_line_color="white",
+                name="Suppressed or no estimate",
+            )
+        )
+    if shaded:
+        traces.append(
+            go.Choropleth(
+                geojson=shapes,
+                locations=[code for code, _, _ in shaded],
+                z=[reach for _, reach, _ in shaded],
+                colorscale="Blues",
+                colorbar={"title": {"text": "Per 1,000<br>eligible"}},
+                hovertext=[text for _, _, text in shaded],
+                hoverinfo="text",
+                marker_line_color="white",
+                name="Reach per 1,000 eligible",
+            )
+        )
+    figure = go.Figure(traces)
+    figure.update_geos(**county_map_geo())
+    figure.update_layout(height=460, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    unserved = [c.name for c in counties if not found.suppliers_by_county.get(c.county_id)]
+    summary = (
+        f"A map: {caption}. {len(shaded)} counties shaded by reach, {len(grey)} grey (suppressed or "
+        f"without an estimate). {len(unserved)} counties have no supplier."
+    )
+    return chart(figure, summary=summary, element_id="county-map")
