@@ -15,21 +15,11 @@ from equity.geography import county_map_geo, county_shapes
 from equity.measures import UNSTABLE_BELOW, BreakdownMeasures, Group, GroupMeasures, breakdown_measures
 from equity.models import EstimateSource
 from equity.selectors import Coverage, Scope
-from equity.suppression import Published, suppress_aggregate
+from equity.suppression import Published, note, suppress_aggregate
 from goals.selectors import GoalStanding, MonthPeriod, goal_period, goal_standings_for, goals_of, threshold_of
 from metrics.catalogue import UNKNOWN
-from metrics.models import Category
+from metrics.models import Breakdown, Category
 from network.figures import Chart, Suppressed, Table, chart
-
-SUPPRESSION_NOTE = (
-    "Counts from 1 to {last} are suppressed to protect participants' privacy, with a second count where "
-    "the first could be worked out from a total; shares and ratios computed from them are suppressed too."
-)
-
-
-def suppression_note(threshold: int) -> str:
-    return SUPPRESSION_NOTE.format(last=threshold - 1)
-
 
 # Formatting: what a cell says
 
@@ -58,8 +48,14 @@ def _stability(group: GroupMeasures) -> str:
     if group.suppressed:
         return ""
     if group.reference:
-        return "Reference group" + (", unstable" if group.unstable else "")
-    return f"Unstable: fewer than {UNSTABLE_BELOW} participants" if group.unstable else "Stable"
+        return "Reference group" + (
+            f", unstable: fewer than {UNSTABLE_BELOW} participants" if group.unstable else ""
+        )
+    if not group.unstable:
+        return "Stable"
+    if group.count is not None and group.count >= UNSTABLE_BELOW:
+        return f"Unstable: the reference group has fewer than {UNSTABLE_BELOW} participants"
+    return f"Unstable: fewer than {UNSTABLE_BELOW} participants"
 
 
 # Publishing and measuring
@@ -90,6 +86,37 @@ def measure(
     published = published_counts(scope, categories, counts, known)
     return breakdown_measures(groups, published, unknown_key=UNKNOWN[0])
 
+
+@dataclass
+class Read:
+    """What a breakdown's figures are made of: its categories, the counts by month (all, and the part
+    the viewer may see identified), the eligible population and its sources. Four queries or five."""
+
+    categories: list[Category]
+    counts: selectors.CategoryMonths
+    known: selectors.CategoryMonths
+    eligible: dict[int, int]
+    sources: list[EstimateSource]
+
+    @classmethod
+    def of(cls, scope: Scope, filters: EquityFilters, breakdown: Breakdown) -> "Read":
+        counts, known = selectors.category_months(
+            scope=scope, measure=filters.measure, breakdown=breakdown, period=filters.period
+        )
+        eligible, sources = selectors.eligible(state=scope.state, breakdown=breakdown)
+        return cls(
+            selectors.categories_of(breakdown=breakdown, state=scope.state), counts, known, eligible, sources
+        )
+
+    def measured(self, scope: Scope, months: list[datetime.date] | None = None) -> BreakdownMeasures:
+        """The measures over the months (the whole period if none are given) as the scope's viewer may
+        see them, published on their own."""
+        counts, known = selectors.in_period(self.counts, months), selectors.in_period(self.known, months)
+        return measure(scope, self.categories, counts, known, self.eligible)
+
+
+MOST_BARS = 15  # groups a bar chart shows readably
+MOST_LINES = 8  # groups a line chart shows readably, each in its own colour
 
 BREAKDOWN_COLUMNS = [
     "Group",
@@ -157,9 +184,10 @@ def breakdown_rows(measured: BreakdownMeasures, threshold: int) -> list[list[obj
 
 def representation_chart(measured: BreakdownMeasures, *, caption: str, element_id: str) -> Chart | None:
     """Horizontal bars of each group's representation ratio against the fair share line at 1. A
-    suppressed group has no bar, and its label says so in words."""
+    suppressed group has no bar, and its label says so in words. Past `MOST_BARS` groups (counties)
+    bars stop being readable: the table, and the coverage map, show them instead."""
     groups = [group for group in measured.groups if group.eligible]
-    if not groups:
+    if not groups or len(groups) > MOST_BARS:
         return None
     labels = [
         group.name + (" (suppressed)" if group.suppressed else " (unstable)" if group.unstable else "")
@@ -167,7 +195,7 @@ def representation_chart(measured: BreakdownMeasures, *, caption: str, element_i
     ]
     hover = [
         (
-            f"{group.name}: suppressed (fewer than the smallest count published)"
+            f"{group.name}: suppressed to protect privacy"
             if group.suppressed
             else f"{group.name}: representation ratio {group.representation:.2f}; "
             f"{_percent(group.share)}% of participants, {_percent(group.eligible_share)}% of the eligible"
@@ -177,22 +205,36 @@ def representation_chart(measured: BreakdownMeasures, *, caption: str, element_i
         )
         for group in groups
     ]
+    ratios = [None if group.suppressed else _ratio(group.representation) for group in groups]
     figure = go.Figure(
         go.Bar(
             y=labels,
-            x=[None if group.suppressed else _ratio(group.representation) for group in groups],
+            x=ratios,
             orientation="h",
             marker_color="#005ea2",
+            # The ratio beside each bar, so a ratio of 0 reads differently from a suppressed group.
+            text=[
+                "Suppressed" if group.suppressed else "" if ratio is None else f"{ratio:.2f}"
+                for group, ratio in zip(groups, ratios, strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
             hovertext=hover,
             hoverinfo="text",
             name="Representation ratio",
         )
     )
-    figure.add_vline(x=1, line_dash="dash", line_color="#1b1b1b", annotation_text="Fair share (1.0)")
+    figure.add_vline(
+        x=1,
+        line_dash="dash",
+        line_color="#1b1b1b",
+        annotation_text="Fair share (1.0)",
+        annotation_position="top",
+    )
     figure.update_layout(
-        xaxis_title="Representation ratio (share of participants ÷ share of the eligible)",
-        yaxis={"autorange": "reversed"},
-        height=max(260, 42 * len(groups) + 120),
+        xaxis_title="Representation ratio",
+        yaxis={"autorange": "reversed", "ticklabelstandoff": 6},
+        height=max(260, 56 * len(groups) + 120),
         showlegend=False,
     )
     shown = [group for group in groups if not group.suppressed and group.representation is not None]
@@ -217,30 +259,14 @@ def quarters(period: MonthPeriod) -> list[tuple[str, list[datetime.date]]]:
     return list(found.items())
 
 
-def trend(
-    scope: Scope,
-    categories: Sequence[Category],
-    counts: selectors.CategoryMonths,
-    known: selectors.CategoryMonths,
-    eligible: dict[int, int],
-    period: MonthPeriod,
-    breakdown_name: str,
-) -> tuple[Table, Chart | None]:
+def trend(scope: Scope, read: Read, period: MonthPeriod, breakdown_name: str) -> tuple[Table, Chart | None]:
     """Each quarter's representation ratios, each quarter published on its own."""
-    by_quarter = [
-        (
-            label,
-            measure(
-                scope,
-                categories,
-                selectors.in_period(counts, months),
-                selectors.in_period(known, months),
-                eligible,
-            ),
-        )
-        for label, months in quarters(period)
-    ]
-    compared = [category for category in categories if eligible.get(category.pk)]
+    reported = {month for month, _ in read.counts}
+    by_quarter = [(label, read.measured(scope, months)) for label, months in quarters(period)]
+    # Quarters at the end with no approved report yet (still being reported) say nothing.
+    while by_quarter and not reported & set(dict(quarters(period))[by_quarter[-1][0]]):
+        by_quarter.pop()
+    compared = [category for category in read.categories if read.eligible.get(category.pk)]
     table = Table(
         caption=f"Representation ratio by {breakdown_name.lower()}, quarter by quarter, {period}",
         columns=["Quarter", *(category.name for category in compared)],
@@ -255,7 +281,7 @@ def trend(
             row.append(Suppressed(scope.threshold) if group.suppressed else _ratio(group.representation))
             series[category.name].append(None if group.suppressed else _ratio(group.representation))
         table.rows.append(row)
-    if not compared or len(by_quarter) < 2:
+    if not compared or len(by_quarter) < 2 or len(compared) > MOST_LINES:
         return table, None
     labels = [label for label, _ in by_quarter]
     figure = go.Figure(
@@ -272,7 +298,12 @@ def trend(
         ]
     )
     figure.add_hline(y=1, line_dash="dash", line_color="#1b1b1b")
-    figure.update_layout(yaxis_title="Representation ratio", xaxis_title="Quarter", height=380)
+    figure.update_layout(
+        yaxis_title="Representation ratio",
+        xaxis_title="Quarter",
+        height=480,
+        legend={"orientation": "h", "x": 0, "y": -0.3, "yanchor": "top"},
+    )
     return table, chart(
         figure,
         summary=f"Lines: {table.caption}; a gap is a suppressed quarter or one without an estimate.",
@@ -365,49 +396,33 @@ class EquityBoard:
         return [self.table, self.trend_table, self.goals_table]
 
     @property
-    def any_suppressed(self) -> bool:
-        return any(
-            isinstance(cell, Suppressed) for table in self.tables for row in table.rows for cell in row
-        )
-
-    @property
     def note(self) -> str:
-        return suppression_note(self.scope.threshold)
+        return note(self.scope.threshold)
 
     @property
-    def has_estimates(self) -> bool:
-        return any(group.eligible for group in self.measured.groups)
+    def too_many_for_a_chart(self) -> bool:
+        return len(self.measured.groups) > MOST_BARS
 
 
 def breakdown_for(scope: Scope, filters: EquityFilters) -> tuple[BreakdownMeasures, list[EstimateSource]]:
     """The period's measures of the breakdown, as the scope's viewer may see them (the API's figures)."""
-    categories = selectors.categories_of(breakdown=filters.breakdown, state=scope.state)
-    counts, known = selectors.category_months(
-        scope=scope, measure=filters.measure, breakdown=filters.breakdown, period=filters.period
-    )
-    eligible, sources = selectors.eligible(state=scope.state, breakdown=filters.breakdown)
-    return measure(
-        scope, categories, selectors.in_period(counts), selectors.in_period(known), eligible
-    ), sources
+    read = Read.of(scope, filters, filters.breakdown)
+    return read.measured(scope), read.sources
 
 
 def equity_board(*, scope: Scope, filters: EquityFilters, today: datetime.date) -> EquityBoard:
     breakdown, period = filters.breakdown, filters.period
-    categories = selectors.categories_of(breakdown=breakdown, state=scope.state)
-    counts, known = selectors.category_months(
-        scope=scope, measure=filters.measure, breakdown=breakdown, period=period
-    )
-    eligible, sources = selectors.eligible(state=scope.state, breakdown=breakdown)
-    measured = measure(scope, categories, selectors.in_period(counts), selectors.in_period(known), eligible)
+    read = Read.of(scope, filters, breakdown)
+    measured = read.measured(scope)
     caption = (
         f"{filters.measure.name} by {breakdown.name.lower()} against the eligible population: "
         f"{scope.name}, {period}"
     )
-    trend_table, trend_chart = trend(scope, categories, counts, known, eligible, period, breakdown.name)
+    trend_table, trend_chart = trend(scope, read, period, breakdown.name)
     return EquityBoard(
         scope=scope,
         filters=filters,
-        sources=sources,
+        sources=read.sources,
         measured=measured,
         table=Table(
             caption=caption,
@@ -458,17 +473,12 @@ class CoverageBoard:
 
     @property
     def note(self) -> str:
-        return suppression_note(self.scope.threshold)
+        return note(self.scope.threshold)
 
 
 def coverage_board(*, scope: Scope, filters: EquityFilters) -> CoverageBoard:
-    county_breakdown = selectors.county_breakdown()
-    categories = selectors.categories_of(breakdown=county_breakdown, state=scope.state)
-    counts, known = selectors.category_months(
-        scope=scope, measure=filters.measure, breakdown=county_breakdown, period=filters.period
-    )
-    eligible, sources = selectors.eligible(state=scope.state, breakdown=county_breakdown)
-    measured = measure(scope, categories, selectors.in_period(counts), selectors.in_period(known), eligible)
+    read = Read.of(scope, filters, selectors.county_breakdown())
+    categories, sources, measured = read.categories, read.sources, read.measured(scope)
     found = selectors.coverage(scope=scope)
     by_code = {group.key: group for group in measured.groups}
     counties = [category for category in categories if category.county_id]
@@ -558,7 +568,8 @@ def county_map(
                 showscale=False,
                 hovertext=[text for _, text in grey],
                 hoverinfo="text",
-                marker_line_color="white",
+                marker_line_color="#71767a",
+                marker_line_width=0.5,
                 name="Suppressed or no estimate",
             )
         )
@@ -569,19 +580,31 @@ def county_map(
                 locations=[code for code, _, _ in shaded],
                 z=[reach for _, reach, _ in shaded],
                 colorscale="Blues",
-                colorbar={"title": {"text": "Per 1,000<br>eligible"}},
+                colorbar={
+                    "orientation": "h",
+                    "x": 0.5,
+                    "xanchor": "center",
+                    "y": 0,
+                    "yanchor": "top",
+                    "len": 0.6,
+                    "thickness": 14,
+                    "title": {"text": "Participants per 1,000 eligible", "side": "top"},
+                },
                 hovertext=[text for _, _, text in shaded],
                 hoverinfo="text",
-                marker_line_color="white",
+                marker_line_color="#71767a",
+                marker_line_width=0.5,
                 name="Reach per 1,000 eligible",
             )
         )
     figure = go.Figure(traces)
-    figure.update_geos(**county_map_geo())
-    figure.update_layout(height=460, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    figure.update_geos(**county_map_geo(scope.state.fips))
+    figure.update_layout(height=460)
     unserved = [c.name for c in counties if not found.suppliers_by_county.get(c.county_id)]
     summary = (
         f"A map: {caption}. {len(shaded)} counties shaded by reach, {len(grey)} grey (suppressed or "
         f"without an estimate). {len(unserved)} counties have no supplier."
     )
-    return chart(figure, summary=summary, element_id="county-map")
+    mapped = chart(figure, summary=summary, element_id="county-map")
+    mapped.figure.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 70})  # room for the colour bar below
+    return mapped

@@ -90,7 +90,7 @@ def county_rows(state: State, counties: QuerySet[County]) -> list[tuple[str, str
     total = sum(estimate for _, breakdown, _, estimate in state_rows(state.code) if breakdown == "age_group")
     fips = sorted(counties.values_list("fips", flat=True))
     rng = random.Random(f"tandem-demo-counties-{state.code}")
-    weights = [rng.lognormvariate(0, 1.3) for _ in fips]
+    weights = [rng.lognormvariate(0, 0.9) for _ in fips]
     scale = total / sum(weights)
     return [
         (state.code, "county", code, round(weight * scale))

@@ -69,11 +69,24 @@ def county_shapes(state_fips: str) -> dict[str, Any]:
     }
 
 
-def county_map_geo() -> dict[str, Any]:
-    """Plotly `layout.geo` settings for a map of `county_shapes`: `fig.update_geos(**county_map_geo())`.
+# Room around the state, in degrees.
+_MARGIN = 0.15
 
-    Zooms to the counties drawn and hides plotly's own base map (coastlines, lakes, borders), since
-    the county shapes are the whole picture. Mercator keeps a state's shape at this scale; plotly's
-    default equirectangular projection would stretch Kansas east-west by about a quarter.
+
+@lru_cache(maxsize=64)
+def county_map_geo(state_fips: str) -> dict[str, Any]:
+    """Plotly `layout.geo` settings for a map of a state's `county_shapes`:
+    `fig.update_geos(**county_map_geo(fips))`.
+
+    The view is the state's own bounds (plotly's `fitbounds` leaves a small state in a large empty box)
+    and plotly's base map (coastlines, lakes, borders) is hidden, since the county shapes are the whole
+    picture. Mercator keeps a state's shape at this scale; plotly's default equirectangular projection
+    would stretch Kansas east-west by about a quarter.
     """
-    return {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"}}
+    settings: dict[str, Any] = {"fitbounds": False, "visible": False, "projection": {"type": "mercator"}}
+    features = county_shapes(state_fips)["features"]
+    if features:
+        west, south, east, north = shapely.union_all([shape(f["geometry"]) for f in features]).bounds
+        settings["lonaxis"] = {"range": [west - _MARGIN, east + _MARGIN]}
+        settings["lataxis"] = {"range": [south - _MARGIN, north + _MARGIN]}
+    return settings

@@ -16,6 +16,15 @@ Key = TypeVar("Key")
 DEFAULT_THRESHOLD = 11
 
 
+def note(threshold: int = DEFAULT_THRESHOLD) -> str:
+    """What every page, table and download with suppressed figures says about them, in one wording."""
+    return (
+        f"Counts from 1 to {threshold - 1} are suppressed to protect participants' privacy, with a second "
+        "count where the first could be worked out from a total; shares and ratios computed from them are "
+        "suppressed too."
+    )
+
+
 def threshold_for(setting: int | None) -> int:
     """A network's threshold as applied: its setting, never below the CMS rule's 11."""
     return max(DEFAULT_THRESHOLD, setting or 0)
@@ -24,11 +33,6 @@ def threshold_for(setting: int | None) -> int:
 def is_small(count: int, threshold: int = DEFAULT_THRESHOLD) -> bool:
     """A count that may not be published: from 1 up to the threshold, excluded."""
     return 0 < count < threshold
-
-
-def one(count: int | None, threshold: int = DEFAULT_THRESHOLD) -> int | None:
-    """A count that stands alone (not part of a group adding up to a shown total): None if small."""
-    return None if count is None or is_small(count, threshold) else count
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from equity.suppression import DEFAULT_THRESHOLD
+from equity.suppression import DEFAULT_THRESHOLD, note
 from goals.progress import add_months
 from goals.selectors import CommitmentStanding, GoalStanding, MonthPeriod
 from network.figures import Chart, Suppressed, Table, chart
 
 # Suppressed cells, said in words
 
-# The one wording of the note on a table with suppressed cells, and of a chart summary's suppressed count.
-SUPPRESSION_NOTE = (
-    "Counts from 1 to {largest} are suppressed to protect privacy, and so is any figure that would give "
-    "one away."
-)
+# How a chart summary speaks of a suppressed count (a table's note is `equity.suppression.note`).
 SUPPRESSED_WORDS = "suppressed to protect privacy"
 
 
@@ -38,7 +34,7 @@ def noted(table: Table) -> Table:
     """The table, its caption saying so where some of its cells are suppressed."""
     thresholds = [cell.threshold for row in table.rows for cell in row if isinstance(cell, Suppressed)]
     if thresholds:
-        table.caption = f"{table.caption}. {SUPPRESSION_NOTE.format(largest=max(thresholds) - 1)}"
+        table.caption = f"{table.caption}. {note(max(thresholds))}"
     return table
 
 

@@ -85,6 +85,10 @@ def test_plotly_takes_the_shapes_and_layout():
     figure = go.Figure(
         go.Choropleth(geojson=collection, featureidkey="id", locations=ids, z=list(range(len(ids))))
     )
-    figure.update_geos(**county_map_geo())
-    assert figure.layout.geo.fitbounds == "locations"
+    figure.update_geos(**county_map_geo(KANSAS))
+    # Kansas runs from 102.05° to 94.59° west and from 36.99° to 40.00° north.
+    west, east = figure.layout.geo.lonaxis.range
+    south, north = figure.layout.geo.lataxis.range
+    assert -102.3 < west < -102.05 and -94.59 < east < -94.3
+    assert 36.7 < south < 36.99 and 40.0 < north < 40.3
     assert json.loads(figure.to_json())["data"][0]["geojson"]["features"][0]["id"] == ids[0]

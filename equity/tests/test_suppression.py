@@ -8,7 +8,6 @@ from equity.suppression import (
     DEFAULT_THRESHOLD,
     Published,
     is_small,
-    one,
     share,
     suppress,
     suppress_aggregate,
@@ -93,9 +92,7 @@ def test_a_known_cell_is_shown_and_never_the_second_cell():
     assert published.total is None and published.cells == {"own": 40, "others": None}
 
 
-def test_a_single_count_and_the_threshold_setting():
-    assert one(10) is None and one(0) == 0 and one(11) == 11 and one(None) is None
-    assert one(15, threshold=20) is None
+def test_the_threshold_setting_is_never_below_the_cms_rule():
     assert threshold_for(None) == 11 and threshold_for(5) == 11 and threshold_for(25) == 25
 
 

@@ -15,8 +15,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from equity.suppression import note
 from goals import selectors
-from goals.figures import SUPPRESSION_NOTE
 from goals.tests.factories import CommitmentFactory, GoalFactory, recent_months, report_approved
 from goals.tests.test_views import html_tables
 from network.figures import Suppressed
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 THRESHOLD = 11
 WORDS = str(Suppressed(THRESHOLD))  # "Suppressed", on the page and in the CSV
-NOTE = SUPPRESSION_NOTE.format(largest=THRESHOLD - 1)
+NOTE = note(THRESHOLD)
 PRAIRIE = [0, 30, 30]
 FLINT = [4, 20, 4]
 NETWORK = [p + f for p, f in zip(PRAIRIE, FLINT, strict=True)]  # 4, 50, 34
@@ -327,7 +327,7 @@ def test_the_network_threshold_applies(world, reported, months, client_for):
     page = client_for(world.state_viewer).get(reverse("goals:dashboard_state", args=["KS"]), query(months))
     trend = board_table(page, "trend")
     assert shown(column(trend, world.network.name)) == ["hidden", NETWORK[1], "hidden", "hidden"]
-    assert trend.caption.endswith(SUPPRESSION_NOTE.format(largest=39))
+    assert trend.caption.endswith(note(40))
     assert column(trend, world.network.name)[0] == Suppressed(40)
 
 

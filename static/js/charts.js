@@ -1,6 +1,11 @@
 // Draws every server-built plotly figure on the page. The numbers are also in a table beside it.
 (function () {
   "use strict";
+  // plotly.js fetches a world base map from cdn.plot.ly for every geo chart (the county map), even one
+  // whose base map is hidden, and draws nothing when that fails. Tandem loads nothing from elsewhere and
+  // the county shapes travel with the figure, so the base map it asks for is an empty one.
+  window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
+  window.PlotlyGeoAssets.topojson.world_110m = {type: "Topology", objects: {}, arcs: []};
   function draw() {
     document.querySelectorAll("[data-figure]").forEach(function (element) {
       var source = document.getElementById(element.getAttribute("data-figure"));

@@ -1,0 +1,106 @@
+"""Equity in a real browser: the state viewer of Kansas follows the home page to the state's equity page,
+finds the representation ratios drawn by plotly beside their table, the small counts hidden and said to
+be in words, switches the breakdown to County, and opens the coverage gaps with the county map drawn;
+axe-core checks every page."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from equity.demo import build_eligible
+from goals.demo import build_goals
+from goals.selectors import period_default
+from metrics.demo import build_reports
+from metrics.rollups import rollup_rebuild
+from network.demo import ANCHOR, build_demo
+from network.figures import Suppressed
+from partners.models import County
+from tests.browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "tandem-demo"
+SUPPRESSED = str(Suppressed())  # what a hidden cell says, in words
+SMALL_COUNT = re.compile(r"^(10|[1-9])$")
+
+
+@pytest.fixture
+def demo(reference_data) -> None:
+    """What `manage.py load_demo` builds."""
+    build_demo()
+    build_reports()
+    rollup_rebuild()
+    build_goals()
+    build_eligible()
+
+
+def figure(page: Page, element_id: str) -> dict:
+    """The plotly figure the server sent for the chart ``element_id``."""
+    return json.loads(page.locator(f"#{element_id}-data").text_content() or "{}")
+
+
+def assert_hidden_in_words(table: Locator) -> None:
+    """At least one suppressed cell, which says so in words (not only by its colour); no row with a
+    suppressed cell shows a count from 1 to 10 anywhere."""
+    hidden = table.locator("tbody tr").filter(has=table.page.locator(".tandem-suppressed"))
+    expect(hidden.first).to_be_visible()
+    expect(hidden.first.locator(".tandem-suppressed").first).to_have_text(SUPPRESSED)
+    for row in hidden.all():
+        cells = [text.strip() for text in row.locator("td").all_inner_texts()]
+        assert not [text for text in cells if SMALL_COUNT.match(text)], cells
+
+
+def test_the_state_viewer_finds_who_is_missing_in_kansas(page: Page, live_server, demo):
+    sign_in(page, live_server.url, "state-kansas", PASSWORD)
+    page.get_by_role("link", name="Equity in Kansas").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Equity: Kansas")
+    chart = page.locator("#representation-chart")
+    expect(chart.locator(".main-svg").first).to_be_visible()  # plotly drew it
+    expect(chart.get_by_text("Fair share (1.0)")).to_be_visible()
+    breakdown = page.get_by_role("table", name=re.compile("^Enrollments by race against the eligible"))
+    expect(breakdown.locator("caption")).to_contain_text("Kansas")
+    assert_accessible(page)
+
+    # The demo's last twelve months, whatever today is.
+    period = period_default(today=ANCHOR)
+    page.get_by_role("textbox", name=re.compile(r"^From\b")).fill(f"{period.first:%Y-%m}")
+    page.get_by_role("textbox", name=re.compile(r"^To\b")).fill(f"{period.last:%Y-%m}")
+    page.get_by_role("button", name="Show", exact=True).click()
+    expect(breakdown.locator("caption")).to_contain_text(str(period))
+    expect(page.get_by_text("Counts from 1 to 10 are suppressed")).to_be_visible()
+    assert_hidden_in_words(breakdown)
+    # The chart draws no bar for a suppressed group, and its hover text holds no number.
+    bars = figure(page, "representation-chart")["data"][0]
+    hidden = [
+        (x, hover)
+        for label, x, hover in zip(bars["y"], bars["x"], bars["hovertext"], strict=True)
+        if "(suppressed)" in label
+    ]
+    assert hidden and all(x is None and not re.search(r"\d", hover) for x, hover in hidden)
+
+    page.get_by_role("combobox", name=re.compile(r"^Breakdown\b")).select_option(label="County")
+    page.get_by_role("button", name="Show", exact=True).click()
+    expect(page.get_by_role("heading", level=2, name=re.compile("^Enrollments by county"))).to_be_visible()
+    counties = page.get_by_role("table", name=re.compile("^Enrollments by county against the eligible"))
+    expect(counties.get_by_role("rowheader", name="Sedgwick County")).to_be_visible()
+    assert_hidden_in_words(counties)
+    # 105 counties make no readable bar chart: the page says so, and points to the map.
+    expect(page.locator("#representation-chart")).to_have_count(0)
+    expect(page.get_by_text("groups are too many for a readable chart")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name=re.compile("^Coverage gaps: counties")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Coverage gaps: Kansas")
+    kansas = County.objects.filter(state__code="KS").count()
+    # Every county drawn (shaded or grey) from the shapes Tandem serves: nothing is fetched from elsewhere.
+    expect(page.locator("#county-map path.choroplethlocation")).to_have_count(kansas)
+    reach = page.get_by_role("table", name=re.compile("^Counties of Kansas"))
+    expect(reach.locator("caption")).to_contain_text(str(period))  # the period came along
+    expect(reach.locator("tbody tr")).to_have_count(kansas)
+    assert_hidden_in_words(reach)
+    hovers = [text for trace in figure(page, "county-map")["data"] for text in trace["hovertext"]]
+    assert [text for text in hovers if "suppressed" in text]
+    assert not [text for text in hovers if "suppressed" in text and re.search(r"\d", text)]
+    assert_accessible(page)
