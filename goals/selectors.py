@@ -24,6 +24,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -43,6 +44,7 @@ from goals.progress import (
 )
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN
 from metrics.models import (
+    Breakdown,
     Category,
     Measure,
     RollupFreshness,
@@ -238,7 +240,11 @@ def partners_for_commitments(*, network: Network) -> QuerySet[Organization]:
 def _cell(measure_id: int, category_id: int | None) -> Q:
     """Rows of one measure for one category, or for everyone (the total) without a category."""
     if category_id is None:
-        return Q(measure_id=measure_id, breakdown__code=TOTAL_BREAKDOWN)
+        # The total breakdown's id as a subquery PostgreSQL runs once (an InitPlan), so the rollup
+        # indexes on (network, measure, breakdown, month) narrow the rows; joining the breakdown to test
+        # its code would read every category's rows first.
+        total = Subquery(Breakdown.objects.filter(code=TOTAL_BREAKDOWN).values("id")[:1])
+        return Q(measure_id=measure_id, breakdown_id=total)
     return Q(measure_id=measure_id, category_id=category_id)
 
 
@@ -345,25 +351,32 @@ def goal_series(
     if known_to is not None:
         rows = rows.filter(known_partners(known_to))
     periods = [goal_period(goal) for goal in goals]
+    # A coarse filter the rollup indexes serve (measures, the total or the populations, the months of
+    # every goal); each row is matched to its goals below. One condition a goal would leave PostgreSQL
+    # to plan a hundred-way OR over millions of rows.
+    cells = Q(category_id__in={goal.population_id for goal in goals if goal.population_id})
+    if any(goal.population_id is None for goal in goals):
+        cells |= Q(breakdown_id=Subquery(Breakdown.objects.filter(code=TOTAL_BREAKDOWN).values("id")[:1]))
     rows = (
-        rows.filter(_any(_goal_rows(goal) for goal in goals))
+        rows.filter(
+            cells,
+            measure_id__in={goal.measure_id for goal in goals},
+            month__gte=min(period.first for period in periods),
+            month__lte=max(period.last for period in periods),
+        )
         .values("network_id", "measure_id", "category_id", "breakdown__code", "month")
         .annotate(total=Sum("count"))
         .order_by()
     )
     series: dict[int, Series] = {goal.pk: {} for goal in goals}
+    # The goals counting each cell: a network's measure for a population, or for everyone (None).
+    by_cell: dict[tuple[int, int, int | None], list[tuple[Goal, MonthPeriod]]] = defaultdict(list)
+    for goal, period in zip(goals, periods, strict=True):
+        by_cell[(goal.network_id, goal.measure_id, goal.population_id)].append((goal, period))
     for row in rows:
-        for goal, period in zip(goals, periods, strict=True):
-            if goal.population_id is None:
-                same_category = row["breakdown__code"] == TOTAL_BREAKDOWN
-            else:
-                same_category = row["category_id"] == goal.population_id
-            if (
-                same_category
-                and row["network_id"] == goal.network_id
-                and row["measure_id"] == goal.measure_id
-                and period.first <= row["month"] <= period.last
-            ):
+        population = None if row["breakdown__code"] == TOTAL_BREAKDOWN else row["category_id"]
+        for goal, period in by_cell.get((row["network_id"], row["measure_id"], population), ()):
+            if period.first <= row["month"] <= period.last:
                 series[goal.pk][row["month"]] = row["total"]
     return series
 
