@@ -12,7 +12,6 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -21,6 +20,7 @@ from django.urls import reverse
 
 from equity.tests.factories import estimates_stored, report_approved
 from goals.tests.factories import GoalFactory, recent_months
+from goals.tests.test_views import html_tables
 from metrics import rollups
 from metrics.models import Category
 from network import services as network_services
@@ -171,53 +171,10 @@ def share_with_state(organization: Organization) -> None:
 # Reading a page: its tables, its CSV downloads, its charts
 
 
-class Tables(HTMLParser):
-    """The text of every body row of each table, by the table's caption (a row's heading first)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self.caption = ""
-        self.rows: list[list[str]] = []
-        self.in_caption = self.in_body = self.in_cell = False
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "table":
-            self.caption, self.rows = "", []
-        elif tag == "caption":
-            self.in_caption = True
-        elif tag == "tbody":
-            self.in_body = True
-        elif tag == "tr" and self.in_body:
-            self.rows.append([])
-        elif tag in ("td", "th") and self.in_body:
-            self.in_cell = True
-            self.rows[-1].append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "caption":
-            self.in_caption = False
-        elif tag == "tbody":
-            self.in_body = False
-        elif tag in ("td", "th"):
-            self.in_cell = False
-        elif tag == "table":
-            rows = [[" ".join(cell.split()) for cell in row] for row in self.rows]
-            self.tables[" ".join(self.caption.split())] = rows
-
-    def handle_data(self, data: str) -> None:
-        if self.in_caption:
-            self.caption += data
-        elif self.in_cell:
-            self.rows[-1][-1] += data
-
-
 def html_table(response, slug: str) -> dict[str, list[str]]:
     """The rows of the page's table ``slug`` as shown in the HTML, by their heading."""
     caption = next(t.caption for t in response.context["board"].tables if t.slug == slug)
-    parser = Tables()
-    parser.feed(response.content.decode())
-    return {row[0]: row[1:] for row in parser.tables[caption]}
+    return {row[0]: row[1:] for row in html_tables(response)[caption]}
 
 
 def csv_table(client, url: str, query: dict[str, str], slug: str) -> tuple[list[str], dict[str, list[str]]]:
