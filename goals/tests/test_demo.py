@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import F, Sum
 
-from goals.demo import GOAL_NAME, build_goals
+from goals.demo import FOCUS_GOAL_NAME, GOAL_NAME, build_goals
 from goals.models import Commitment, Goal, TargetKind
 from metrics.models import MonthlyReport, ReportStatus, ReportValue, RollupNetworkMonth
 from network.demo import STATES
@@ -45,12 +45,12 @@ def test_the_command_builds_networks_reports_rollups_and_goals(demo_output):
     assert "Bright Spot Initiative demo: 5 networks" in demo_output
     assert "Monthly reports: " in demo_output and "new reports this run" in demo_output
     assert "Rollups rebuilt" in demo_output
-    assert "Goals: 5 goals" in demo_output and "commitments" in demo_output
+    assert "Goals: 10 goals" in demo_output and "commitments" in demo_output
 
 
 def test_each_network_has_its_goal_with_a_baseline_from_the_first_year(networks):
     for network in networks:
-        goal = Goal.objects.get(network=network)
+        goal = Goal.objects.get(network=network, name=GOAL_NAME)
         assert goal.name == GOAL_NAME and goal.measure.code == "enrollments" and goal.population is None
         assert (goal.baseline_start, goal.baseline_end) == (
             datetime.date(2024, 10, 1),
@@ -79,6 +79,22 @@ def test_each_network_has_its_goal_with_a_baseline_from_the_first_year(networks)
         assert 0.8 * goal.target <= committed < goal.target
 
 
+def test_each_network_has_a_goal_for_hispanic_or_latino_adults(networks):
+    for network in networks:
+        goal = Goal.objects.get(network=network, name=FOCUS_GOAL_NAME)
+        assert (goal.population.breakdown.code, goal.population.code) == ("ethnicity", "hispanic")
+        approved = ReportValue.objects.filter(
+            version__report__network=network,
+            version__report__status=ReportStatus.APPROVED,
+            version__report__month__range=(goal.baseline_start, goal.baseline_end),
+            version__report__current_version_id=F("version_id"),
+            measure__code="enrollments",
+            category=goal.population,
+        ).aggregate(n=Sum("count"))["n"]
+        assert goal.baseline_value == approved > 0
+        assert goal.target == round(approved * 1.3) and not goal.commitments.exists()
+
+
 def test_the_rollups_are_built_for_the_dashboards(networks):
     for network in networks:
         assert RollupNetworkMonth.objects.filter(network=network).exists()
@@ -91,7 +107,7 @@ def test_a_second_run_of_the_goals_changes_nothing(networks):
         list(Commitment.objects.order_by("pk").values_list("goal_id", "organization_id", "amount")),
     )
     counts = build_goals()
-    assert counts == {"goals": 5, "commitments": Commitment.objects.count()}
+    assert counts == {"goals": 10, "commitments": Commitment.objects.count()}
     after = (
         list(Goal.objects.order_by("pk").values_list()),
         list(Commitment.objects.order_by("pk").values_list("goal_id", "organization_id", "amount")),
