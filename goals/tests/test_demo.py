@@ -48,6 +48,18 @@ def test_the_command_builds_networks_reports_rollups_and_goals(demo_output):
     assert "Goals: 10 goals" in demo_output and "commitments" in demo_output
 
 
+def approved_in_baseline(goal: Goal, **cell: object) -> int | None:
+    """Enrollments of the goal's network over its baseline, from the approved reports themselves."""
+    return ReportValue.objects.filter(
+        version__report__network=goal.network,
+        version__report__status=ReportStatus.APPROVED,
+        version__report__month__range=(goal.baseline_start, goal.baseline_end),
+        version__report__current_version_id=F("version_id"),
+        measure__code="enrollments",
+        **cell,
+    ).aggregate(n=Sum("count"))["n"]
+
+
 def test_each_network_has_its_goal_with_a_baseline_from_the_first_year(networks):
     for network in networks:
         goal = Goal.objects.get(network=network, name=GOAL_NAME)
@@ -56,14 +68,7 @@ def test_each_network_has_its_goal_with_a_baseline_from_the_first_year(networks)
             datetime.date(2024, 10, 1),
             datetime.date(2025, 9, 30),
         )
-        approved = ReportValue.objects.filter(
-            version__report__network=network,
-            version__report__status=ReportStatus.APPROVED,
-            version__report__month__range=(goal.baseline_start, goal.baseline_end),
-            version__report__current_version_id=F("version_id"),
-            measure__code="enrollments",
-            category__code="all",
-        ).aggregate(n=Sum("count"))["n"]
+        approved = approved_in_baseline(goal, category__code="all")
         assert goal.baseline_value == approved > 0
         assert goal.target_kind == TargetKind.PERCENT_INCREASE and goal.target == round(approved * 1.2)
         assert (goal.starts_on, goal.deadline) == (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
@@ -83,14 +88,7 @@ def test_each_network_has_a_goal_for_hispanic_or_latino_adults(networks):
     for network in networks:
         goal = Goal.objects.get(network=network, name=FOCUS_GOAL_NAME)
         assert (goal.population.breakdown.code, goal.population.code) == ("ethnicity", "hispanic")
-        approved = ReportValue.objects.filter(
-            version__report__network=network,
-            version__report__status=ReportStatus.APPROVED,
-            version__report__month__range=(goal.baseline_start, goal.baseline_end),
-            version__report__current_version_id=F("version_id"),
-            measure__code="enrollments",
-            category=goal.population,
-        ).aggregate(n=Sum("count"))["n"]
+        approved = approved_in_baseline(goal, category=goal.population)
         assert goal.baseline_value == approved > 0
         assert goal.target == round(approved * 1.3) and not goal.commitments.exists()
 
