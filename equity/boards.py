@@ -357,7 +357,7 @@ def focus_goals_table(scope: Scope, breakdown_id: int, today: datetime.date) -> 
 def _hidden_beside_its_breakdown(scope: Scope, standing: GoalStanding) -> bool:
     """Whether the breakdown table of the goal's network over the goal's counted months hides the
     goal's group (to protect another group's small count): then its count so far, shown beside that
-    table, would give the small count away. One or two queries a goal for a population of focus."""
+    table, would give the small count away. A few queries a goal for a population of focus."""
     goal, population = standing.goal, standing.goal.population
     if scope.audience.everything or population is None or standing.counted_to is None:
         return False
@@ -369,13 +369,11 @@ def _hidden_beside_its_breakdown(scope: Scope, standing: GoalStanding) -> bool:
         networks=(goal.network,),
     )
     period = MonthPeriod(first=goal_period(goal).first, last=standing.counted_to)
-    categories = selectors.categories_of(breakdown=population.breakdown, state=scope.state)
-    counts, known = selectors.category_months(
-        scope=network_scope, measure=goal.measure, breakdown=population.breakdown, period=period
+    read = Read.of(
+        network_scope, EquityFilters(period, goal.measure, population.breakdown), population.breakdown
     )
-    published = published_counts(
-        network_scope, categories, selectors.in_period(counts), selectors.in_period(known)
-    )
+    counts, known = selectors.in_period(read.counts), selectors.in_period(read.known)
+    published = published_counts(network_scope, read.categories, counts, known)
     return published.cells.get(population.code) is None
 
 

@@ -57,19 +57,22 @@ def _network_filters(
     return form, filters, scope
 
 
+def _page(
+    request: HttpRequest, template: str, board: boards.EquityBoard | boards.CoverageBoard, **context: object
+) -> HttpResponse:
+    """The CSV of the table asked for, or the page."""
+    if download := download_or_none(request, *board.tables):
+        return download
+    return render(request, template, {"board": board, "scope": board.scope, **context})
+
+
 @login_required
 def network_equity(request: HttpRequest, slug: str) -> HttpResponse:
     """Everyone who may see the network: its counts by group against the eligible population."""
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
     form, filters, scope = _network_filters(request, network, access)
     board = boards.equity_board(scope=scope, filters=filters, today=timezone.localdate())
-    if download := download_or_none(request, *board.tables):
-        return download
-    return render(
-        request,
-        "equity/equity.html",
-        {"network": network, "access": access, "form": form, "board": board, "scope": scope},
-    )
+    return _page(request, "equity/equity.html", board, network=network, access=access, form=form)
 
 
 @login_required
@@ -77,25 +80,13 @@ def network_coverage(request: HttpRequest, slug: str) -> HttpResponse:
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
     form, filters, scope = _network_filters(request, network, access)
     board = boards.coverage_board(scope=scope, filters=filters)
-    if download := download_or_none(request, *board.tables):
-        return download
-    return render(
-        request,
-        "equity/coverage.html",
-        {"network": network, "access": access, "form": form, "board": board, "scope": scope},
-    )
+    return _page(request, "equity/coverage.html", board, network=network, access=access, form=form)
 
 
-def _state_filters(
-    request: HttpRequest, code: str, default_breakdown: str = "race"
-) -> tuple[EquityForm, EquityFilters, Scope]:
+def _state_filters(request: HttpRequest, code: str) -> tuple[EquityForm, EquityFilters, Scope]:
     scope = selectors.state_scope(user=request.user, code=code)
     form, filters = equity_filters(
-        request.GET,
-        today=timezone.localdate(),
-        measures=measures(),
-        breakdowns=selectors.breakdowns(),
-        default_breakdown=default_breakdown,
+        request.GET, today=timezone.localdate(), measures=measures(), breakdowns=selectors.breakdowns()
     )
     return form, filters, scope
 
@@ -105,22 +96,14 @@ def state_equity(request: HttpRequest, code: str) -> HttpResponse:
     """The state's viewers: the whole state's counts by group against the eligible population."""
     form, filters, scope = _state_filters(request, code)
     board = boards.equity_board(scope=scope, filters=filters, today=timezone.localdate())
-    if download := download_or_none(request, *board.tables):
-        return download
-    return render(
-        request, "equity/equity.html", {"state": scope.state, "form": form, "board": board, "scope": scope}
-    )
+    return _page(request, "equity/equity.html", board, state=scope.state, form=form)
 
 
 @login_required
 def state_coverage(request: HttpRequest, code: str) -> HttpResponse:
     form, filters, scope = _state_filters(request, code)
     board = boards.coverage_board(scope=scope, filters=filters)
-    if download := download_or_none(request, *board.tables):
-        return download
-    return render(
-        request, "equity/coverage.html", {"state": scope.state, "form": form, "board": board, "scope": scope}
-    )
+    return _page(request, "equity/coverage.html", board, state=scope.state, form=form)
 
 
 @login_required
