@@ -22,7 +22,9 @@ from rest_framework.views import APIView
 from goals import selectors
 from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
 from goals.progress import add_months, months_between
-from goals.selectors import Audience, GoalStanding, MonthPeriod, period_default
+from goals.selectors import Audience, GoalStanding, MonthPeriod, PartnerSoFar, period_default
+from metrics import completeness
+from metrics.completeness import MonthReporting
 from metrics.validation import parse_month
 from network.api import NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, problems_from_errors
 from network.selectors import Access, network_get_for_user
@@ -70,7 +72,13 @@ class OrganizationRefOut(serializers.Serializer):
 class CommitmentOut(serializers.Serializer):
     organization = OrganizationRefOut()
     amount = serializers.IntegerField(help_text="What the partner committed to the goal.")
-    actual = serializers.IntegerField(help_text="The partner's approved count toward the goal so far.")
+    actual = serializers.IntegerField(
+        help_text="The partner's approved count toward the goal so far, up to counted_to."
+    )
+    counted_to = serializers.CharField(
+        allow_null=True,
+        help_text="YYYY-MM: the last month counted for this partner, up to which its own reports are all in.",
+    )
 
 
 class CommitmentsSummedOut(serializers.Serializer):
@@ -106,11 +114,26 @@ class MonthCountOut(serializers.Serializer):
         allow_null=True, help_text="The approved count of the month; null where it is suppressed."
     )
     suppressed = serializers.BooleanField(help_text=f"Whether count is suppressed. {SUPPRESSED_HELP}")
+    complete = serializers.BooleanField(
+        help_text="Whether the month's reports are in: every report expected, or the network's completeness "
+        "threshold of them, approved or saying there was nothing to report. A month that is not complete "
+        "(or not over) is provisional: its count may still grow."
+    )
+    expected = serializers.IntegerField(
+        allow_null=True,
+        help_text="Reports expected for the month: partners that report monthly and were members; null "
+        "for a month that is not over.",
+    )
+    received = serializers.IntegerField(
+        allow_null=True, help_text="Of those, reports approved or saying there was nothing to report."
+    )
 
 
 class GoalMonthOut(MonthCountOut):
     so_far = serializers.IntegerField(
-        allow_null=True, help_text="The count from the goal's start; null from a suppressed month on."
+        allow_null=True,
+        help_text="The count from the goal's start; null for a provisional month (after counted_to) and "
+        "from a suppressed month on.",
     )
 
 
@@ -128,7 +151,14 @@ class GoalProgressOut(serializers.Serializer):
     months_elapsed = serializers.IntegerField(help_text="Complete months counted so far.")
     counted_to = serializers.CharField(
         allow_null=True,
-        help_text="YYYY-MM: the last month counted, the latest with approved reports (never the current).",
+        help_text="YYYY-MM: the last month counted. Every month of the goal up to it is complete; the "
+        "months after it are provisional and not counted in actual, pace, run_rate, projected, outlook "
+        "or needed_per_month. Null while no month of the goal is complete.",
+    )
+    not_counted_because = serializers.CharField(
+        allow_null=True,
+        help_text='Why the count stops at counted_to, e.g. "October 2026: 3 of 5 partners have reported"; '
+        "null where every month that is over is counted.",
     )
     actual = serializers.IntegerField(
         allow_null=True, help_text="The approved count so far; null where a month counted is suppressed."
@@ -161,7 +191,9 @@ class GoalProgressOut(serializers.Serializer):
     )
     commitments = CommitmentOut(many=True)
     commitments_summed = CommitmentsSummedOut()
-    monthly = GoalMonthOut(many=True)
+    monthly = GoalMonthOut(
+        many=True, help_text="Every month of the goal that is over: the counted ones, then the provisional."
+    )
 
 
 class ProgressOut(serializers.Serializer):
@@ -181,7 +213,20 @@ class ProgressOut(serializers.Serializer):
     series = MonthCountOut(many=True, help_text="The network's count of the measure, every month.")
 
 
-def _goal_out(standing: GoalStanding, toward: dict[int, int], audience: Audience) -> dict[str, Any]:
+def _month_out(month: datetime.date, count: int | None, reporting: MonthReporting | None) -> dict[str, Any]:
+    return {
+        "month": f"{month:%Y-%m}",
+        "count": count,
+        "suppressed": count is None,
+        "complete": bool(reporting and reporting.complete),
+        "expected": reporting.expected if reporting else None,
+        "received": reporting.received if reporting else None,
+    }
+
+
+def _goal_out(
+    standing: GoalStanding, toward: dict[tuple[int, int], PartnerSoFar], audience: Audience
+) -> dict[str, Any]:
     goal, progress = standing.goal, standing.progress
     shown, summed = [], []
     for commitment in goal.commitments.all():
@@ -189,12 +234,16 @@ def _goal_out(standing: GoalStanding, toward: dict[int, int], audience: Audience
         (shown if known else summed).append(commitment)
     so_far: int | None = 0
     monthly = []
-    for month in selectors.goal_period(goal).months[: progress.months_elapsed]:
+    counting = standing.counting
+    for month in selectors.goal_period(goal).months:
+        if month not in counting.reporting:
+            break
         count = standing.monthly.get(month, 0)
-        so_far = None if count is None or so_far is None else so_far + count
-        monthly.append(
-            {"month": f"{month:%Y-%m}", "count": count, "so_far": so_far, "suppressed": count is None}
-        )
+        if counting.is_provisional(month) or count is None or so_far is None:
+            so_far = None
+        else:
+            so_far += count
+        monthly.append({**_month_out(month, count, counting.reporting[month]), "so_far": so_far})
     hidden = standing.hidden | standing.withheld
     population = goal.population
     figures = {
@@ -227,6 +276,7 @@ def _goal_out(standing: GoalStanding, toward: dict[int, int], audience: Audience
         "months_total": progress.months_total,
         "months_elapsed": progress.months_elapsed,
         "counted_to": f"{standing.counted_to:%Y-%m}" if standing.counted_to else None,
+        "not_counted_because": counting.why or None,
         "expected_by_now": progress.expected_by_now,
         **figures,
         "suppressed": sorted(name for name in figures if name in hidden),
@@ -234,13 +284,18 @@ def _goal_out(standing: GoalStanding, toward: dict[int, int], audience: Audience
             {
                 "organization": {"id": c.organization_id, "name": c.organization.name},
                 "amount": c.amount,
-                "actual": toward.get(c.organization_id, 0),
+                "actual": toward[goal.pk, c.organization_id].so_far,
+                "counted_to": _month_or_none(toward[goal.pk, c.organization_id].counting.counted_to),
             }
             for c in shown
         ],
         "commitments_summed": {"partners": len(summed), "amount": summed_amount},
         "monthly": monthly,
     }
+
+
+def _month_or_none(month: datetime.date | None) -> str | None:
+    return f"{month:%Y-%m}" if month else None
 
 
 class NetworkProgress(TandemAPI, APIView):
@@ -292,10 +347,17 @@ class NetworkProgress(TandemAPI, APIView):
             goal for goal in selectors.goals_of(network_ids=[network.pk]) if goal.measure_id == measure.pk
         ]
         audience = selectors.audience_for(user=request.user, network=network, access=access)
-        standings = selectors.goal_standings_for(goals=goals, today=timezone.localdate(), audience=audience)
-        sums = selectors.partner_sums(
-            network_ids=[network.pk], goals=goals, measure_id=measure.pk, period=period
+        today = timezone.localdate()
+        standings = selectors.goal_standings_for(goals=goals, today=today, audience=audience)
+        toward = selectors.partners_so_far(
+            network=network,
+            goals=goals,
+            organization_ids={c.organization_id for goal in goals for c in goal.commitments.all()},
+            today=today,
         )
+        reporting = completeness.reporting_by_month(
+            networks=[network], first=period.first, last=period.last, today=today
+        )[network.pk]
         published = selectors.published_counts(
             networks=[network], measure_id=measure.pk, period=period, audience=audience, with_states=False
         )
@@ -307,23 +369,11 @@ class NetworkProgress(TandemAPI, APIView):
             "suppression_threshold": None
             if audience.everything
             else published.network_thresholds[network.pk],
-            "goals": [
-                _goal_out(
-                    standing,
-                    {row.organization_id: row.toward[standing.goal.pk] for row in sums},
-                    audience,
-                )
-                for standing in standings
-            ],
+            "goals": [_goal_out(standing, toward, audience) for standing in standings],
             "series_from": f"{period.first:%Y-%m}",
             "series_to": f"{period.last:%Y-%m}",
             "series": [
-                {
-                    "month": f"{month:%Y-%m}",
-                    "count": counts.get(month, 0),
-                    "suppressed": counts.get(month, 0) is None,
-                }
-                for month in period.months
+                _month_out(month, counts.get(month, 0), reporting.get(month)) for month in period.months
             ],
         }
         return Response(ProgressOut(data).data)

@@ -22,7 +22,7 @@ from goals.forms import DashboardFilters
 from goals.models import Goal
 from goals.selectors import Audience, Freshness, GoalStanding, MonthPeriod
 from metrics import completeness as completeness_reads
-from metrics.completeness import CellState, Completeness, PartnerCompleteness
+from metrics.completeness import CellState, Completeness, MonthReporting, PartnerCompleteness
 from network import health
 from network.figures import Chart, Suppressed, Table
 from network.models import Network
@@ -52,6 +52,7 @@ PARTNER_COLUMNS = [
     "Partner",
     "Commitment",
     "So far toward the goal",
+    "Counted up to",
     "Share of the commitment (%)",
     "In the period",
     "Last month reported",
@@ -66,6 +67,7 @@ class PartnerLine:
     name: str
     commitment: int | None = None
     toward: int | None = None
+    counted_to: datetime.date | None = None
     in_period: int = 0
     reporting: PartnerCompleteness | None = None
 
@@ -128,7 +130,12 @@ def network_dashboard(
     goal_table = figures.burnup_table(selected) if selected else None
 
     series = selectors.network_series(network_ids=[network.pk], measure_id=measure.pk, period=period)
-    monthly = figures.monthly_frame({network.name: series.get(network.pk, {})}, period)
+    months_in = completeness_reads.reporting_by_month(
+        networks=[network], first=period.first, last=period.last, today=today
+    )
+    monthly = figures.monthly_frame(
+        {network.name: series.get(network.pk, {})}, period, reporting={network.name: months_in[network.pk]}
+    )
     trend_caption = f"{measure.name} a month in the {network.name}, {period}"
 
     partners = _partner_lines(network, selected.goal if selected else None, filters, today)
@@ -155,6 +162,7 @@ def network_dashboard(
                 line.name,
                 line.commitment,
                 line.toward,
+                f"{line.counted_to:%B %Y}" if line.counted_to else None,
                 line.share,
                 line.in_period,
                 *line.reporting_cells(reporting.months),
@@ -210,29 +218,28 @@ def network_dashboard(
 def _partner_lines(
     network: Network, goal: Goal | None, filters: DashboardFilters, today: datetime.date
 ) -> list[PartnerLine]:
-    """Every partner with a count in the period, toward the goal or a commitment to it."""
+    """Every partner with a count in the period, toward the goal or a commitment to it; its count
+    toward the goal is counted as its commitment is, up to the last month its own reports are in for."""
     sums = selectors.partner_sums(
-        network_ids=[network.pk],
-        goals=[goal] if goal else [],
-        measure_id=filters.measure.pk,
-        period=filters.period,
+        network_ids=[network.pk], measure_id=filters.measure.pk, period=filters.period
     )
     lines = {
-        row.organization_id: PartnerLine(
-            row.organization_id,
-            row.organization_name,
-            toward=row.toward.get(goal.pk, 0) if goal else None,
-            in_period=row.in_period,
-        )
+        row.organization_id: PartnerLine(row.organization_id, row.organization_name, in_period=row.in_period)
         for row in sums
     }
     if goal is not None:
         for commitment in goal.commitments.all():
             line = lines.setdefault(
                 commitment.organization_id,
-                PartnerLine(commitment.organization_id, commitment.organization.name, toward=0),
+                PartnerLine(commitment.organization_id, commitment.organization.name),
             )
             line.commitment = commitment.amount
+        so_far = selectors.partners_so_far(
+            network=network, goals=[goal], organization_ids=list(lines), today=today
+        )
+        for pk, line in lines.items():
+            line.toward = so_far[goal.pk, pk].so_far
+            line.counted_to = so_far[goal.pk, pk].counting.counted_to
     return list(lines.values())
 
 
@@ -301,10 +308,14 @@ def partner_dashboard(
         networks=[network], measure_id=measure.pk, period=period, audience=audience, with_states=False
     )
     whole = "The whole network"
+    months_in = completeness_reads.reporting_by_month(
+        networks=[network], first=period.first, last=period.last, today=today
+    )
     monthly = figures.monthly_frame(
         {organization.name: own, whole: counts.networks[network.pk]},
         period,
         thresholds={whole: counts.network_thresholds[network.pk]},
+        reporting={whole: months_in[network.pk]},
     )
     caption = f"{measure.name} a month: {organization.name} and the whole {network.name}, {period}"
     standings = selectors.goal_standings_for(goals=goals, today=today, audience=audience)
@@ -338,9 +349,9 @@ NETWORK_COLUMNS = [
     "Network",
     "Backbone organization",
     "Partners",
-    "Most partners reporting in a month",
+    "Reports in",
     "In the period",
-    "Monthly mean",
+    "Monthly mean of the complete months",
     "Goals",
     "On track or reached",
     "At risk",
@@ -348,12 +359,23 @@ NETWORK_COLUMNS = [
 ]
 
 
+def reports_in_words(reporting: dict[datetime.date, MonthReporting], period: MonthPeriod) -> str:
+    """How far a network's (or a state's) reports are in over the period, in words: "complete to
+    September 2026; October 2026: 3 of 5 partners have reported"."""
+    counting = selectors.counting_of(reporting, period)
+    said = [f"complete to {counting.counted_to:%B %Y}"] if counting.counted_to else []
+    if counting.why:
+        said.append(counting.why)
+    text = "; ".join(said)
+    return text[0].upper() + text[1:] if text else "No month of the period is over"
+
+
 def _network_rows(
     networks: list[Network],
     counts: selectors.PublishedCounts,
-    reporting: dict[int, int],
+    reporting: dict[int, dict[datetime.date, MonthReporting]],
     standings: list[GoalStanding],
-    months: int,
+    period: MonthPeriod,
     with_state: bool = False,
 ) -> list[list[object]]:
     rows = []
@@ -368,9 +390,9 @@ def _network_rows(
                 network.name,
                 network.backbone.name,
                 network.partner_count,
-                reporting.get(network.pk, 0),
+                reports_in_words(reporting[network.pk], period),
                 Suppressed(threshold) if total is None else total,
-                _mean(total, months, threshold),
+                _complete_mean(counts.networks[network.pk], reporting[network.pk], threshold),
                 len(own),
                 sum(outlook in ("on track", "reached") for outlook in outlooks),
                 outlooks.count("at risk"),
@@ -385,10 +407,18 @@ def _total(counts: selectors.PublishedCounts, network: Network) -> int | None:
     return selectors.published_sum(counts.networks[network.pk].values())
 
 
-def _mean(total: int | None, months: int, threshold: int) -> object:
+def _complete_mean(
+    shown: selectors.Shown, reporting: dict[datetime.date, MonthReporting], threshold: int
+) -> object:
+    """The mean count of the period's complete months (a provisional month would pull it down): None
+    where no month is complete, suppressed where a complete month's count is."""
+    months = [month for month, found in reporting.items() if found.complete]
+    if not months:
+        return None
+    total = selectors.published_sum(shown.get(month, 0) for month in months)
     if total is None:
         return Suppressed(threshold)
-    return figures.one_decimal(total / months) if months else None
+    return figures.one_decimal(total / len(months))
 
 
 @dataclass
@@ -417,7 +447,9 @@ def state_dashboard(
     counts = selectors.published_counts(
         networks=networks, measure_id=measure.pk, period=period, audience=audience
     )
-    reporting = selectors.network_partners_reporting(network_ids=ids, measure_id=measure.pk, period=period)
+    reporting = completeness_reads.reporting_by_month(
+        networks=networks, first=period.first, last=period.last, today=today
+    )
     statewide = f"All of {state.name}"
     monthly = figures.monthly_frame(
         {
@@ -428,6 +460,10 @@ def state_dashboard(
         thresholds={
             **{network.name: counts.network_thresholds[network.pk] for network in networks},
             statewide: counts.state_thresholds.get(state.pk, selectors.threshold_of_group(networks)),
+        },
+        reporting={
+            **{network.name: reporting[network.pk] for network in networks},
+            statewide: completeness_reads.reporting_combined(list(reporting.values())),
         },
     )
     totals = {network.pk: _total(counts, network) for network in networks}
@@ -447,7 +483,7 @@ def state_dashboard(
         networks_table=Table(
             caption=f"The networks of {state.name} side by side: {measure.name.lower()} in {period}",
             columns=NETWORK_COLUMNS,
-            rows=_network_rows(networks, counts, reporting, standings, len(period.months)),
+            rows=_network_rows(networks, counts, reporting, standings, period),
             slug="networks",
         ),
         networks_chart=(
@@ -512,7 +548,15 @@ def cross_state_dashboard(
     counts = selectors.published_counts(
         networks=networks, measure_id=measure.pk, period=period, audience=audience
     )
-    reporting = selectors.network_partners_reporting(network_ids=ids, measure_id=measure.pk, period=period)
+    reporting = completeness_reads.reporting_by_month(
+        networks=networks, first=period.first, last=period.last, today=today
+    )
+    by_state = {
+        state.pk: completeness_reads.reporting_combined(
+            [reporting[network.pk] for network in networks if network.state_id == state.pk]
+        )
+        for state in states
+    }
     standings = selectors.goal_standings_for(
         goals=list(selectors.goals_of(network_ids=ids)), today=today, audience=audience
     )
@@ -520,9 +564,9 @@ def cross_state_dashboard(
         {state.name: counts.states.get(state.pk, {}) for state in states},
         period,
         thresholds={state.name: counts.state_thresholds[state.pk] for state in states},
+        reporting={state.name: by_state[state.pk] for state in states},
     )
     totals = {network.pk: _total(counts, network) for network in networks}
-    months = len(period.months)
     caption = f"{measure.name} a month, state by state, {period}"
     return CrossStateBoard(
         filters=filters,
@@ -530,13 +574,22 @@ def cross_state_dashboard(
         states=states,
         states_table=Table(
             caption=f"States compared: {measure.name.lower()} in {period}",
-            columns=["State", "Networks", "In the period", "Monthly mean"],
+            columns=[
+                "State",
+                "Networks",
+                "Reports in",
+                "In the period",
+                "Monthly mean of the complete months",
+            ],
             rows=[
                 [
                     state.name,
                     sum(network.state_id == state.pk for network in networks),
+                    reports_in_words(by_state[state.pk], period),
                     monthly.total_cell(state.name),
-                    _mean(monthly.total(state.name), months, monthly.threshold(state.name)),
+                    _complete_mean(
+                        counts.states.get(state.pk, {}), by_state[state.pk], monthly.threshold(state.name)
+                    ),
                 ]
                 for state in states
             ],
@@ -547,7 +600,7 @@ def cross_state_dashboard(
         networks_table=Table(
             caption=f"The networks of every state compared: {measure.name.lower()} in {period}",
             columns=["State", *NETWORK_COLUMNS],
-            rows=_network_rows(networks, counts, reporting, standings, months, with_state=True),
+            rows=_network_rows(networks, counts, reporting, standings, period, with_state=True),
             slug="networks",
         ),
         networks_chart=(

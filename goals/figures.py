@@ -10,8 +10,9 @@ import plotly.graph_objects as go
 
 from equity.suppression import DEFAULT_THRESHOLD, note
 from goals.progress import add_months
-from goals.selectors import CommitmentStanding, GoalStanding, MonthPeriod
-from network.figures import Chart, Suppressed, Table, chart
+from goals.selectors import CommitmentStanding, Counting, GoalStanding, MonthPeriod
+from metrics.completeness import MonthReporting
+from network.figures import COLOURS, Chart, Suppressed, Table, chart
 
 # Suppressed cells, said in words
 
@@ -44,11 +45,26 @@ def noted(table: Table) -> Table:
 @dataclass(frozen=True)
 class Monthly:
     """Counts by month (rows) and series (columns). NaN where no report was approved yet, or where the
-    count is suppressed, which ``hidden`` says (label -> months) with the threshold of each series."""
+    count is suppressed, which ``hidden`` says (label -> months) with the threshold of each series;
+    ``reporting`` says, for the series of networks or states, how far each month's reports are in
+    (a month not complete is provisional)."""
 
     counts: pd.DataFrame
     hidden: Mapping[str, frozenset[datetime.date]] = field(default_factory=dict)
     thresholds: Mapping[str, int] = field(default_factory=dict)
+    reporting: Mapping[str, Mapping[datetime.date, MonthReporting]] = field(default_factory=dict)
+
+    def is_provisional(self, column: str, month: datetime.date) -> bool:
+        found = self.reporting.get(column, {}).get(month)
+        return found is not None and not found.complete
+
+    def reporting_cell(self, column: str, month: datetime.date) -> str:
+        found = self.reporting.get(column, {}).get(month)
+        return found.short_words if found else "month not over"
+
+    @property
+    def any_provisional(self) -> bool:
+        return any(not found.complete for column in self.reporting.values() for found in column.values())
 
     @property
     def columns(self) -> list[str]:
@@ -85,10 +101,12 @@ def monthly_frame(
     series: Mapping[str, Mapping[datetime.date, int | None]],
     period: MonthPeriod,
     thresholds: Mapping[str, int] | None = None,
+    reporting: Mapping[str, Mapping[datetime.date, MonthReporting]] | None = None,
 ) -> Monthly:
     """One column per series, one row per month of the period, from the selectors' {label: {month:
     count}} (None where a count is suppressed). A month without any approved report is missing (NaN),
-    not 0: its reports may still come."""
+    not 0: its reports may still come. ``reporting`` (label -> month -> `MonthReporting`) marks the
+    months of a series whose reports are not all in as provisional."""
     long = pd.DataFrame(
         [
             (label, month, count)
@@ -109,6 +127,7 @@ def monthly_frame(
         counts=wide.reindex(index=period.months, columns=list(series)),
         hidden={label: months for label, months in hidden.items() if months},
         thresholds=dict(thresholds or {}),
+        reporting=dict(reporting or {}),
     )
 
 
@@ -138,33 +157,90 @@ def _plural(n: int, word: str) -> str:
 # The monthly trend
 
 
+PROVISIONAL_NOTE = (
+    "A month is provisional until the reports expected for it are in (or enough of them for the "
+    "network's completeness threshold): its count may still grow, and progress does not count it yet."
+)
+
+
 def trend_table(monthly: Monthly, *, caption: str, slug: str = "trend") -> Table:
-    """A row per month (empty where no report was approved yet) and the months' total."""
-    table = Table(caption=caption, columns=["Month", *monthly.columns], slug=slug)
+    """A row per month (empty where no report was approved yet) and the months' total; beside each
+    series of a network or a state, how far the month's reports are in, "provisional" until complete."""
+    with_reporting = [column for column in monthly.columns if column in monthly.reporting]
+    columns = ["Month"]
+    for column in monthly.columns:
+        columns.append(column)
+        if column in monthly.reporting:
+            columns.append(f"Reports in: {column}" if len(with_reporting) > 1 else "Reports in")
+    table = Table(caption=caption, columns=columns, slug=slug)
+    if monthly.any_provisional:
+        table.caption = f"{caption}. {PROVISIONAL_NOTE}"
     for month in monthly.counts.index:
-        table.rows.append([_month_label(month), *(monthly.cell(column, month) for column in monthly.columns)])
-    table.rows.append(["All months", *(monthly.total_cell(column) for column in monthly.columns)])
+        row: list[object] = [_month_label(month)]
+        for column in monthly.columns:
+            row.append(monthly.cell(column, month))
+            if column in monthly.reporting:
+                row.append(monthly.reporting_cell(column, month))
+        table.rows.append(row)
+    totals: list[object] = ["All months"]
+    for column in monthly.columns:
+        totals.append(monthly.total_cell(column))
+        if column in monthly.reporting:
+            totals.append(None)
+    table.rows.append(totals)
     return table
 
 
 def trend_chart(monthly: Monthly, *, measure: str, summary: str, element_id: str = "trend-chart") -> Chart:
     """A line per series; a suppressed month is left out of its line (a gap), so neither the line nor
-    its hover text carries the count."""
+    its hover text carries the count. Provisional months are drawn as a dashed line with open markers
+    in the series' colour, and their hover text says so with the reports in."""
     frame = monthly.counts
-    months = [month.isoformat() for month in frame.index]
-    figure = go.Figure(
-        [
+    months = list(frame.index)
+    traces = []
+    for index, column in enumerate(frame.columns):
+        colour = COLOURS[index % len(COLOURS)]
+        counts = [_count(value) for value in frame[column]]
+        provisional = [monthly.is_provisional(column, month) for month in months]
+        complete = [None if late else count for count, late in zip(counts, provisional, strict=True)]
+        traces.append(
             go.Scatter(
-                x=months,
-                y=[_count(value) for value in frame[column]],
+                x=[month.isoformat() for month in months],
+                y=complete,
                 name=str(column),
+                legendgroup=str(column),
                 mode="lines+markers",
+                line={"color": colour},
                 connectgaps=False,
                 hovertemplate=f"{column}, %{{x|%B %Y}}: %{{y}}<extra></extra>",
             )
-            for column in frame.columns
-        ]
-    )
+        )
+        if any(provisional):
+            # The dashed line starts at the last complete month before each provisional one, so the
+            # two read as one series.
+            shown = [
+                count if late or (n + 1 < len(provisional) and provisional[n + 1]) else None
+                for n, (count, late) in enumerate(zip(counts, provisional, strict=True))
+            ]
+            words = [
+                monthly.reporting_cell(column, month) if late else "complete"
+                for month, late in zip(months, provisional, strict=True)
+            ]
+            traces.append(
+                go.Scatter(
+                    x=[month.isoformat() for month in months],
+                    y=shown,
+                    name=f"{column}, provisional",
+                    legendgroup=str(column),
+                    mode="lines+markers",
+                    line={"color": colour, "dash": "dash"},
+                    marker={"symbol": "circle-open", "size": 9},
+                    connectgaps=False,
+                    customdata=words,
+                    hovertemplate=f"{column}, %{{x|%B %Y}}: %{{y}} (%{{customdata}})<extra></extra>",
+                )
+            )
+    figure = go.Figure(traces)
     figure.update_layout(
         height=380,
         xaxis={"title": {"text": "Month"}, "tickformat": "%b %Y"},
@@ -172,6 +248,10 @@ def trend_chart(monthly: Monthly, *, measure: str, summary: str, element_id: str
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02},
         margin={"t": 70},
     )
+    if monthly.any_provisional:
+        summary = (
+            f"{summary} Dashed lines with open circles are provisional months, whose reports are not all in."
+        )
     return chart(figure, summary=summary, element_id=element_id)
 
 
@@ -185,6 +265,7 @@ GOAL_COLUMNS = [
     "Counted from",
     "Deadline",
     "Counted up to",
+    "Why not further",
     "Target",
     "So far",
     "Share of the target (%)",
@@ -222,6 +303,7 @@ def goal_row(standing: GoalStanding) -> list[object]:
         _month_label(goal.starts_on),
         f"{goal.deadline:%B} {goal.deadline.day}, {goal.deadline.year}",
         _month_label(standing.counted_to) if standing.counted_to else None,
+        standing.counting.why or None,
         progress.target,
         _shown(standing, "actual", progress.actual),
         _shown(standing, "share", _percent(progress.share)),
@@ -301,9 +383,22 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
     )
 
 
+def reporting_words(counting: Counting, month: datetime.date) -> str:
+    """How far a month's reports are in, and whether the goal counts it."""
+    found = counting.reporting.get(month)
+    if found is None:
+        return "month not over"
+    if not counting.is_provisional(month):
+        return found.short_words
+    if found.complete:
+        return f"{found.short_words}, provisional until the months before it are complete"
+    return found.short_words
+
+
 def burnup_rows(standing: GoalStanding) -> list[list[object]]:
-    """Month by month over the goal's period: the count, the count so far, a straight line from 0 to
-    the target, and the projection from the recent monthly rate once the complete months run out."""
+    """Month by month over the goal's period: the count, how far its reports are in, the count so far,
+    a straight line from 0 to the target, and the projection from the recent monthly rate once the
+    complete months run out. A provisional month shows its count so far, never adds it up."""
     goal, progress = standing.goal, standing.progress
     first = goal.starts_on.replace(day=1)
     rows: list[list[object]] = []
@@ -311,45 +406,76 @@ def burnup_rows(standing: GoalStanding) -> list[list[object]]:
     for n in range(progress.months_total):
         month = add_months(first, n)
         line = round(progress.target * (n + 1) / progress.months_total)
+        words = reporting_words(standing.counting, month)
+        count = standing.monthly.get(month, 0)
+        shown = Suppressed(standing.threshold) if count is None else count
         if n < progress.months_elapsed:
-            count = standing.monthly.get(month, 0)
-            so_far += count
+            so_far += count or 0
             projected = so_far if n == progress.months_elapsed - 1 else None
-            rows.append([_month_label(month), count, so_far, line, projected])
+            rows.append([_month_label(month), shown, words, so_far, line, projected])
         else:
             ahead = n - progress.months_elapsed + 1
-            rows.append([_month_label(month), None, None, line, round(so_far + progress.run_rate * ahead)])
+            # A provisional month without an approved report has no count yet: not a zero.
+            in_month = shown if month in standing.monthly else None
+            rows.append(
+                [_month_label(month), in_month, words, None, line, round(so_far + progress.run_rate * ahead)]
+            )
     return rows
 
 
-BURNUP_COLUMNS = ["Month", "In the month", "So far", "On a straight line to the target", "Projected"]
+BURNUP_COLUMNS = [
+    "Month",
+    "In the month",
+    "Reports in",
+    "So far",
+    "On a straight line to the target",
+    "Projected",
+]
 
 
 def burnup_table(standing: GoalStanding) -> Table:
-    return Table(
-        caption=f"{standing.goal.name}: month by month",
-        columns=BURNUP_COLUMNS,
-        rows=burnup_rows(standing),
-        slug="goal-by-month",
-    )
+    caption = f"{standing.goal.name}: month by month"
+    if standing.counting.provisional:
+        caption = f"{caption}. {PROVISIONAL_NOTE}"
+    return Table(caption=caption, columns=BURNUP_COLUMNS, rows=burnup_rows(standing), slug="goal-by-month")
+
+
+def _number(value: object) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
     goal, progress = standing.goal, standing.progress
-    months = [add_months(goal.starts_on.replace(day=1), n).isoformat() for n in range(len(table.rows))]
+    months = [add_months(goal.starts_on.replace(day=1), n) for n in range(len(table.rows))]
+    x = [month.isoformat() for month in months]
     column = {name: [row[i] for row in table.rows] for i, name in enumerate(BURNUP_COLUMNS)}
+    late = [standing.counting.is_provisional(month) for month in months]
+    in_month = [_number(value) for value in column["In the month"]]
     figure = go.Figure(
         [
             go.Bar(
                 name="In the month",
-                x=months,
-                y=column["In the month"],
+                x=x,
+                y=[None if provisional else value for value, provisional in zip(in_month, late, strict=True)],
                 marker_color="#73b3e7",
                 hovertemplate="%{x|%B %Y}: %{y} in the month<extra></extra>",
             ),
+            go.Bar(
+                name="In the month, provisional (not counted yet)",
+                x=x,
+                y=[value if provisional else None for value, provisional in zip(in_month, late, strict=True)],
+                marker={
+                    "color": "white",
+                    "line": {"color": "#005ea2", "width": 1.5},
+                    "pattern": {"shape": "/", "fgcolor": "#005ea2"},
+                },
+                customdata=column["Reports in"],
+                hovertemplate="%{x|%B %Y}: %{y} in the month so far, provisional (%{customdata})"
+                "<extra></extra>",
+            ),
             go.Scatter(
                 name="So far",
-                x=months,
+                x=x,
                 y=column["So far"],
                 mode="lines+markers",
                 line={"color": "#005ea2", "width": 3},
@@ -357,7 +483,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
             ),
             go.Scatter(
                 name="On a straight line to the target",
-                x=months,
+                x=x,
                 y=column["On a straight line to the target"],
                 mode="lines",
                 line={"color": "#565c65", "dash": "dot"},
@@ -365,7 +491,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
             ),
             go.Scatter(
                 name="Projected from the recent monthly rate",
-                x=months,
+                x=x,
                 y=column["Projected"],
                 mode="lines",
                 line={"color": "#c05600", "dash": "dash"},
@@ -381,6 +507,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
         annotation_position="top left",
     )
     figure.update_layout(
+        barmode="overlay",
         height=420,
         xaxis={"title": {"text": "Month"}, "tickformat": "%b %Y"},
         yaxis={"title": {"text": goal.measure.name}, "rangemode": "tozero"},
@@ -392,6 +519,11 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
         f"{_plural(progress.months_elapsed, 'complete month')} of {progress.months_total}; "
         f"{round(progress.projected):,} projected by the deadline, {progress.outlook}."
     )
+    if standing.counting.provisional:
+        summary += (
+            f" Not counted yet: {_plural(len(standing.counting.provisional), 'provisional month')}, drawn as "
+            f"hatched bars ({standing.counting.why})."
+        )
     return chart(figure, summary=summary, element_id="goal-chart")
 
 
@@ -404,6 +536,7 @@ COMMITMENT_COLUMNS = [
     "Population of focus",
     "Deadline",
     "Counted up to",
+    "Why not further",
     "Commitment",
     "So far",
     "Share of the commitment (%)",
@@ -412,6 +545,12 @@ COMMITMENT_COLUMNS = [
     "Outlook",
     "Needed each month",
 ]
+
+
+def _own_why(counting: Counting) -> str | None:
+    """Why a partner's own progress is not counted further: its report of the next month is not in."""
+    waiting = counting.waiting_for
+    return f"{waiting.month:%B %Y}: its report is not in yet" if waiting else None
 
 
 def commitments_table(standings: Sequence[CommitmentStanding], *, organization: str) -> Table:
@@ -426,6 +565,7 @@ def commitments_table(standings: Sequence[CommitmentStanding], *, organization: 
                 f"{population.breakdown.name}: {population.name}" if population else "Everyone",
                 f"{goal.deadline:%B} {goal.deadline.day}, {goal.deadline.year}",
                 _month_label(standing.counted_to) if standing.counted_to else None,
+                _own_why(standing.counting),
                 progress.target,
                 progress.actual,
                 _percent(progress.share),

@@ -1,15 +1,17 @@
 """Progress toward a goal from its monthly counts: pace, projection and the rate still needed.
 
-Pure arithmetic on months, so it is tested on worked examples; selectors feed it from rollups.
+Pure arithmetic on months, so it is tested on worked examples; selectors feed it from rollups and
+say up to which month the reports are all in (`metrics.completeness.counted_to`). Only those complete
+months count: a later month whose reports are still coming is provisional, never a month of zero.
 
 - progress: the count so far over the target;
 - pace: the count so far over where a straight line from 0 at the start to the target at the
   deadline stands after the months elapsed;
 - projection: the count so far plus the recent run rate (mean of the last ``RUN_RATE_MONTHS`` complete
-  months) for every month left;
+  months) for every month left after the last complete one;
 - on track when the projection reaches the target, at risk when it reaches ``AT_RISK_SHARE`` of it,
   off track below that;
-- needed: what is left of the target over the months left.
+- needed: what is left of the target over the months left after the last complete one.
 """
 
 import datetime
@@ -27,6 +29,7 @@ class Outlook(StrEnum):
     OFF_TRACK = "off track"
     REACHED = "reached"
     NOT_STARTED = "not started"
+    WAITING = "waiting for reports"  # months of the goal are over, but none is complete yet
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -48,7 +51,7 @@ class Progress:
     target: int
     actual: int
     months_total: int
-    months_elapsed: int  # complete months from the start up to the last one reported
+    months_elapsed: int  # complete months counted, from the start up to ``counted_to``
     expected_by_now: float
     run_rate: float
     projected: float
@@ -74,16 +77,15 @@ def progress(
     starts_on: datetime.date,
     deadline: datetime.date,
     monthly: Mapping[datetime.date, int],
+    counted_to: datetime.date | None,
     today: datetime.date,
 ) -> Progress:
-    """Where a goal stands ``today``, from its counts by month (first day of the month -> count).
-
-    Only complete months count: the month of ``today`` is still being reported.
-    """
+    """Where a goal stands, from its counts by month (first day of the month -> count) of the complete
+    months up to ``counted_to`` (None while no month of the goal is complete). ``today`` only tells a
+    goal that has not started from one waiting for its first complete month."""
     first, last = month_start(starts_on), month_start(deadline)
     months_total = months_between(first, last)
-    last_complete = add_months(month_start(today), -1)
-    elapsed = min(months_total, months_between(first, last_complete))
+    elapsed = min(months_total, months_between(first, month_start(counted_to))) if counted_to else 0
     months = [add_months(first, n) for n in range(elapsed)]
     actual = sum(monthly.get(month, 0) for month in months)
     recent = months[-RUN_RATE_MONTHS:]
@@ -94,7 +96,7 @@ def progress(
     if actual >= target:
         outlook = Outlook.REACHED
     elif not elapsed:
-        outlook = Outlook.NOT_STARTED
+        outlook = Outlook.NOT_STARTED if month_start(today) <= first else Outlook.WAITING
     elif projected >= target:
         outlook = Outlook.ON_TRACK
     elif projected >= AT_RISK_SHARE * target:

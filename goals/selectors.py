@@ -42,7 +42,9 @@ from goals.progress import (
     months_between,
     progress,
 )
+from metrics import completeness
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN
+from metrics.completeness import MonthReporting
 from metrics.models import (
     Breakdown,
     Category,
@@ -201,6 +203,29 @@ def goals_of(*, network_ids: Iterable[int]) -> QuerySet[Goal]:
     )
 
 
+@dataclass(frozen=True)
+class GoalsRunning:
+    """A network's goals as of a day: those running (started, deadline not passed), the one that
+    ended last and the next to start."""
+
+    live: list[Goal]
+    last_ended: Goal | None
+    next_up: Goal | None
+
+
+def goals_running(*, network: Network, today: datetime.date) -> GoalsRunning:
+    """The network's goals running ``today``; an ended goal is never one of them, whatever replaced
+    it. Two queries (the goals, their commitments)."""
+    goals = list(goals_of(network_ids=[network.pk]))
+    ended = [goal for goal in goals if goal.deadline < today]
+    upcoming = [goal for goal in goals if goal.starts_on > today]
+    return GoalsRunning(
+        live=[goal for goal in goals if goal.starts_on <= today <= goal.deadline],
+        last_ended=max(ended, key=lambda goal: (goal.deadline, goal.pk), default=None),
+        next_up=min(upcoming, key=lambda goal: (goal.starts_on, goal.pk), default=None),
+    )
+
+
 def goal_list(*, network: Network, audience: Audience = EVERYONE_IDENTIFIED) -> QuerySet[Goal]:
     """The network's goals with how much their partners committed, in one query. ``committed_withheld``
     where the commitments the audience may not see are one partner's (`commitments_withheld`)."""
@@ -252,19 +277,8 @@ def _in(period: MonthPeriod) -> Q:
     return Q(month__gte=period.first, month__lte=period.last)
 
 
-def _goal_rows(goal: Goal) -> Q:
-    return _cell(goal.measure_id, goal.population_id) & _in(goal_period(goal))
-
-
 def goal_period(goal: Goal) -> MonthPeriod:
     return MonthPeriod(first=month_start(goal.starts_on), last=month_start(goal.deadline))
-
-
-def _any(conditions: Iterable[Q]) -> Q:
-    combined = Q(pk__in=[])
-    for condition in conditions:
-        combined |= condition
-    return combined
 
 
 Series = dict[datetime.date, int]
@@ -285,20 +299,6 @@ def network_series(
     query. Months without an approved report are missing, not 0."""
     rows = RollupNetworkMonth.objects.filter(network_id__in=list(network_ids))
     return _series_by(rows.filter(_cell(measure_id, category_id) & _in(period)), "network_id")
-
-
-def network_partners_reporting(
-    *, network_ids: Sequence[int], measure_id: int, period: MonthPeriod
-) -> dict[int, int]:
-    """The most partners whose approved reports a network's total summed in one month of the period."""
-    rows = (
-        RollupNetworkMonth.objects.filter(network_id__in=list(network_ids))
-        .filter(_cell(measure_id, None) & _in(period))
-        .values("network_id")
-        .annotate(partners=Max("partners"))
-        .order_by()
-    )
-    return {row["network_id"]: row["partners"] for row in rows}
 
 
 def state_series(
@@ -350,10 +350,34 @@ def goal_series(
         rows = rows.filter(organization_id=organization_id)
     if known_to is not None:
         rows = rows.filter(known_partners(known_to))
+    series: dict[int, Series] = {goal.pk: {} for goal in goals}
+    for goal, row in _matched_to_goals(goals, rows):
+        series[goal.pk][row["month"]] = row["total"]
+    return series
+
+
+def goal_series_by_partner(
+    *, goals: Sequence[Goal], organization_ids: Iterable[int]
+) -> dict[tuple[int, int], Series]:
+    """Each partner's count by month toward each goal, over the goal's period: (goal id,
+    organization id) -> series, from RollupPartnerMonth in one query for all the goals and partners."""
+    if not goals:
+        return {}
+    rows = RollupPartnerMonth.objects.filter(
+        network_id__in={goal.network_id for goal in goals}, organization_id__in=sorted(set(organization_ids))
+    )
+    series: dict[tuple[int, int], Series] = defaultdict(dict)
+    for goal, row in _matched_to_goals(goals, rows, "organization_id"):
+        series[goal.pk, row["organization_id"]][row["month"]] = row["total"]
+    return series
+
+
+def _matched_to_goals(goals: Sequence[Goal], rows: QuerySet, *keys: str) -> Iterable[tuple[Goal, dict]]:
+    """Rollup rows summed by network cell and month (and ``keys``), each with every goal it counts
+    toward. A coarse filter the rollup indexes serve (the measures, the total or the populations, the
+    months of every goal), then each row matched to its goals: one condition a goal would leave
+    PostgreSQL to plan a hundred-way OR over millions of rows."""
     periods = [goal_period(goal) for goal in goals]
-    # A coarse filter the rollup indexes serve (measures, the total or the populations, the months of
-    # every goal); each row is matched to its goals below. One condition a goal would leave PostgreSQL
-    # to plan a hundred-way OR over millions of rows.
     cells = Q(category_id__in={goal.population_id for goal in goals if goal.population_id})
     if any(goal.population_id is None for goal in goals):
         cells |= Q(breakdown_id=Subquery(Breakdown.objects.filter(code=TOTAL_BREAKDOWN).values("id")[:1]))
@@ -364,11 +388,10 @@ def goal_series(
             month__gte=min(period.first for period in periods),
             month__lte=max(period.last for period in periods),
         )
-        .values("network_id", "measure_id", "category_id", "breakdown__code", "month")
+        .values("network_id", "measure_id", "category_id", "breakdown__code", "month", *keys)
         .annotate(total=Sum("count"))
         .order_by()
     )
-    series: dict[int, Series] = {goal.pk: {} for goal in goals}
     # The goals counting each cell: a network's measure for a population, or for everyone (None).
     by_cell: dict[tuple[int, int, int | None], list[tuple[Goal, MonthPeriod]]] = defaultdict(list)
     for goal, period in zip(goals, periods, strict=True):
@@ -377,37 +400,31 @@ def goal_series(
         population = None if row["breakdown__code"] == TOTAL_BREAKDOWN else row["category_id"]
         for goal, period in by_cell.get((row["network_id"], row["measure_id"], population), ()):
             if period.first <= row["month"] <= period.last:
-                series[goal.pk][row["month"]] = row["total"]
-    return series
+                yield goal, row
 
 
 @dataclass(frozen=True)
 class PartnerSums:
-    """One partner's counts: toward each goal (its own period), and of a measure in a period."""
+    """One partner's count of a measure in a period."""
 
     network_id: int
     organization_id: int
     organization_name: str
-    toward: dict[int, int]  # goal id -> count
     in_period: int
 
 
 def partner_sums(
     *,
     network_ids: Sequence[int],
-    goals: Sequence[Goal] = (),
     measure_id: int,
     period: MonthPeriod,
     shared_with_state_only: bool = False,
 ) -> list[PartnerSums]:
-    """Each partner's count toward each goal and of ``measure_id`` in ``period``: one GROUP BY over
-    RollupPartnerMonth, however many partners and goals. ``shared_with_state_only`` keeps only partners
-    whose current membership shares identified figures with the state."""
+    """Each partner's count of ``measure_id`` in ``period``: one GROUP BY over RollupPartnerMonth,
+    however many partners. ``shared_with_state_only`` keeps only partners whose current membership
+    shares identified figures with the state."""
     in_period = _cell(measure_id, None) & _in(period)
-    sums = {f"goal_{goal.pk}": Sum("count", filter=_goal_rows(goal)) for goal in goals}
-    rows = RollupPartnerMonth.objects.filter(network_id__in=list(network_ids)).filter(
-        _any([in_period, *(_goal_rows(goal) for goal in goals)])
-    )
+    rows = RollupPartnerMonth.objects.filter(network_id__in=list(network_ids)).filter(in_period)
     if shared_with_state_only:
         rows = rows.filter(
             Exists(
@@ -421,7 +438,7 @@ def partner_sums(
         )
     rows = (
         rows.values("network_id", "organization_id", "organization__name")
-        .annotate(in_period=Sum("count", filter=in_period), **sums)
+        .annotate(in_period=Sum("count"))
         .order_by("network_id", "organization__name", "organization_id")
     )
     return [
@@ -429,7 +446,6 @@ def partner_sums(
             network_id=row["network_id"],
             organization_id=row["organization_id"],
             organization_name=row["organization__name"],
-            toward={goal.pk: row[f"goal_{goal.pk}"] or 0 for goal in goals},
             in_period=row["in_period"] or 0,
         )
         for row in rows
@@ -575,23 +591,24 @@ def freshness(*, network_ids: Sequence[int]) -> Freshness:
 # Progress against goals
 
 
-def counted_until(series: Series, today: datetime.date) -> datetime.date:
-    """The day progress is worked out on: ``today``, or, while the latest months' reports are still to
-    be approved, the first day after the latest month with approved figures. A month whose reports are
-    still in review is not a month of zero: it counts once approved."""
-    if not series:
-        return today
-    return min(today, add_months(max(series), 1))
-
-
-def _progress(target: int, goal: Goal, series: Series, today: datetime.date) -> Progress:
+def _progress(
+    target: int, goal: Goal, series: Series, counted: datetime.date | None, today: datetime.date
+) -> Progress:
     return progress(
         target=target,
         starts_on=goal.starts_on,
         deadline=goal.deadline,
         monthly=series,
-        today=counted_until(series, today),
+        counted_to=counted,
+        today=today,
     )
+
+
+def _reporting_span(goals: Sequence[Goal]) -> MonthPeriod | None:
+    periods = [goal_period(goal) for goal in goals]
+    if not periods:
+        return None
+    return MonthPeriod(first=min(p.first for p in periods), last=max(p.last for p in periods))
 
 
 # A standing's figures hidden from a viewer: those from the count so far, those from the recent
@@ -602,14 +619,53 @@ COMMITTED_FIGURES = frozenset({"committed", "coverage"})
 
 
 @dataclass
+class Counting:
+    """Up to which month a goal (or a commitment) is counted, and why not further: the reporting of
+    every month of its period that is over (`metrics.completeness.MonthReporting`)."""
+
+    reporting: dict[datetime.date, MonthReporting]  # the months of the period that are over, oldest first
+    counted_to: datetime.date | None
+
+    @property
+    def provisional(self) -> list[MonthReporting]:
+        """The months after the last one counted that are over: shown, not counted."""
+        return [
+            r for month, r in self.reporting.items() if self.counted_to is None or month > self.counted_to
+        ]
+
+    @property
+    def waiting_for(self) -> MonthReporting | None:
+        """The month that holds the count back: the first one after the last counted."""
+        return next(iter(self.provisional), None)
+
+    def is_provisional(self, month: datetime.date) -> bool:
+        return month in self.reporting and (self.counted_to is None or month > self.counted_to)
+
+    @property
+    def why(self) -> str:
+        """ "October 2026: 3 of 5 partners have reported", or "" where every month over is counted."""
+        waiting = self.waiting_for
+        return f"{waiting.month:%B %Y}: {waiting.partners_words}" if waiting else ""
+
+
+def counting_of(reporting: Mapping[datetime.date, MonthReporting], period: MonthPeriod) -> Counting:
+    """A period's months that are over with their reporting, and the last one up to which all are
+    complete."""
+    months = {month: reporting[month] for month in period.months if month in reporting}
+    return Counting(reporting=months, counted_to=completeness.counted_to(months, period.months))
+
+
+@dataclass
 class GoalStanding:
-    """Where a goal stands: its progress, its monthly counts and how much partners committed; and, for
-    a viewer who may not see every partner identified, which of its figures they may not see."""
+    """Where a goal stands: its progress over the complete months, its monthly counts, how far each
+    month's reports are in, and how much partners committed; and, for a viewer who may not see every
+    partner identified, which of its figures they may not see."""
 
     goal: Goal
     progress: Progress
-    monthly: Shown  # None where the month's count is suppressed
+    monthly: Shown  # None where the month's count is suppressed; provisional months included
     committed: int
+    counting: Counting
     hidden: frozenset[str] = frozenset()  # suppressed: computed from a count that may not be shown
     withheld: frozenset[str] = frozenset()  # would give away one partner's own commitment
     threshold: int = DEFAULT_THRESHOLD
@@ -625,7 +681,7 @@ class GoalStanding:
 
     @property
     def counted_to(self) -> datetime.date | None:
-        """The last month counted, if any."""
+        """The last month counted, if any: every month up to it is complete."""
         return _last_counted(self.goal, self.progress)
 
 
@@ -635,18 +691,36 @@ def _last_counted(goal: Goal, counted: Progress) -> datetime.date | None:
     return add_months(month_start(goal.starts_on), counted.months_elapsed - 1)
 
 
+def goal_reporting(
+    *, goals: Sequence[Goal], today: datetime.date
+) -> dict[int, dict[datetime.date, MonthReporting]]:
+    """The reporting of each goal's network over the goals' months (`reporting_by_month`): two queries
+    for all the goals."""
+    span = _reporting_span(goals)
+    if span is None:
+        return {}
+    networks = list({goal.network_id: goal.network for goal in goals}.values())
+    return completeness.reporting_by_month(networks=networks, first=span.first, last=span.last, today=today)
+
+
 def goal_standings(*, goals: Sequence[Goal], today: datetime.date) -> list[GoalStanding]:
-    """Progress of each goal (fetched with `goals_of`) from the network rollups: one query."""
+    """Progress of each goal (fetched with `goals_of`) from the network rollups, counted over its
+    complete months: three queries."""
     series = goal_series(goals=goals)
-    return [
-        GoalStanding(
-            goal=goal,
-            progress=_progress(goal.target, goal, series[goal.pk], today),
-            monthly=series[goal.pk],
-            committed=sum(commitment.amount for commitment in goal.commitments.all()),
+    reporting = goal_reporting(goals=goals, today=today)
+    standings = []
+    for goal in goals:
+        counting = counting_of(reporting[goal.network_id], goal_period(goal))
+        standings.append(
+            GoalStanding(
+                goal=goal,
+                progress=_progress(goal.target, goal, series[goal.pk], counting.counted_to, today),
+                monthly=series[goal.pk],
+                committed=sum(commitment.amount for commitment in goal.commitments.all()),
+                counting=counting,
+            )
         )
-        for goal in goals
-    ]
+    return standings
 
 
 def goal_standings_for(
@@ -696,11 +770,13 @@ def commitments_withheld(goal: Goal, audience: Audience) -> bool:
 
 @dataclass
 class CommitmentStanding:
-    """A partner's progress against its commitment to a goal."""
+    """A partner's progress against its commitment to a goal, counted up to the last month of the
+    goal's period by which every report the partner owed is in."""
 
     commitment: Commitment
     progress: Progress
     monthly: Series
+    counting: Counting
 
     @property
     def counted_to(self) -> datetime.date | None:
@@ -711,21 +787,72 @@ def commitment_standings(
     *, network: Network, organization: Organization, today: datetime.date
 ) -> list[CommitmentStanding]:
     """The organization's commitments to the network's goals, each with its progress from the
-    organization's own rollups (counted up to its latest month approved): two queries."""
+    organization's own rollups, counted over the months its own reports are in for: four queries."""
     commitments = list(
         Commitment.objects.filter(goal__network=network, organization=organization)
         .select_related("goal", "goal__measure", "goal__population", "goal__population__breakdown")
         .order_by("goal__deadline", "goal__name", "goal_id")
     )
-    series = goal_series(goals=[c.goal for c in commitments], organization_id=organization.pk)
-    return [
-        CommitmentStanding(
-            commitment=commitment,
-            progress=_progress(commitment.amount, commitment.goal, series[commitment.goal_id], today),
-            monthly=series[commitment.goal_id],
+    goals = [c.goal for c in commitments]
+    series = goal_series(goals=goals, organization_id=organization.pk)
+    reporting = partner_reporting(
+        network=network, organization_ids=[organization.pk], goals=goals, today=today
+    )
+    standings = []
+    for commitment in commitments:
+        counting = counting_of(reporting.get(organization.pk, {}), goal_period(commitment.goal))
+        standings.append(
+            CommitmentStanding(
+                commitment=commitment,
+                progress=_progress(
+                    commitment.amount, commitment.goal, series[commitment.goal_id], counting.counted_to, today
+                ),
+                monthly=series[commitment.goal_id],
+                counting=counting,
+            )
         )
-        for commitment in commitments
-    ]
+    return standings
+
+
+def partner_reporting(
+    *, network: Network, organization_ids: Iterable[int], goals: Sequence[Goal], today: datetime.date
+) -> dict[int, dict[datetime.date, MonthReporting]]:
+    """Each partner's own reporting over the goals' months (`partners_reporting_by_month`): two
+    queries."""
+    span = _reporting_span(goals)
+    if span is None:
+        return {}
+    return completeness.partners_reporting_by_month(
+        network=network, organization_ids=organization_ids, first=span.first, last=span.last, today=today
+    )
+
+
+@dataclass(frozen=True)
+class PartnerSoFar:
+    """A partner's count toward a goal over the months its own reports are in for, as on its
+    commitment (`commitment_standings`)."""
+
+    so_far: int
+    counting: Counting
+
+
+def partners_so_far(
+    *, network: Network, goals: Sequence[Goal], organization_ids: Iterable[int], today: datetime.date
+) -> dict[tuple[int, int], PartnerSoFar]:
+    """Each partner's count toward each of the network's goals, counted as its commitment is: (goal
+    id, organization id) -> `PartnerSoFar`. Three queries, however many partners and goals."""
+    ids = sorted(set(organization_ids))
+    monthly = goal_series_by_partner(goals=goals, organization_ids=ids)
+    reporting = partner_reporting(network=network, organization_ids=ids, goals=goals, today=today)
+    found = {}
+    for goal in goals:
+        period = goal_period(goal)
+        for pk in ids:
+            counting = counting_of(reporting.get(pk, {}), period)
+            counted = [m for m in period.months if counting.counted_to and m <= counting.counted_to]
+            series = monthly.get((goal.pk, pk), {})
+            found[goal.pk, pk] = PartnerSoFar(sum(series.get(m, 0) for m in counted), counting)
+    return found
 
 
 # Who sees which partner's identified figures

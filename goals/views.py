@@ -14,7 +14,7 @@ from django.utils import timezone
 from goals import dashboards, figures, selectors, services
 from goals.forms import CommitmentsForm, GoalForm, dashboard_filters
 from goals.models import Goal
-from network.figures import download_or_none
+from network.figures import Suppressed, download_or_none
 from network.models import Network
 from network.selectors import Access, network_get_for_user
 
@@ -31,9 +31,18 @@ def goal_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The network's goals: every member sees them; backbone staff set them."""
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
     audience = selectors.audience_for(user=request.user, network=network, access=access)
-    goals = selectors.goal_list(network=network, audience=audience)
+    goals = list(selectors.goal_list(network=network, audience=audience))
+    standings = selectors.goal_standings_for(
+        goals=list(selectors.goals_of(network_ids=[network.pk])),
+        today=timezone.localdate(),
+        audience=audience,
+    )
+    by_goal = {standing.goal.pk: standing for standing in standings}
+    rows = [(goal, by_goal[goal.pk]) for goal in goals]
     return render(
-        request, "goals/goal_list.html", _context(network, access, goals=goals, withheld=figures.Withheld())
+        request,
+        "goals/goal_list.html",
+        _context(network, access, rows=rows, withheld=figures.Withheld(), suppressed=Suppressed()),
     )
 
 

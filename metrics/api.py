@@ -443,6 +443,7 @@ class UploadMonthOut(serializers.Serializer):
             (Change.UNCHANGED, "The same counts: not saved again"),
             (Change.SUBMIT, "The same counts, submitted as they are"),
             (Change.NOT_REPORTED, "Before the organization joined: not reported"),
+            (Change.NOT_OVER, "The month is not over: sessions kept, not reported yet"),
         ]
     )
     totals = serializers.DictField(child=serializers.IntegerField(), help_text="Each measure's total.")

@@ -7,9 +7,11 @@ pairs, so joins, leaves, a partner rejoining or a month submitted twice never ta
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from metrics.models import MonthlyReport, ReportStatus
@@ -140,14 +142,15 @@ def reporting_months(
     organization: Organization,
     today: datetime.date | None = None,
 ) -> list[ReportingMonth]:
-    """Every month the organization was a partner, from the month it first joined up to the current
-    month, newest first, with its report if there is one. Two queries."""
+    """Every month the organization was a partner, from the month it first joined up to the last month
+    that is over (the current one is reported once it ends), newest first, with its report if there is
+    one. Two queries."""
     today = today or timezone.localdate()
     memberships = list(Membership.objects.filter(network=network, organization=organization))
     if not memberships:
         return []
     first = min(m.joined_on for m in memberships).replace(day=1)
-    current = today.replace(day=1)
+    current = month_add(today.replace(day=1), -1)
     reports = {
         report.month: report
         for report in MonthlyReport.objects.filter(network=network, organization=organization).select_related(
@@ -190,6 +193,198 @@ def report_month_problems(
         today=today or timezone.localdate(),
         reopened_until=reopened_until,
     )
+
+
+# Complete months: what progress counts
+
+
+# A report is in, for progress, when its figures are in the rollups (approved) or it says there was
+# nothing to report (submitted or approved): either way the month's count from that partner is known.
+IN_FOR_PROGRESS = Q(status=ReportStatus.APPROVED) | Q(
+    status=ReportStatus.SUBMITTED, current_version__nothing_to_report=True
+)
+
+
+@dataclass(frozen=True)
+class MonthReporting:
+    """How far one month's reports are in, for a network or a group of networks (a state's): the
+    reports expected (partners that report monthly and were members that month) and those in for
+    progress (`IN_FOR_PROGRESS`). A month is complete once it is over and its reports are in, or enough
+    of them for the network's completeness threshold; until then its figures are provisional."""
+
+    month: datetime.date
+    expected: int
+    received: int
+    complete: bool
+
+    @property
+    def partners_words(self) -> str:
+        """ "3 of 5 partners have reported", for the pages."""
+        if not self.expected:
+            return "no partner owed a report"
+        noun = "partner has" if self.expected == 1 else "partners have"
+        return f"{self.received} of {self.expected} {noun} reported"
+
+    @property
+    def short_words(self) -> str:
+        """ "3 of 5 reported, provisional", for a table cell."""
+        said = f"{self.received} of {self.expected} reported" if self.expected else "no report owed"
+        return said if self.complete else f"{said}, provisional"
+
+
+def month_complete(*, expected: int, received: int, threshold: int) -> bool:
+    """Every expected report in, or at least ``threshold`` % of them; a month nobody owes a report is
+    complete."""
+    return received * 100 >= threshold * expected
+
+
+def months_over(first: datetime.date, last: datetime.date, today: datetime.date) -> list[datetime.date]:
+    """The months from ``first`` to ``last`` that are over by ``today`` (the current month is still
+    being lived, so it has nothing to report yet)."""
+    return months_between(first, min(last, month_add(today.replace(day=1), -1)))
+
+
+def reporting_by_month(
+    *, networks: Sequence[Network], first: datetime.date, last: datetime.date, today: datetime.date
+) -> dict[int, dict[datetime.date, MonthReporting]]:
+    """For each network, each month from ``first`` to ``last`` that is over: its reports expected and
+    in, and whether it is complete by the network's ``completeness_threshold``. Two queries, however
+    many partners and months."""
+    months = months_over(first, last, today)
+    found: dict[int, dict[datetime.date, MonthReporting]] = {network.pk: {} for network in networks}
+    if not months or not networks:
+        return found
+    expected = _expected_by_month(networks, months)
+    received = _received_by_month(networks, months)
+    for network in networks:
+        for month in months:
+            owed = expected.get((network.pk, month), 0)
+            got = received.get((network.pk, month), 0)
+            found[network.pk][month] = MonthReporting(
+                month,
+                owed,
+                got,
+                month_complete(expected=owed, received=got, threshold=network.completeness_threshold),
+            )
+    return found
+
+
+def _expected_by_month(
+    networks: Sequence[Network], months: list[datetime.date]
+) -> dict[tuple[int, datetime.date], int]:
+    """Distinct partners that report monthly and were members, by network and month: one query."""
+    spells: dict[tuple[int, int], list[Membership]] = defaultdict(list)
+    for membership in (
+        Membership.objects.filter(
+            network__in=list(networks), reports_monthly=True, joined_on__lte=month_end(months[-1])
+        )
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=months[0]))
+        .only("network_id", "organization_id", "joined_on", "left_on")
+    ):
+        spells[membership.network_id, membership.organization_id].append(membership)
+    expected: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    for (network_id, _), memberships in spells.items():
+        for month in months:
+            if any(member_in(membership, month) for membership in memberships):
+                expected[network_id, month] += 1
+    return expected
+
+
+def _received_by_month(
+    networks: Sequence[Network], months: list[datetime.date]
+) -> dict[tuple[int, datetime.date], int]:
+    """Reports in for progress from partners expected to report that month, by network and month: one
+    grouped query (a report from a partner that does not report monthly is welcome, but not owed)."""
+    owed = Membership.objects.annotate(joined_month=TruncMonth("joined_on")).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=OuterRef("month")),
+        network_id=OuterRef("network_id"),
+        organization_id=OuterRef("organization_id"),
+        reports_monthly=True,
+        joined_month__lte=OuterRef("month"),
+    )
+    rows = (
+        MonthlyReport.objects.filter(
+            IN_FOR_PROGRESS, network__in=list(networks), month__gte=months[0], month__lte=months[-1]
+        )
+        .filter(Exists(owed))
+        .values("network_id", "month")
+        .annotate(received=Count("organization_id", distinct=True))
+        .order_by()
+    )
+    return {(row["network_id"], row["month"]): row["received"] for row in rows}
+
+
+def reporting_combined(
+    networks: Sequence[Mapping[datetime.date, MonthReporting]],
+) -> dict[datetime.date, MonthReporting]:
+    """The reporting of a group of networks (a state's): their reports expected and in, added up; a
+    month is complete when it is complete in every network, each by its own threshold."""
+    months = sorted({month for reporting in networks for month in reporting})
+    combined = {}
+    for month in months:
+        found = [reporting[month] for reporting in networks if month in reporting]
+        combined[month] = MonthReporting(
+            month,
+            sum(r.expected for r in found),
+            sum(r.received for r in found),
+            all(r.complete for r in found),
+        )
+    return combined
+
+
+def partners_reporting_by_month(
+    *,
+    network: Network,
+    organization_ids: Iterable[int],
+    first: datetime.date,
+    last: datetime.date,
+    today: datetime.date,
+) -> dict[int, dict[datetime.date, MonthReporting]]:
+    """`reporting_by_month` of single partners: for each organization, each month from ``first`` to
+    ``last`` that is over, with 1 report expected where it reported monthly as a member that month (else
+    0, and the month is complete: nothing was owed) and 1 in where its report is in for progress. Two
+    queries, however many partners."""
+    ids = sorted(set(organization_ids))
+    months = months_over(first, last, today)
+    found: dict[int, dict[datetime.date, MonthReporting]] = {pk: {} for pk in ids}
+    if not months or not ids:
+        return found
+    spells: dict[int, list[Membership]] = defaultdict(list)
+    for membership in Membership.objects.filter(
+        network=network, organization_id__in=ids, reports_monthly=True
+    ).only("organization_id", "joined_on", "left_on"):
+        spells[membership.organization_id].append(membership)
+    reported = set(
+        MonthlyReport.objects.filter(
+            IN_FOR_PROGRESS,
+            network=network,
+            organization_id__in=ids,
+            month__gte=months[0],
+            month__lte=months[-1],
+        ).values_list("organization_id", "month")
+    )
+    for pk in ids:
+        for month in months:
+            owed = int(any(member_in(membership, month) for membership in spells[pk]))
+            got = owed and int((pk, month) in reported)
+            found[pk][month] = MonthReporting(
+                month, owed, got, month_complete(expected=owed, received=got, threshold=100)
+            )
+    return found
+
+
+def counted_to(
+    reporting: Mapping[datetime.date, MonthReporting], months: Iterable[datetime.date]
+) -> datetime.date | None:
+    """The last of ``months`` (oldest first) up to which every month is complete: progress counts these
+    and no later one, so a partner reporting early never makes the months before it look like zeros."""
+    last = None
+    for month in months:
+        found = reporting.get(month)
+        if found is None or not found.complete:
+            break
+        last = month
+    return last
 
 
 # Completeness, as backbone staff see it

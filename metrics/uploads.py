@@ -69,6 +69,7 @@ class Change:
     UNCHANGED = "unchanged"  # the same counts: not saved again
     SUBMIT = "submit"  # the same counts, in a draft or returned month: submitted as they are
     NOT_REPORTED = "not_reported"  # not a partner that month: sessions kept, month not reported
+    NOT_OVER = "not_over"  # the current month: sessions kept, reported by a file sent once it is over
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -412,6 +413,8 @@ def _dprp_months(
         change = _change(cells, stored[month], submit=upload.submit)
         if not _member_in(memberships, month):
             change = Change.NOT_REPORTED
+        elif month >= today.replace(day=1):
+            change = Change.NOT_OVER
         problems: list[Problem] = []
         if change in SAVED_CHANGES:
             _, problems = services.report_check(

@@ -224,10 +224,20 @@ def month_problems(
     today: datetime.date,
     reopened_until: datetime.date | None,
 ) -> list[Problem]:
-    """The month is not in the future, the organization was a partner in it, and it is not locked."""
+    """The month is over, the organization was a partner in it, and it is not locked."""
     label = month_label(month)
     if month > today.replace(day=1):
-        return [Problem(f"{label} is in the future", "a month up to the current one", month=label)]
+        return [Problem(f"{label} is in the future", "a month that is over", month=label)]
+    if month == today.replace(day=1):
+        # A month is reported once it is over: a count sent mid-month would read as the whole month's.
+        reportable_from = month_end(month) + datetime.timedelta(days=1)
+        return [
+            Problem(
+                f"{label} is not over yet: it can be reported from {long_date(reportable_from)}",
+                "a month that is over",
+                month=label,
+            )
+        ]
     if not memberships:
         return [
             Problem("the organization is not a partner in this network", "a member organization", month=label)

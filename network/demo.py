@@ -128,7 +128,6 @@ class StatePlan:
     backbone: Org
     backbone_model: str
     health_department: Org | None  # None: the state health department is its own backbone
-    goal: str
     partners: tuple[Org, ...]
     partner_users: tuple[str, str]  # supplier names: shares with the state / with the backbone only
     populations: tuple[str, ...]  # the populations the state's partners are drawn to serve
@@ -166,7 +165,6 @@ KANSAS = StatePlan(
     ),
     backbone_model=BackboneModel.SHD_SELF,
     health_department=None,
-    goal="Increase enrollment in the National DPP lifestyle change program by 20% by 2024-12-31.",
     partners=(
         _supplier(
             "Tallgrass Valley YMCA", S.COMMUNITY_BASED, R.FULL, (IN_PERSON, COMBINATION), "community_partner"
@@ -283,7 +281,6 @@ MICHIGAN = StatePlan(
         note="The state health department; it funds the network and contracts its backbone.",
         real=True,
     ),
-    goal="Increase enrollment in the National DPP lifestyle change program by 25% by 2025-06-30.",
     partners=(
         Org(
             "Southeast Michigan Hospital Collaborative",
@@ -420,7 +417,6 @@ MISSOURI = StatePlan(
         note="The state health department; it funds the network and contracts its backbone.",
         real=True,
     ),
-    goal="Increase enrollment in the National DPP lifestyle change program by 15% by 2025-12-31.",
     partners=(
         _supplier("Ozark Trails YMCA", S.COMMUNITY_BASED, R.FULL, (IN_PERSON,), "community_partner"),
         _supplier(
@@ -513,7 +509,6 @@ UTAH = StatePlan(
         note="The state health department; it funds the network.",
         real=True,
     ),
-    goal="Increase enrollment in the National DPP lifestyle change program by 30% by 2025-12-31.",
     partners=(
         _supplier("Beehive Valley YMCA", S.COMMUNITY_BASED, R.FULL, (IN_PERSON, COMBINATION)),
         _supplier(
@@ -615,7 +610,6 @@ WISCONSIN = StatePlan(
     ),
     backbone_model=BackboneModel.SHD_SELF,
     health_department=None,
-    goal="Increase enrollment in the National DPP lifestyle change program by 18% by 2025-09-30.",
     partners=(
         _supplier("Driftless Area YMCA", S.COMMUNITY_BASED, R.FULL, (IN_PERSON,), "community_partner"),
         _supplier(
@@ -1797,7 +1791,6 @@ def _build_state(builder: _Builder, plan: StatePlan) -> None:
             "backbone": backbone,
             "backbone_model": plan.backbone_model,
             "state_health_department": health_department,
-            "common_goal": plan.goal,
         },
     )
 

@@ -54,6 +54,10 @@ class Chart:
         return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))
 
 
+# Tandem's chart colours, in order; a figure that draws one series in two traces picks from these.
+COLOURS = ["#005ea2", "#d83933", "#00a91c", "#e5a000", "#8168b3", "#0f6460", "#c05600", "#565c65"]
+
+
 def chart(figure: go.Figure, *, summary: str, element_id: str = "chart") -> Chart:
     """Give a figure Tandem's look: the page's font, room for labels, no plotly logo."""
     figure.update_layout(
@@ -61,7 +65,7 @@ def chart(figure: go.Figure, *, summary: str, element_id: str = "chart") -> Char
         margin={"l": 60, "r": 20, "t": 30, "b": 60},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        colorway=["#005ea2", "#d83933", "#00a91c", "#e5a000", "#8168b3", "#0f6460", "#c05600", "#565c65"],
+        colorway=COLOURS,
     )
     return Chart(figure=figure, summary=summary, element_id=element_id)
 

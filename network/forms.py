@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from network.models import Attendance, Contract, ContractStage, Meeting, Membership, Workgroup
+from network.models import Attendance, Contract, ContractStage, Meeting, Membership, Network, Workgroup
 from partners.models import Contact, County, Organization, OrganizationKind, PopulationOfFocus, Sector
 
 
@@ -218,3 +218,17 @@ class ContractAdvanceForm(forms.Form):
     note = forms.CharField(
         max_length=255, required=False, help_text="For example who signed, or what held the contract up."
     )
+
+
+class NetworkSettingsForm(forms.ModelForm):
+    """What backbone staff set for their network: reporting dates, when a month counts, suppression."""
+
+    class Meta:
+        model = Network
+        fields = [
+            "report_due_day",
+            "report_lock_days",
+            "completeness_threshold",
+            "suppression_threshold",
+            "contract_stage_alert_days",
+        ]

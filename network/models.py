@@ -62,10 +62,15 @@ class Network(models.Model):
             "may not see the partners' identified figures. Never below 11 (the CMS cell-size rule)."
         ),
     )
-    common_goal = models.TextField(
-        blank=True,
+    completeness_threshold = models.PositiveSmallIntegerField(
+        "share of expected reports that completes a month (%)",
+        default=100,
+        validators=[MinValueValidator(50), MaxValueValidator(100)],
         help_text=(
-            'The common goal in words, e.g. "Increase enrollment in the National DPP by 20% by 2024-12-31".'
+            "Progress toward the goals counts a month once this share of the reports expected for it are "
+            "approved (or say there was nothing to report); later months are shown as provisional. 100 % "
+            "waits for every partner; lower it (not below 50 %) if one late partner should not hold the "
+            "network's figures back."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)

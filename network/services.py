@@ -123,6 +123,29 @@ def membership_set_data_sharing(*, membership: Membership, data_sharing: str) ->
     return membership
 
 
+SETTINGS_FIELDS = (
+    "report_due_day",
+    "report_lock_days",
+    "completeness_threshold",
+    "suppression_threshold",
+    "contract_stage_alert_days",
+)
+
+
+def network_settings_update(*, network: Network, **settings: int) -> Network:
+    """Backbone staff set their network's reporting dates, the share of reports that completes a month,
+    the smallest count published and the contract alert. The model's validators hold the bounds (a
+    threshold never below 11, a completeness threshold from 50 to 100 %)."""
+    unknown = set(settings) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"not a network setting: {', '.join(sorted(unknown))}")
+    for name, value in settings.items():
+        setattr(network, name, value)
+    network.full_clean()
+    network.save(update_fields=list(settings))
+    return network
+
+
 @transaction.atomic
 def contract_create(
     *,

@@ -9,6 +9,7 @@ from network.views import (
     missing,
     organizations,
     partners,
+    settings,
     ties,
     workgroups,
 )
@@ -18,6 +19,7 @@ app_name = "network"
 urlpatterns = [
     path("", home.home, name="home"),
     path("networks/<slug:slug>/", partners.network_detail, name="network_detail"),
+    path("networks/<slug:slug>/settings/", settings.network_settings, name="network_settings"),
     path("networks/<slug:slug>/partners/", partners.partner_directory, name="partner_directory"),
     path("networks/<slug:slug>/partners/new/", partners.partner_add, name="partner_add"),
     path(

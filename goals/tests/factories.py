@@ -117,6 +117,62 @@ def random_history(
             )
 
 
+def complete_months(network: Network, months: list[datetime.date]) -> dict[datetime.date, tuple[int, int]]:
+    """Month -> (reports expected, reports in), worked out straight from memberships and reports one by
+    one: the rule the selectors apply in SQL, written again plainly."""
+    found = {}
+    for month in months:
+        end = add_months(month, 1) - datetime.timedelta(days=1)
+        owing = {
+            m.organization_id
+            for m in network.memberships.filter(reports_monthly=True)
+            if m.joined_on <= end and (m.left_on is None or m.left_on >= month)
+        }
+        received = {
+            r.organization_id
+            for r in MonthlyReport.objects.filter(network=network, month=month).select_related(
+                "current_version"
+            )
+            if r.organization_id in owing
+            and (
+                r.status == ReportStatus.APPROVED
+                or (r.status == ReportStatus.SUBMITTED and r.current_version.nothing_to_report)
+            )
+        }
+        found[month] = (len(owing), len(received))
+    return found
+
+
+def counted_to_direct(network: Network, months: list[datetime.date]) -> datetime.date | None:
+    """The last of ``months`` up to which every month has all its reports in (a threshold of 100 %)."""
+    last = None
+    for month, (expected, received) in complete_months(network, months).items():
+        if received < expected:
+            break
+        last = month
+    return last
+
+
+def counted_to_direct_for(
+    network: Network, organization: Organization, months: list[datetime.date]
+) -> datetime.date | None:
+    """The last of ``months`` up to which the partner's own reports are all in."""
+    last = None
+    for month in months:
+        report = (
+            MonthlyReport.objects.filter(network=network, organization=organization, month=month)
+            .select_related("current_version")
+            .first()
+        )
+        if report is None or not (
+            report.status == ReportStatus.APPROVED
+            or (report.status == ReportStatus.SUBMITTED and report.current_version.nothing_to_report)
+        ):
+            break
+        last = month
+    return last
+
+
 def direct_counts(measure: str = "enrollments", breakdown: str = "total", category: str = "all") -> Counter:
     """(network id, organization id, month) -> the approved count, straight from the reports' current
     versions."""

@@ -1,6 +1,7 @@
 """GET /api/v1/networks/<slug>/progress/: the role matrix, what each role sees of the partners'
 commitments, the figures against a direct count, bad filters, and queries that do not grow."""
 
+import datetime
 import random
 
 import pytest
@@ -11,6 +12,9 @@ from django.urls import reverse
 from goals.tests.factories import (
     CommitmentFactory,
     GoalFactory,
+    complete_months,
+    counted_to_direct,
+    counted_to_direct_for,
     direct_counts,
     random_history,
     recent_months,
@@ -115,27 +119,53 @@ def test_progress_equals_a_direct_count(world, goal, sharing, api_for, django_ca
     body = api_for(world.backbone).get(URL, {"measure": "enrollments"}).json()
     assert body["network"] == "kansas" and body["measure"] == "enrollments"
     goals = {g["id"]: g for g in body["goals"]}
-    assert goals[goal.pk]["actual"] == sum(counts.values())
-    assert goals[goal.pk]["target"] == goal.target == 120
-    assert goals[goal.pk]["months_elapsed"] == 6 and goals[goal.pk]["months_total"] == 12
-    assert goals[goal.pk]["outlook"] in ("on track", "at risk", "off track", "reached")
-    assert goals[goal.pk]["monthly"][-1]["so_far"] == sum(counts.values())
-    assert [m["month"] for m in goals[goal.pk]["monthly"]] == [f"{m:%Y-%m}" for m in months]
-    assert goals[focus.pk]["actual"] == sum(by_ethnicity.values())
+    counted_to = counted_to_direct(world.network, months)
+    counted = [m for m in months if counted_to and m <= counted_to]
+    so_far = sum(n for (_, _, m), n in counts.items() if m in counted)
+    found = goals[goal.pk]
+    assert found["counted_to"] == (f"{counted_to:%Y-%m}" if counted_to else None)
+    assert found["actual"] == so_far
+    assert found["target"] == goal.target == 120
+    assert found["months_elapsed"] == len(counted) and found["months_total"] == 12
+    assert found["outlook"] in ("on track", "at risk", "off track", "reached", "waiting for reports")
+    # Every month over is listed: the counted ones add up, the provisional ones do not.
+    assert [m["month"] for m in found["monthly"]] == [f"{m:%Y-%m}" for m in months]
+    reporting = complete_months(world.network, months)
+    for month, row in zip(months, found["monthly"], strict=True):
+        assert (row["expected"], row["received"]) == reporting[month]
+        assert row["complete"] == (reporting[month][0] == reporting[month][1])
+        assert (row["so_far"] is None) == (month not in counted)
+    if counted:
+        assert found["monthly"][len(counted) - 1]["so_far"] == so_far
+    if len(counted) < len(months):
+        waiting = months[len(counted)]
+        expected, received = reporting[waiting]
+        assert (
+            found["not_counted_because"]
+            == f"{waiting:%B %Y}: {received} of {expected} partners have reported"
+        )
+    focus_counted = [m for m in counted if m >= focus.starts_on]
+    assert goals[focus.pk]["actual"] == sum(n for (_, _, m), n in by_ethnicity.items() if m in focus_counted)
     assert goals[focus.pk]["population"] == {
         "breakdown": "ethnicity",
         "category": "hispanic",
         "name": "Hispanic or Latino",
     }
-    actual = {c["organization"]["id"]: c["actual"] for c in goals[goal.pk]["commitments"]}
+    commitments = {c["organization"]["id"]: c for c in found["commitments"]}
     for organization in (world.supplier, sharing):
-        assert actual[organization.pk] == sum(
-            n for (_, org, _), n in counts.items() if org == organization.pk
+        own = counted_to_direct_for(world.network, organization, months)
+        assert commitments[organization.pk]["counted_to"] == (f"{own:%Y-%m}" if own else None)
+        assert commitments[organization.pk]["actual"] == sum(
+            n for (_, org, m), n in counts.items() if org == organization.pk and own and m <= own
         )
     series = {row["month"]: row["count"] for row in body["series"]}
     assert len(series) == 24 and body["series_to"] == f"{months[-1]:%Y-%m}"
     for month in months:
         assert series[f"{month:%Y-%m}"] == sum(n for (_, _, m), n in counts.items() if m == month)
+    for row in body["series"]:
+        month = datetime.date.fromisoformat(f"{row['month']}-01")
+        if month in reporting:
+            assert (row["expected"], row["received"]) == reporting[month]
 
     # Another measure: no goal counts referrals.
     body = api_for(world.backbone).get(URL, {"measure": "referrals", "month_from": "2026-01"}).json()

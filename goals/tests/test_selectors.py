@@ -20,12 +20,15 @@ from goals.selectors import MonthPeriod, period_default
 from goals.tests.factories import (
     CommitmentFactory,
     GoalFactory,
+    complete_months,
+    counted_to_direct,
     direct_counts,
     random_history,
     recent_months,
     report_approved,
     today,
 )
+from metrics import completeness
 from metrics.models import Category, Measure, MonthlyReport, ReportStatus
 from network.models import DataSharing, Network
 from network.selectors import Access, identified_for
@@ -137,7 +140,7 @@ def test_network_state_and_partner_series_equal_a_direct_count(world, pairs, his
     )
 
 
-def test_partner_sums_in_one_group_by(
+def test_partner_sums_and_counts_toward_goals_in_one_group_by_each(
     world, pairs, history, enrollments, hispanic, django_assert_num_queries
 ):
     everyone = GoalFactory(network=world.network, starts_on=history[2], deadline=add_months(history[2], 12))
@@ -145,24 +148,28 @@ def test_partner_sums_in_one_group_by(
     period = MonthPeriod(first=history[-3], last=history[-1])
     with django_assert_num_queries(1):
         sums = selectors.partner_sums(
-            network_ids=[world.network.pk], goals=[everyone, focus], measure_id=enrollments.pk, period=period
+            network_ids=[world.network.pk], measure_id=enrollments.pk, period=period
         )
+    kansas_partners = [organization.pk for network, organization in pairs if network == world.network]
+    with django_assert_num_queries(1):
+        toward = selectors.goal_series_by_partner(goals=[everyone, focus], organization_ids=kansas_partners)
     counts = direct_counts()
     by_ethnicity = direct_counts(breakdown="ethnicity", category="hispanic")
-    kansas_partners = {organization.pk for network, organization in pairs if network == world.network}
-    assert {row.organization_id for row in sums} <= kansas_partners
+    assert {row.organization_id for row in sums} <= set(kansas_partners)
     for row in sums:
         own = {
             m: n
             for (net, org, m), n in counts.items()
             if (net, org) == (world.network.pk, row.organization_id)
         }
-        assert row.toward[everyone.pk] == sum(n for m, n in own.items() if m >= history[2])
         assert row.in_period == sum(n for m, n in own.items() if m >= history[-3])
-        assert row.toward[focus.pk] == sum(
-            n
-            for (net, org, _), n in by_ethnicity.items()
-            if (net, org) == (world.network.pk, row.organization_id)
+    for pk in kansas_partners:
+        own = {m: n for (net, org, m), n in counts.items() if (net, org) == (world.network.pk, pk) and n}
+        assert {m: n for m, n in toward.get((everyone.pk, pk), {}).items() if n} == {
+            m: n for m, n in own.items() if m >= history[2]
+        }
+        assert sum(toward.get((focus.pk, pk), {}).values()) == sum(
+            n for (net, org, _), n in by_ethnicity.items() if (net, org) == (world.network.pk, pk)
         )
 
     shared = selectors.partner_sums(
@@ -180,22 +187,33 @@ def test_goal_series_and_standings(world, history, enrollments, hispanic, django
     elsewhere = GoalFactory(network=world.other_network, starts_on=history[0])
     CommitmentFactory(goal=everyone, organization=world.supplier, amount=30)
     goals = list(selectors.goals_of(network_ids=[world.network.pk, world.other_network.pk]))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):  # the goals' counts, then the reports expected and in
         standings = selectors.goal_standings(goals=goals, today=today())
     counts, by_ethnicity = direct_counts(), direct_counts(breakdown="ethnicity", category="hispanic")
     found = {standing.goal.pk: standing for standing in standings}
+    kansas_to = counted_to_direct(world.network, history)
+    utah_to = counted_to_direct(world.other_network, history)
+    assert found[everyone.pk].counted_to == kansas_to
     assert found[everyone.pk].progress.actual == sum(
-        n for (net, _, _), n in counts.items() if net == world.network.pk
+        n for (net, _, m), n in counts.items() if net == world.network.pk and kansas_to and m <= kansas_to
     )
+    focus_to = counted_to_direct(world.network, history[4:])
+    assert found[focus.pk].counted_to == focus_to
     assert found[focus.pk].progress.actual == sum(
-        n for (net, _, m), n in by_ethnicity.items() if net == world.network.pk and m >= history[4]
+        n
+        for (net, _, m), n in by_ethnicity.items()
+        if net == world.network.pk and focus_to and history[4] <= m <= focus_to
     )
+    assert found[elsewhere.pk].counted_to == utah_to
     assert found[elsewhere.pk].progress.actual == sum(
-        n for (net, _, _), n in counts.items() if net == world.other_network.pk
+        n for (net, _, m), n in counts.items() if net == world.other_network.pk and utah_to and m <= utah_to
     )
     assert found[everyone.pk].committed == 30 and found[focus.pk].committed == 0
     assert found[everyone.pk].coverage == 30 / everyone.target
-    assert found[everyone.pk].progress.months_elapsed == 8
+    # Every month after the last counted is provisional, with its reports expected and in said.
+    direct = complete_months(world.network, history)
+    for reporting in found[everyone.pk].counting.provisional:
+        assert (reporting.expected, reporting.received) == direct[reporting.month]
 
 
 def test_progress_from_the_rollups_worked_example(world, enrollments, django_capture_on_commit_callbacks):
@@ -236,16 +254,17 @@ def test_progress_from_the_rollups_worked_example(world, enrollments, django_cap
     assert commitment.progress.outlook == Outlook.ON_TRACK
 
 
-def test_partners_reporting_and_freshness(world, history, enrollments):
-    period = MonthPeriod(first=history[0], last=history[-1])
-    reporting = selectors.network_partners_reporting(
-        network_ids=[world.network.pk], measure_id=enrollments.pk, period=period
+def test_reporting_by_month_equals_a_direct_count_and_freshness(world, pairs, history):
+    networks = list({network.pk: network for network, _ in pairs}.values())
+    found = completeness.reporting_by_month(
+        networks=networks, first=history[0], last=add_months(history[-1], 1), today=today()
     )
-    most = max(
-        MonthlyReport.objects.filter(network=world.network, status=ReportStatus.APPROVED, month=month).count()
-        for month in history
-    )
-    assert reporting.get(world.network.pk, 0) == most
+    for network in networks:
+        assert list(found[network.pk]) == history  # the current month is not over: not there
+        direct = complete_months(network, history)
+        for month, reporting in found[network.pk].items():
+            assert (reporting.expected, reporting.received) == direct[month]
+            assert reporting.complete == (reporting.received == reporting.expected)
     fresh = selectors.freshness(network_ids=[world.network.pk, world.other_network.pk])
     assert fresh.earliest is not None and fresh.earliest <= fresh.latest
 

@@ -54,8 +54,8 @@ def flint(world):
 
 @pytest.fixture
 def reported(world, flint, months, django_capture_on_commit_callbacks):
-    """The three months approved, and a goal (from six months back) both suppliers committed to."""
-    goal = GoalFactory(network=world.network, name="Enroll more")
+    """The three months approved, and a goal from the first of them both suppliers committed to."""
+    goal = GoalFactory(network=world.network, name="Enroll more", starts_on=months[0])
     CommitmentFactory(goal=goal, organization=world.supplier, amount=40)
     CommitmentFactory(goal=goal, organization=flint, amount=25)
     with django_capture_on_commit_callbacks(execute=True):
@@ -181,8 +181,8 @@ def test_backbone_staff_see_every_count(world, reported, months, client_for):
     download = client.get(url, {**query(months), "download": "trend"})
     assert csv_column(download, world.network.name) == [str(n) for n in [*NETWORK, sum(NETWORK)]]
     goals = {row[0]: row for row in board_table(page, "goals").rows}
-    assert goals["Enroll more"][7] == sum(NETWORK)
-    assert goals["Enroll more"][15] == 65
+    assert goals["Enroll more"][8] == sum(NETWORK)
+    assert goals["Enroll more"][16] == 65
 
 
 # Partner staff: their own figures identified, the network's suppressed where the rest is small
@@ -222,9 +222,9 @@ def test_partner_staff_do_not_see_a_small_network_month_or_rest(world, reported,
     # would be Flint Hills' own commitment once Prairie YMCA's is taken away.
     goals_table = board_table(page, "goals")
     row = {r[0]: r for r in goals_table.rows}["Enroll more"]
-    assert isinstance(row[7], Suppressed) and isinstance(row[8], Suppressed)  # so far, share
-    assert isinstance(row[13], Suppressed)  # outlook
-    assert str(row[15]) == "Not shown (one partner's commitment)" and row[15].is_suppressed
+    assert isinstance(row[8], Suppressed) and isinstance(row[9], Suppressed)  # so far, share
+    assert isinstance(row[14], Suppressed)  # outlook
+    assert str(row[16]) == "Not shown (one partner's commitment)" and row[16].is_suppressed
     assert goals_table.caption.endswith(NOTE)
     download = client.get(url, {**query(months), "download": "goals"})
     assert csv_column(download, "So far") == [WORDS]
@@ -277,8 +277,8 @@ def test_a_state_viewer_does_not_see_a_small_network_month(world, reported, mont
     assert not says(sentence_free_text(bars["data"][0]), sum(NETWORK))
 
     goals = {r[1]: r for r in board_table(page, "goals").rows}  # with the network first
-    assert isinstance(goals["Enroll more"][8], Suppressed)
-    assert goals["Enroll more"][16] == 65  # two partners' commitments: neither can be worked out
+    assert isinstance(goals["Enroll more"][9], Suppressed)
+    assert goals["Enroll more"][17] == 65  # two partners' commitments: neither can be worked out
 
 
 def test_partners_sharing_with_the_state_are_known_to_its_viewers(world, reported, months, client_for):
@@ -339,7 +339,7 @@ def test_site_administrators_do_not_see_a_small_count_across_states(world, repor
     url = reverse("goals:dashboard_states")
     page = client.get(url, query(months))
     states = {row[0]: row for row in board_table(page, "states").rows}
-    assert isinstance(states["Kansas"][2], Suppressed) and isinstance(states["Kansas"][3], Suppressed)
+    assert isinstance(states["Kansas"][3], Suppressed) and isinstance(states["Kansas"][4], Suppressed)
     trend = board_table(page, "trend")
     assert shown(column(trend, "Kansas")) == ["hidden", NETWORK[1], NETWORK[2], "hidden"]
     networks = {row[1]: row for row in board_table(page, "networks").rows}

@@ -19,6 +19,9 @@ from goals.progress import add_months
 from goals.tests.factories import (
     CommitmentFactory,
     GoalFactory,
+    complete_months,
+    counted_to_direct,
+    counted_to_direct_for,
     direct_counts,
     random_history,
     recent_months,
@@ -328,16 +331,28 @@ def test_dashboard_figures_equal_a_direct_count(
         kansas_id = world.network.pk
         expected = {f"{month:%B %Y}": month_total(counts, kansas_id, month) for month in months}
         assert by_month(table(board, "trend")) == expected
+        reporting = complete_months(world.network, months)
+        assert by_month(table(board, "trend"), 2) == {
+            f"{month:%B %Y}": f"{received} of {expected_} reported"
+            + ("" if received == expected_ else ", provisional")
+            for month, (expected_, received) in reporting.items()
+        }
+        counted_to = counted_to_direct(world.network, months)
+        counted = {f"{m:%B %Y}" for m in months if counted_to and m <= counted_to}
         goals = {row[0]: row for row in table(board, "goals").rows}
-        assert goals[everyone.name][7] == sum(n for n in expected.values() if n)
-        assert goals[focus.name][7] == sum(
-            n for (net, _, _), n in hispanic_counts.items() if net == kansas_id
+        assert goals[everyone.name][8] == sum(n for label, n in expected.items() if n and label in counted)
+        assert goals[focus.name][8] == sum(
+            n for (net, _, m), n in hispanic_counts.items() if net == kansas_id and f"{m:%B %Y}" in counted
         )
         partners = {row[0]: row for row in table(board, "partners").rows}
         for network, organization in kansas[:4]:
-            own = sum(n for (net, org, _), n in counts.items() if (net, org) == (network.pk, organization.pk))
-            assert partners[organization.name][2] == own  # toward the goal
-            assert partners[organization.name][4] == own  # in the period
+            own_to = counted_to_direct_for(network, organization, months)
+            own = [
+                (m, n) for (net, org, m), n in counts.items() if (net, org) == (network.pk, organization.pk)
+            ]
+            assert partners[organization.name][2] == sum(n for m, n in own if own_to and m <= own_to)
+            assert partners[organization.name][3] == (f"{own_to:%B %Y}" if own_to else None)
+            assert partners[organization.name][5] == sum(n for _, n in own)  # in the period
             assert partners[organization.name][1] == 25
 
         # A partner: its own trend beside the network's, which is suppressed where the rest is small.
@@ -351,11 +366,14 @@ def test_dashboard_figures_equal_a_direct_count(
         assert by_month(table(page, "trend"), 1) == own
         network_shown = {label: published(count, known=own[label] or 0) for label, count in expected.items()}
         assert plain(by_month(table(page, "trend"), 2)) == network_shown
-        everyone_so_far = sum(n for n in expected.values() if n)
-        assert plain(goal_rows(page)[everyone.name][7]) == (
-            HIDDEN if HIDDEN in network_shown.values() else everyone_so_far
+        everyone_so_far = sum(n for label, n in expected.items() if n and label in counted)
+        assert plain(goal_rows(page)[everyone.name][8]) == (
+            HIDDEN if any(network_shown[label] == HIDDEN for label in counted) else everyone_so_far
         )
-        assert table(page, "commitments").rows[0][6] == sum(n for n in own.values() if n)
+        own_to = counted_to_direct_for(world.network, world.supplier, months)
+        assert table(page, "commitments").rows[0][7] == sum(
+            n for m, n in zip(months, own.values(), strict=True) if n and own_to and m <= own_to
+        )
         assert not any(organization.name in page.content.decode() for _, organization in kansas[1:])
 
         # The state: each network, suppressed where a month's rest (less the partner sharing with the
@@ -378,7 +396,8 @@ def test_dashboard_figures_equal_a_direct_count(
             any_hidden = any_hidden or bool(hidden)
             assert plain(networks[network.name][4]) == (HIDDEN if hidden else total)
         statewide = sum(n for (net, _, _), n in counts.items() if net != world.other_network.pk)
-        state_total = plain(table(page, "trend").rows[-1][-1])
+        trend = table(page, "trend")
+        state_total = plain(trend.rows[-1][list(trend.columns).index("All of Kansas")])
         assert state_total == statewide or (state_total == HIDDEN and any_hidden)
         reported = [n for (_, org, _), n in counts.items() if org == sharing.pk]
         expected_shared = [[sharing.name, world.network.name, sum(reported)]] if reported else []
@@ -389,7 +408,7 @@ def test_dashboard_figures_equal_a_direct_count(
 
         # Site administrators: every state.
         page = client_for(world.admin).get(reverse("goals:dashboard_states"), query)
-        states = {row[0]: plain(row[2]) for row in table(page, "states").rows}
+        states = {row[0]: plain(row[3]) for row in table(page, "states").rows}
         assert states["Kansas"] == state_total
         utah = [month_total(counts, world.other_network.pk, month) for month in months]
         assert states["Utah"] == (
@@ -611,4 +630,5 @@ def test_members_read_the_goals_backbone_staff_change_them(world, goal, client_f
     assert goal.name in page.content.decode() and edit not in page.content.decode()
     page = client_for(world.backbone).get(reverse("goals:goal_list", args=["kansas"]))
     assert edit in page.content.decode()
-    assert page.context["goals"][0].committed == 40
+    goal_row, standing = page.context["rows"][0]
+    assert goal_row.committed == 40 and standing.goal == goal

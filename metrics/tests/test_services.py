@@ -114,6 +114,7 @@ def test_a_cell_given_twice_is_refused(world):
     ("month", "today", "message"),
     [
         (datetime.date(2024, 5, 1), TODAY, "2024-05 is in the future"),
+        (TODAY.replace(day=1), TODAY, f"{TODAY:%Y-%m} is not over yet: it can be reported from"),
         (
             datetime.date(2022, 12, 1),
             TODAY,

@@ -25,6 +25,7 @@ from metrics.tests.factories import values_for
 from metrics.tests.test_importers import dprp_file, session
 from metrics.uploads import Change, UploadNotReady
 from metrics.validation import ReportRefused, ValueIn
+from network.models import Network
 
 pytestmark = pytest.mark.django_db
 
@@ -395,7 +396,9 @@ def test_overlapping_dprp_files_count_nobody_twice(world):
         session("B", "03/12/2024"),
         session("C", "03/12/2024"),
     ]
-    today = datetime.date(2024, 3, 15)  # January still open: due February 15, locked after March 16
+    Network.objects.update(report_lock_days=400)  # January still open in April
+    world.network.refresh_from_db()
+    today = datetime.date(2024, 4, 2)  # March is over: it can be reported
     for rows in (first, second):
         upload = read(world, dprp_file(rows, org_code=code(world)), format="dprp", today=today)
         assert upload.status == UploadStatus.READY, upload.problems
@@ -850,7 +853,7 @@ def test_a_bug_while_reading_in_the_background_refuses_the_upload_instead_of_spi
 
 def test_a_locked_draft_month_the_file_does_not_change_does_not_refuse_the_file(world):
     january = [session("A", "01/09/2024")]
-    early = datetime.date(2024, 1, 20)
+    early = datetime.date(2024, 2, 1)  # January is over and open
     save(
         world,
         read(world, dprp_file(january, org_code=code(world)), format="dprp", submit=False, today=early),

@@ -239,6 +239,10 @@ CHANGE_TEXT = {
         "Not reported: the organization was not a partner in the network that month "
         "(its sessions are kept to tell new participants from returning ones)"
     ),
+    Change.NOT_OVER: (
+        "Not reported yet: the month is not over (its sessions are kept; send a file again once the "
+        "month has ended to report it)"
+    ),
 }
 
 

@@ -177,7 +177,7 @@ def test_each_network_has_its_backbone_and_12_to_25_current_partners(demo):
         current = network.memberships.filter(left_on__isnull=True)
         assert current.filter(organization=network.backbone).exists()
         assert 12 <= current.exclude(organization=network.backbone).count() <= 25
-        assert network.state_health_department is not None and network.common_goal
+        assert network.state_health_department is not None
         assert all(
             org.state_id == network.state_id
             for org in Organization.objects.filter(memberships__network=network)
