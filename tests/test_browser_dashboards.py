@@ -2,15 +2,24 @@
 administrator each reach their dashboard from the home page and find its plotly charts drawn (plotly.js
 served by Tandem) beside the tables of the same numbers; axe-core checks every page."""
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from goals.demo import build_goals
+from goals.demo import GOAL_NAME, build_goals
+from goals.models import Goal
+from goals.progress import add_months
+from metrics import services
 from metrics.demo import build_reports
+from metrics.models import ReportSource
 from metrics.rollups import rollup_rebuild
+from metrics.tests.factories import values_for
 from network.demo import build_demo
+from network.models import Network
+from partners.models import Organization
 from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -117,3 +126,43 @@ def test_the_site_administrator_compares_every_state(page: Page, live_server, de
         ["States compared", "Enrollments a month, state by state", "The networks of every state compared"],
     )
     expect(page.get_by_role("table", name=re.compile("^States compared"))).to_contain_text("Wisconsin")
+
+
+def test_backbone_staff_approve_an_early_report_and_the_outlook_holds(page: Page, live_server, demo):
+    """One partner reports a month ahead of the others: approved, it shows as provisional and moves
+    no figure of the goal until the months before it are complete."""
+    network = Network.objects.get(slug="kansas")
+    tallgrass = Organization.objects.get(name="Tallgrass Valley YMCA")
+    [goal] = Goal.objects.filter(network=network, name=GOAL_NAME)
+    last_over = add_months(timezone.localdate().replace(day=1), -1)
+    early = min(last_over, goal.deadline.replace(day=1))
+    report = services.report_save(
+        network=network,
+        organization=tallgrass,
+        month=early,
+        values=values_for(network, {"enrollments": 3}),
+        user=None,
+        source=ReportSource.API,
+        submit=True,
+        today=add_months(early, 1) + datetime.timedelta(days=2),
+    )
+    sign_in(page, live_server.url, "backbone-kansas", PASSWORD)
+    dashboard = f"{live_server.url}/networks/kansas/dashboard/"
+    page.goto(dashboard)
+    card = page.locator("#goal-heading").locator("xpath=..").locator(".grid-row").first
+    before = card.inner_text()
+    assert "counted up to" in before and "provisional, not counted yet" in before
+
+    page.goto(f"{live_server.url}/networks/kansas/reports/{report.pk}/")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_text(re.compile("^Approved Tallgrass Valley YMCA"))).to_be_visible()
+
+    page.goto(dashboard)
+    assert card.inner_text() == before  # the same count so far, pace, projection, outlook, rate needed
+    by_month = page.get_by_role("table", name=re.compile(f"^{re.escape(GOAL_NAME)}: month by month"))
+    row = by_month.get_by_role("row", name=re.compile(f"^{early:%B %Y}"))
+    expect(row).to_contain_text("provisional")
+    expect(row.locator("td").first).to_have_text("3")
+    trend = page.get_by_role("table", name=re.compile("^Enrollments a month in the"))
+    expect(trend.get_by_role("row", name=re.compile(f"^{early:%B %Y}"))).to_contain_text("1 of 5 reported")
+    assert_accessible(page)
