@@ -470,6 +470,8 @@ class Completeness:
     by_month: list[Tally]
     total: Tally
     locked_missing: list[LockedMonth] = field(default_factory=list)  # by partner, newest month first
+    # Each month's reports in for progress (approved, or nothing to report) and whether it is complete.
+    progress: dict[datetime.date, MonthReporting] = field(default_factory=dict)
 
     @property
     def first(self) -> datetime.date:
@@ -537,7 +539,8 @@ def completeness(
     locked_missing.sort(
         key=lambda item: (item.organization.name, item.organization.pk, -item.month.toordinal())
     )
-    return Completeness(window, partners, by_month, total, locked_missing)
+    progress = reporting_by_month(networks=[network], first=window[0], last=end, today=today)[network.pk]
+    return Completeness(window, partners, by_month, total, locked_missing, progress)
 
 
 def _cell(
@@ -579,6 +582,13 @@ def _tally_cells(tally: Tally) -> list[object]:
     ]
 
 
+def _progress_cells(reporting: MonthReporting | None) -> list[object]:
+    if reporting is None:
+        return [None, "Not over yet"]
+    in_words = f"{reporting.received} of {reporting.expected}" if reporting.expected else "None owed"
+    return [in_words, "Complete" if reporting.complete else "Provisional"]
+
+
 def completeness_tables(data: Completeness) -> tuple[Table, Table]:
     """The grid (partners by month, with each partner's totals) and the totals per month, as tables
     that download as CSV."""
@@ -598,10 +608,10 @@ def completeness_tables(data: Completeness) -> tuple[Table, Table]:
         grid.rows.append([name, *cells, *_tally_cells(tally)])
     by_month = Table(
         caption=f"Reports by month, {period}",
-        columns=["Month", *TALLY_COLUMNS],
+        columns=["Month", *TALLY_COLUMNS, "In for progress", "Counted toward goals"],
         slug="completeness-by-month",
         rows=[
-            [f"{month:%B %Y}", *_tally_cells(tally)]
+            [f"{month:%B %Y}", *_tally_cells(tally), *_progress_cells(data.progress.get(month))]
             for month, tally in zip(data.months, data.by_month, strict=True)
         ],
     )

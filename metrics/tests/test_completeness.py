@@ -251,7 +251,14 @@ def test_completeness_tables_hold_the_grid_and_the_months(network):
     assert grid.rows[0][0] == "Prairie YMCA" and grid.rows[0][9] == "On time"
     assert grid.rows[0][13:] == [4, 1, 1, 0, 3, "25 %", "25 %"]
     assert grid.rows[-1][0] == "All partners" and grid.rows[-1][9] == "1 of 1"
-    assert by_month.rows[-1] == ["June 2024", 1, 0, 0, 0, 1, "0 %", "0 %"]
+    assert by_month.rows[-1] == ["June 2024", 1, 0, 0, 0, 1, "0 %", "0 %", "0 of 1", "Provisional"]
+    # March's report is submitted, received but not yet in for progress until approved.
+    march = next(row for row in by_month.rows if row[0] == "March 2024")
+    assert march[2] == 1 and march[-2:] == ["0 of 1", "Provisional"]
+    MonthlyReport.objects.filter(month=d(2024, 3, 1)).update(status=ReportStatus.APPROVED)
+    _, by_month = completeness_tables(completeness(network=network, end=END, today=TODAY))
+    march = next(row for row in by_month.rows if row[0] == "March 2024")
+    assert march[-2:] == ["1 of 1", "Complete"]
 
 
 # A partner's own months
