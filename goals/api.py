@@ -9,7 +9,6 @@ through `equity.suppression` as on the dashboards (`goals.selectors`): a suppres
 ``suppressed`` says so.
 """
 
-import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -23,36 +22,23 @@ from goals import selectors
 from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
 from goals.progress import add_months, months_between
 from goals.selectors import Audience, GoalStanding, MonthPeriod, period_default
-from metrics.validation import parse_month
+from metrics.api import MonthField
 from network.api import NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, problems_from_errors
 from network.selectors import Access, network_get_for_user
 
 SERIES_MONTHS = 24
 
 
-def _month(text: str) -> datetime.date:
-    month = parse_month(text)
-    if month is None:
-        raise serializers.ValidationError(f"{text!r} is not a month.")
-    return month
-
-
 class ProgressFilters(serializers.Serializer):
     measure = serializers.CharField(
         required=False, default=DEFAULT_MEASURE, help_text="A measure's code, e.g. enrollments (the default)."
     )
-    month_from = serializers.CharField(
+    month_from = MonthField(
         required=False, help_text="The series' first month, YYYY-MM (by default 24 months back)."
     )
-    month_to = serializers.CharField(
+    month_to = MonthField(
         required=False, help_text="The series' last month, YYYY-MM (by default the last complete month)."
     )
-
-    def validate_month_from(self, text: str) -> datetime.date:
-        return _month(text)
-
-    def validate_month_to(self, text: str) -> datetime.date:
-        return _month(text)
 
 
 EXPECTED = {
