@@ -172,7 +172,7 @@ def report_with_figures(report: MonthlyReport) -> MonthlyReport:
 
 
 # A month as the API documents it; `parse_month` also takes a full date or MM/YYYY, as files may give.
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 
 
 @extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-01"})
@@ -417,8 +417,14 @@ class Conflict(APIException):
     default_detail = "The upload is not ready for this."
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class FileIn(serializers.FileField):
+    """A file sent as a part of a multipart form: binary in the schema (drf-spectacular would say a URI,
+    as of a file in an answer, and clients would send a string)."""
+
+
 class UploadIn(serializers.Serializer):
-    file = serializers.FileField(help_text="A CSV file: Tandem's template, or the file you send CDC's DPRP.")
+    file = FileIn(help_text="A CSV file: Tandem's template, or the file you send CDC's DPRP.")
     organization = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="The id of an organization you report for."
     )

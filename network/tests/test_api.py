@@ -412,7 +412,7 @@ def test_the_schema_lists_every_refusal_in_the_problem_format(db):
     listing = parameters("GET /api/v1/reports/")
     assert (listing["limit"]["minimum"], listing["limit"]["maximum"]) == (1, 1000)
     assert listing["offset"]["minimum"] == 0
-    assert listing["month_from"]["pattern"] == r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+    assert listing["month_from"]["pattern"] == r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
     assert listing["network"]["pattern"] == r"^[-a-zA-Z0-9_]+$"
     assert parameters("GET /api/v1/reports/{id}/")["id"]["minimum"] == 1
     breakdown = parameters("GET /api/v1/networks/{slug}/breakdown/")
