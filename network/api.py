@@ -24,6 +24,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.exceptions import APIException
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -326,12 +327,14 @@ class TandemAPI:
 class TandemSchema(AutoSchema):
     """drf-spectacular's schema of an operation, with the refusals it can give listed in the problem
     format beside those its view names (403, 404, 409): 400 where it takes input, 401 where it reads
-    credentials, 404 where its path names something, 413 and 415 where it takes a body, 429 where it is
-    throttled. `REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]`."""
+    credentials, 403 where a browser session's change needs its CSRF token, 404 where its path names
+    something, 413 and 415 where it takes a body, 429 where it is throttled.
+    `REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]`."""
 
     REFUSALS = {
         "400": "Bad input, with every problem listed; nothing was stored.",
         "401": "No or wrong credentials: send `Authorization: Token <token>`.",
+        "403": "Signed in through the browser, without the CSRF token.",
         "404": "No such thing, or not one you may see.",
         "413": "The body is larger than Tandem takes.",
         "415": "A Content-Type the operation does not take.",
@@ -344,9 +347,12 @@ class TandemSchema(AutoSchema):
             return None
         places = {parameter["in"] for parameter in operation.get("parameters", [])}
         body = "requestBody" in operation
+        authenticators = self.view.get_authenticators()
         answers = {
             "400": body or "query" in places,
-            "401": bool(self.view.get_authenticators()),
+            "401": bool(authenticators),
+            "403": self.method not in SAFE_METHODS
+            and any(isinstance(each, SessionAuthentication) for each in authenticators),
             "404": "path" in places,
             "413": body,
             "415": body,

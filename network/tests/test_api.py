@@ -396,6 +396,8 @@ def test_the_schema_lists_every_refusal_in_the_problem_format(db):
     for name, operation in operations.items():
         responses = operation["responses"]
         assert "401" in responses, name
+        if not name.startswith("GET"):
+            assert "403" in responses, name  # a browser session without its CSRF token
         if "requestBody" in operation:
             assert {"400", "413", "415"} <= set(responses), name
         for status, response in responses.items():
