@@ -234,7 +234,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, listing every refusal an operation can give in the problem format.
+    "DEFAULT_SCHEMA_CLASS": "network.api.TandemSchema",
+    # Every refusal in the problem format: {"detail": ..., "problems": [...]}.
+    "EXCEPTION_HANDLER": "network.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
@@ -247,7 +250,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Path parameters as Tandem's URLs take them: rows' ids and networks' slugs.
+    "PATH_CONVERTER_OVERRIDES": {
+        "int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+        "slug": {"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"},
+    },
 }
+# Under /api/, a CSRF failure is answered in the API's problem format (pages get Django's page).
+CSRF_FAILURE_VIEW = "network.api.csrf_failure"
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` passes.
 if not DEBUG:

@@ -4,6 +4,12 @@ from django.urls import include, path
 admin.site.site_header = "Tandem administration"
 admin.site.site_title = "Tandem"
 
+# Paths under /api/ get Django's refusals in the API's problem format; pages keep the HTML ones.
+handler400 = "network.api.bad_request"
+handler403 = "network.api.permission_denied"
+handler404 = "network.api.page_not_found"
+handler500 = "network.api.server_error"
+
 urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -8,7 +8,6 @@ for the same viewers, as the equity page.
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -21,8 +20,9 @@ from equity.measures import GroupMeasures
 from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
 from goals.progress import months_between
 from goals.selectors import MonthPeriod, measures, period_default
+from metrics.api import MONTH_PATTERN
 from metrics.validation import parse_month
-from network.api import NOT_SIGNED_IN, REFUSED, Refused, TandemAPI
+from network.api import MAX_ID, NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, whole_number
 from network.selectors import Access, network_get_for_user
 
 
@@ -94,6 +94,10 @@ def _group_out(group: GroupMeasures) -> dict[str, Any]:
     }
 
 
+CODE = {"type": "string", "minLength": 1}
+MONTH = {"type": "string", "pattern": MONTH_PATTERN, "example": "2026-01"}
+
+
 def _problem(column: str, message: str, expected: str) -> dict[str, str]:
     return {"column": column, "message": message, "expected": expected}
 
@@ -112,12 +116,14 @@ class NetworkBreakdown(TandemAPI, APIView):
             "from them."
         ),
         parameters=[
-            OpenApiParameter("measure", OpenApiTypes.STR, description="A measure's code (enrollments)."),
-            OpenApiParameter("breakdown", OpenApiTypes.STR, description="A breakdown's code (race)."),
-            OpenApiParameter("from", OpenApiTypes.STR, description="First month, YYYY-MM."),
-            OpenApiParameter("to", OpenApiTypes.STR, description="Last month, YYYY-MM."),
+            OpenApiParameter("measure", CODE, description="A measure's code (enrollments, the default)."),
+            OpenApiParameter("breakdown", CODE, description="A breakdown's code (race, the default)."),
+            OpenApiParameter("from", MONTH, description="First month, YYYY-MM."),
+            OpenApiParameter("to", MONTH, description="Last month, YYYY-MM."),
             OpenApiParameter(
-                "organization", OpenApiTypes.INT, description="One partner whose own figures you may see."
+                "organization",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="One partner whose own figures you may see.",
             ),
         ],
         responses={
@@ -195,9 +201,8 @@ class NetworkBreakdown(TandemAPI, APIView):
         organization_text = query.get("organization")
         organization_id = None
         if organization_text:
-            if organization_text.isdigit():
-                organization_id = int(organization_text)
-            else:
+            organization_id = whole_number(organization_text, low=1, high=MAX_ID)
+            if organization_id is None:
                 problems.append(
                     _problem("organization", f"{organization_text!r} is not an id.", "a partner's id")
                 )

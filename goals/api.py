@@ -24,37 +24,24 @@ from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
 from goals.progress import add_months, months_between
 from goals.selectors import Audience, GoalStanding, MonthPeriod, PartnerSoFar, period_default
 from metrics import completeness
+from metrics.api import MonthField
 from metrics.completeness import MonthReporting
-from metrics.validation import parse_month
 from network.api import NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, problems_from_errors
 from network.selectors import Access, network_get_for_user
 
 SERIES_MONTHS = 24
 
 
-def _month(text: str) -> datetime.date:
-    month = parse_month(text)
-    if month is None:
-        raise serializers.ValidationError(f"{text!r} is not a month.")
-    return month
-
-
 class ProgressFilters(serializers.Serializer):
     measure = serializers.CharField(
         required=False, default=DEFAULT_MEASURE, help_text="A measure's code, e.g. enrollments (the default)."
     )
-    month_from = serializers.CharField(
+    month_from = MonthField(
         required=False, help_text="The series' first month, YYYY-MM (by default 24 months back)."
     )
-    month_to = serializers.CharField(
+    month_to = MonthField(
         required=False, help_text="The series' last month, YYYY-MM (by default the last complete month)."
     )
-
-    def validate_month_from(self, text: str) -> datetime.date:
-        return _month(text)
-
-    def validate_month_to(self, text: str) -> datetime.date:
-        return _month(text)
 
 
 EXPECTED = {

@@ -4,6 +4,7 @@ Reads go through `metrics.selectors` and writes through `metrics.services.report
 sees what the pages see and refuses what the form and file upload refuse, with the same problems.
 """
 
+import datetime
 import json
 from typing import Any
 
@@ -39,20 +40,17 @@ from metrics.selectors import organizations_reporting_for, report_get_for_user, 
 from metrics.services import report_save
 from metrics.uploads import Change, UploadNotReady, upload_discard, upload_read, upload_save
 from metrics.validation import (
+    MAX_COUNT,
     ReportRefused,
     ValueIn,
     month_label,
     parse_month,
     report_due_on,
 )
-from network.api import NOT_SIGNED_IN, REFUSED, ProblemOut, Refused, TandemAPI, problems_from_errors
+from network.api import MAX_ID, NOT_SIGNED_IN, REFUSED, ProblemOut, Refused, TandemAPI, problems_from_errors
 from network.models import Membership, Network
 from network.selectors import User, networks_visible_to
 from partners.models import Organization
-
-# Larger numbers would fail in the database (a 500), not in validation.
-MAX_ID = 2**63 - 1  # BigAutoField
-
 
 # Token and docs
 
@@ -173,27 +171,30 @@ def report_with_figures(report: MonthlyReport) -> MonthlyReport:
     return report
 
 
+# A month as the API documents it; `parse_month` also takes a full date or MM/YYYY, as files may give.
+MONTH_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
+
+
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-01"})
+class MonthField(serializers.CharField):
+    """A month, YYYY-MM: its first day, or a problem that says the text is not a month."""
+
+    def to_internal_value(self, data: Any) -> datetime.date:
+        text = super().to_internal_value(data)
+        month = parse_month(text)
+        if month is None:
+            raise serializers.ValidationError(f"{text!r} is not a month.")
+        return month
+
+
 class ReportFilters(serializers.Serializer):
     organization = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, help_text="An organization's id."
     )
-    network = serializers.CharField(required=False, help_text="A network's slug.")
-    month_from = serializers.CharField(required=False, help_text="The first month, YYYY-MM.")
-    month_to = serializers.CharField(required=False, help_text="The last month, YYYY-MM.")
+    network = serializers.SlugField(required=False, help_text="A network's slug.")
+    month_from = MonthField(required=False, help_text="The first month, YYYY-MM.")
+    month_to = MonthField(required=False, help_text="The last month, YYYY-MM.")
     status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
-
-    def validate_month_from(self, text: str) -> Any:
-        return _month(text)
-
-    def validate_month_to(self, text: str) -> Any:
-        return _month(text)
-
-
-def _month(text: str) -> Any:
-    month = parse_month(text)
-    if month is None:
-        raise serializers.ValidationError(f"{text!r} is not a month.")
-    return month
 
 
 # What each field of a request expects, for the problems a malformed one gets.
@@ -216,7 +217,7 @@ EXPECTED = {
 }
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_COUNT})
 class CountField(serializers.Field):
     """Takes any JSON value: the shared validation says what is wrong with a count, as for a file."""
 
@@ -238,8 +239,8 @@ class ReportIn(serializers.Serializer):
     organization = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="The id of an organization you report for."
     )
-    network = serializers.CharField(help_text="The slug of a network the organization is a partner in.")
-    month = serializers.CharField(help_text="The month reported, YYYY-MM.")
+    network = serializers.SlugField(help_text="The slug of a network the organization is a partner in.")
+    month = MonthField(help_text="The month reported, YYYY-MM.")
     submit = serializers.BooleanField(
         default=True, help_text="Submit the month to the backbone (the default), or keep it as a draft."
     )
@@ -248,9 +249,6 @@ class ReportIn(serializers.Serializer):
     )
     values = ReportValueIn(many=True, required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-    def validate_month(self, text: str) -> Any:
-        return _month(text)
 
 
 def _refused_by_serializer(
@@ -419,12 +417,18 @@ class Conflict(APIException):
     default_detail = "The upload is not ready for this."
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class FileIn(serializers.FileField):
+    """A file sent as a part of a multipart form: binary in the schema (drf-spectacular would say a URI,
+    as of a file in an answer, and clients would send a string)."""
+
+
 class UploadIn(serializers.Serializer):
-    file = serializers.FileField(help_text="A CSV file: Tandem's template, or the file you send CDC's DPRP.")
+    file = FileIn(help_text="A CSV file: Tandem's template, or the file you send CDC's DPRP.")
     organization = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="The id of an organization you report for."
     )
-    network = serializers.CharField(help_text="The slug of a network the organization is a partner in.")
+    network = serializers.SlugField(help_text="The slug of a network the organization is a partner in.")
     format = serializers.ChoiceField(choices=UploadFormat.choices)
     dry_run = serializers.BooleanField(
         default=False, help_text="Only check the file and show the months it would change; keep nothing."

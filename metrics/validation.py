@@ -96,7 +96,7 @@ def _as_whole(value: Any) -> int | None:
         return int(value) if value.is_integer() and value >= 0 else None
     if isinstance(value, str):
         text = value.strip().replace(",", "")
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return int(text)
     return None
 

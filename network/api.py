@@ -1,19 +1,34 @@
 """The API's view of people and networks: who the caller is, the networks they may see, and a network's
-partners. Also what every endpoint of the API shares: authentication and the shape of a refusal."""
+partners. Also what every endpoint of the API shares: authentication, paging, the JSON it reads, the
+shape of a refusal (for every refusal, Django's own under /api/ included) and the schema's list of them."""
 
+import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import serializers
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import csrf, defaults
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
+from rest_framework import exceptions, parsers, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from network.models import DataSharing, Membership, Network, Role, RoleKind
 from network.selectors import (
@@ -26,15 +41,17 @@ from network.selectors import (
 )
 from partners.models import Organization, RecognitionStatus, Sector
 
-# What every endpoint shares
+# Larger ids would fail in the database (a 500), not in validation.
+MAX_ID = 2**63 - 1  # BigAutoField
+# What Django's slug path converter matches: a network's slug (the pattern as the schema says it).
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+SLUG_PATTERN = f"^{SLUG.pattern}$"
+# Tandem's request bodies are three levels deep; Python's JSON parser overflows its stack past about 900
+# (a RecursionError), and a value a few hundred levels deep would overflow later, when a problem names it.
+MAX_JSON_DEPTH = 32
 
 
-class TandemAPI:
-    """Token first, so a client without credentials gets 401 and a ``WWW-Authenticate: Token`` header
-    (with session first DRF answers 403); the session still serves the browsable API and the docs."""
-
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    filter_backends: list = []  # each list parses its own filters, so bad ones get a 400 with problems
+# The shape of a refusal
 
 
 class ProblemOut(serializers.Serializer):
@@ -48,12 +65,16 @@ class ProblemOut(serializers.Serializer):
 
 
 class RefusedOut(serializers.Serializer):
-    detail = serializers.CharField()
-    problems = ProblemOut(many=True)
+    detail = serializers.CharField(help_text="Why the request was refused.")
+    problems = ProblemOut(
+        many=True, help_text="Each thing to put right; empty where there is nothing to fix in the request."
+    )
 
 
 REFUSED = OpenApiResponse(RefusedOut, description="Bad input, with every problem listed; nothing was stored.")
-NOT_SIGNED_IN = OpenApiResponse(description="No or wrong credentials: send `Authorization: Token <token>`.")
+NOT_SIGNED_IN = OpenApiResponse(
+    RefusedOut, description="No or wrong credentials: send `Authorization: Token <token>`."
+)
 
 
 class Refused(APIException):
@@ -66,6 +87,15 @@ class Refused(APIException):
         super().__init__(detail)
         # Set after __init__, which would turn every value (line numbers too) into strings.
         self.detail = {"detail": detail, "problems": problems}
+
+
+class TooLarge(APIException):
+    status_code = 413
+    default_detail = "The request is larger than Tandem takes."
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__()
+        self.expected = _too_large_expected(exc)
 
 
 def problems_from_errors(errors: Any, expected: dict[str, str], column: str = "") -> list[dict[str, Any]]:
@@ -103,6 +133,241 @@ def problems_from_errors(errors: Any, expected: dict[str, str], column: str = ""
         }
         for message in messages
     ]
+
+
+def whole_number(text: str, *, low: int, high: int) -> int | None:
+    """``text`` as a whole number from ``low`` to ``high``; None if it is not one. ASCII digits only:
+    ``str.isdigit`` holds for ² too, which ``int`` refuses."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"  # int() refuses strings of over 4,300 digits, zeros or not
+    if len(digits) > len(str(high)):
+        return None
+    number = int(digits)
+    return number if low <= number <= high else None
+
+
+def _too_large_expected(exc: Exception) -> str:
+    if isinstance(exc, TooManyFieldsSent):
+        return f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} fields"
+    if isinstance(exc, TooManyFilesSent):
+        return f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} files"
+    return f"a body of at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes (files are counted apart)"
+
+
+def _problems_of(exc: APIException, detail: str, view: Any) -> list[dict[str, Any]]:
+    """What to put right, for the refusals DRF words with a detail alone."""
+    expected = ""
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        expected = "an Authorization header with a valid token"
+    elif isinstance(exc, exceptions.MethodNotAllowed) and view is not None:
+        expected = f"one of {', '.join(view.allowed_methods)}"
+    elif isinstance(exc, exceptions.NotAcceptable):
+        expected = "an Accept header that takes application/json"
+    elif isinstance(exc, exceptions.UnsupportedMediaType) and view is not None:
+        expected = f"a Content-Type of {' or '.join(parser.media_type for parser in view.get_parsers())}"
+    elif isinstance(exc, exceptions.ParseError):
+        expected = "a body of the Content-Type it names"
+    elif isinstance(exc, TooLarge):
+        expected = exc.expected
+    else:
+        return []  # 403, 404, 429: the detail says it all
+    problem = {"message": detail, "expected": expected}
+    return [{key: value for key, value in problem.items() if value}]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler with every refusal in the one shape of `Refused`: a serializer's errors become
+    problems naming their fields, DRF's other refusals (parse errors, 401, 403, 404, 405, 406, 415, 429)
+    keep their status and headers, and a body too large for Django is a 413 instead of Django's HTML
+    400. A JSON body nested deeper than Python's stack (read by a view with parsers of its own, such as
+    the token view) is a 400. Anything else is a bug: None lets it be a 500."""
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        exc = TooLarge(exc)
+    elif isinstance(exc, RecursionError):
+        exc = exceptions.ParseError(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+    elif isinstance(exc, SuspiciousOperation | BadRequest):
+        exc = exceptions.ParseError("The request is malformed.")
+    response = drf_exception_handler(exc, context)
+    if response is None or isinstance(exc, Refused):
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "detail": "The request was refused.",
+            "problems": problems_from_errors(exc.detail, {}),
+        }
+    else:
+        detail = str(response.data["detail"])
+        response.data = {"detail": detail, "problems": _problems_of(exc, detail, context.get("view"))}
+    return response
+
+
+# Refusals that never reach an API view: Django's handlers (config/urls.py) answer paths under /api/ in
+# the problem format, and pages as before. With DEBUG on, Django shows its own debug pages instead.
+
+
+def _for_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _problem_response(status: int, detail: str, problems: list[dict[str, Any]] | None = None) -> JsonResponse:
+    return JsonResponse({"detail": detail, "problems": problems or []}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not _for_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        message = TooLarge.default_detail
+        return _problem_response(
+            413, message, [{"message": message, "expected": _too_large_expected(exception)}]
+        )
+    return _problem_response(400, "The request is malformed.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not _for_api(request):
+        return defaults.permission_denied(request, exception)
+    return _problem_response(403, "You do not have permission to perform this action.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not _for_api(request):
+        return defaults.page_not_found(request, exception)
+    return _problem_response(404, "Not found: the API's endpoints are listed at /api/docs/.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if not _for_api(request):
+        return defaults.server_error(request)
+    return _problem_response(
+        500, "Something went wrong on Tandem's side; the request may not have been completed."
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """`CSRF_FAILURE_VIEW`. The API's own views check CSRF (for a signed-in browser session) in DRF, whose
+    refusal `exception_handler` words; this answers any other path under /api/."""
+    if not _for_api(request):
+        return csrf.csrf_failure(request, reason=reason)
+    return _problem_response(403, f"CSRF Failed: {reason}")
+
+
+# Reading requests, paging answers
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's, refusing JSON nested deeper than `MAX_JSON_DEPTH` with a 400."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        too_deep = exceptions.ParseError(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise too_deep from None
+        # Walked with a stack of its own, not recursion, for the same reason.
+        stack = [(data, 1)]
+        while stack:
+            value, depth = stack.pop()
+            if isinstance(value, dict | list):
+                if depth > MAX_JSON_DEPTH:
+                    raise too_deep
+                children = value.values() if isinstance(value, dict) else value
+                stack.extend((child, depth + 1) for child in children)
+        return data
+
+
+class Pagination(LimitOffsetPagination):
+    """``limit`` from 1 to `max_limit` (`PAGE_SIZE` by default) and ``offset`` from 0: anything else is
+    refused with a 400 listing both, rather than quietly replaced (DRF's way) or sent on to the database,
+    which cannot take a limit of 23 digits (a 500). The schema states the same bounds."""
+
+    max_limit = 1000
+
+    def _bounds(self) -> dict[str, tuple[int, int, str]]:
+        return {
+            self.limit_query_param: (1, self.max_limit, f"a whole number from 1 to {self.max_limit:,}"),
+            self.offset_query_param: (0, MAX_ID, "a whole number, 0 or more"),
+        }
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list | None:
+        problems = []
+        for name, (low, high, expected) in self._bounds().items():
+            text = request.query_params.get(name)
+            if text is not None and whole_number(text, low=low, high=high) is None:
+                problems.append(
+                    {"column": name, "message": f"{text!r} is out of range.", "expected": expected}
+                )
+        if problems:
+            raise Refused("The page was refused.", problems)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            low, high, _ = self._bounds()[parameter["name"]]
+            parameter["schema"].update({"minimum": low, "maximum": high})
+        return parameters
+
+
+class TandemAPI:
+    """Token first, so a client without credentials gets 401 and a ``WWW-Authenticate: Token`` header
+    (with session first DRF answers 403); the session still serves the browsable API and the docs."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    filter_backends: list = []  # each list parses its own filters, so bad ones get a 400 with problems
+    parser_classes = [JSONParser, parsers.FormParser, parsers.MultiPartParser]
+    pagination_class = Pagination
+
+
+# The schema: every status an operation answers
+
+
+class TandemSchema(AutoSchema):
+    """drf-spectacular's schema of an operation, with the refusals it can give listed in the problem
+    format beside those its view names (403, 404, 409): 400 where it takes input, 401 where it reads
+    credentials, 403 where a browser session's change needs its CSRF token, 404 where its path names
+    something, 413 and 415 where it takes a body, 429 where it is throttled.
+    `REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]`."""
+
+    REFUSALS = {
+        "400": "Bad input, with every problem listed; nothing was stored.",
+        "401": "No or wrong credentials: send `Authorization: Token <token>`.",
+        "403": "Signed in through the browser, without the CSRF token.",
+        "404": "No such thing, or not one you may see.",
+        "413": "The body is larger than Tandem takes.",
+        "415": "A Content-Type the operation does not take.",
+        "429": "Too many requests: try again after the seconds the Retry-After header gives.",
+    }
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        places = {parameter["in"] for parameter in operation.get("parameters", [])}
+        body = "requestBody" in operation
+        authenticators = self.view.get_authenticators()
+        answers = {
+            "400": body or "query" in places,
+            "401": bool(authenticators),
+            "403": self.method not in SAFE_METHODS
+            and any(isinstance(each, SessionAuthentication) for each in authenticators),
+            "404": "path" in places,
+            "413": body,
+            "415": body,
+            "429": bool(self.view.get_throttles()),
+        }
+        responses = operation["responses"]
+        for status, happens in answers.items():
+            if happens and status not in responses:
+                responses[status] = {"description": self.REFUSALS[status]}
+        problem = {"application/json": {"schema": self.resolve_serializer(RefusedOut, "response").ref}}
+        for status, response in responses.items():
+            if status >= "400" and "content" not in response:
+                response["content"] = problem
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
 
 
 # Who the caller is
@@ -204,6 +469,9 @@ class NetworkList(TandemAPI, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+BACKBONE_ONLY = "For the network's backbone staff only."
+
+
 class PartnerOut(serializers.Serializer):
     """What every viewer of a network sees of its partners."""
 
@@ -213,16 +481,25 @@ class PartnerOut(serializers.Serializer):
     dprp_org_code = serializers.CharField(source="organization.dprp_org_code", allow_null=True)
 
 
+# One component in the schema for what either gets, its backbone-only fields not required: as two, every
+# backbone staff's row would match both.
+@extend_schema_serializer(component_name="Partner")
 class PartnerForBackboneOut(PartnerOut):
-    """Backbone staff also see how each partner takes part."""
+    """A network's partner. Backbone staff also see how it takes part: the fields for them alone are
+    missing for everyone else."""
 
     recognition_status = serializers.ChoiceField(
-        source="organization.recognition_status", choices=RecognitionStatus.choices
+        source="organization.recognition_status",
+        choices=RecognitionStatus.choices,
+        required=False,
+        help_text=BACKBONE_ONLY,
     )
-    joined_on = serializers.DateField()
-    reports_monthly = serializers.BooleanField()
+    joined_on = serializers.DateField(required=False, help_text=BACKBONE_ONLY)
+    reports_monthly = serializers.BooleanField(required=False, help_text=BACKBONE_ONLY)
     data_sharing = serializers.ChoiceField(
-        choices=DataSharing.choices, help_text="How far its identified figures travel."
+        choices=DataSharing.choices,
+        required=False,
+        help_text=f"How far its identified figures travel. {BACKBONE_ONLY}",
     )
 
 
@@ -231,13 +508,15 @@ class OrganizationList(TandemAPI, ListAPIView):
 
     def get_queryset(self) -> QuerySet[Membership]:
         slug = self.request.query_params.get("network", "").strip()
-        if not slug:
+        if not SLUG.fullmatch(slug):
             raise Refused(
                 "Say which network: ?network=<slug>.",
                 [
                     {
                         "column": "network",
-                        "message": "This parameter is required.",
+                        "message": f"{slug!r} is not a network's slug."
+                        if slug
+                        else "This parameter is required.",
                         "expected": "a network slug",
                     }
                 ],
@@ -263,15 +542,15 @@ class OrganizationList(TandemAPI, ListAPIView):
             "data sharing."
         ),
         parameters=[
-            OpenApiParameter("network", OpenApiTypes.STR, required=True, description="The network's slug.")
+            OpenApiParameter(
+                "network",
+                {"type": "string", "pattern": SLUG_PATTERN},
+                required=True,
+                description="The network's slug.",
+            )
         ],
         responses={
-            200: PolymorphicProxySerializer(
-                component_name="Partner",
-                serializers=[PartnerOut, PartnerForBackboneOut],
-                resource_type_field_name=None,
-                many=True,
-            ),
+            200: PartnerForBackboneOut(many=True),
             400: REFUSED,
             401: NOT_SIGNED_IN,
             404: OpenApiResponse(description="No such network, or not one you may see."),

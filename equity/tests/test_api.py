@@ -270,6 +270,10 @@ def test_bad_filters_get_a_400_listing_every_problem(world, partners, api_for):
         ({"from": "2026-05", "to": "2026-01"}, ["to"]),
         ({"from": "2001-01", "to": "2026-01"}, ["to"]),
         ({"organization": "prairie"}, ["organization"]),
+        ({"organization": "²"}, ["organization"]),
+        ({"organization": "1" * 23}, ["organization"]),
+        ({"organization": "0"}, ["organization"]),
+        ({"measure": ""}, ["measure"]),
         (
             {"measure": "steps", "breakdown": "shoe_size", "organization": "x"},
             ["measure", "breakdown", "organization"],

@@ -259,9 +259,15 @@ def test_reports_filters(world, api_for):
         ({"month_from": "2024-13"}, "month_from"),
         ({"month_to": "March"}, "month_to"),
         ({"organization": "x"}, "organization"),
+        ({"network": "kansas network"}, "network"),
+        ({"limit": "1" * 23}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "²"}, "limit"),
+        ({"offset": "-1"}, "offset"),
     ],
 )
 def test_bad_filters_get_a_400_with_problems(world, api_for, params, column):
+    submitted(world, add_months(timezone.localdate().replace(day=1), -2))  # a page reaches the database
     response = api_for(world.backbone).get(REPORTS, params)
     assert response.status_code == BAD
     problems = response.json()["problems"]
@@ -423,6 +429,10 @@ def bad_inputs(world) -> dict[str, tuple[dict, list[dict]]]:
             body(world, values=at(black, "count", "four")),
             [{"column": f"values[{black}].count", "message": "'four' is not a count"}],
         ),
+        "count in superscript digits": (
+            body(world, values=at(black, "count", "²")),
+            [{"column": f"values[{black}].count", "message": "'²' is not a count"}],
+        ),
         "value given twice": (
             body(world, values=[*valid, dict(valid[black])]),
             [
@@ -504,6 +514,7 @@ BAD_INPUTS = [
     "negative count",
     "fractional count",
     "count in words",
+    "count in superscript digits",
     "value given twice",
     "future month",
     "month before joining",

@@ -2,13 +2,19 @@
 matrix."""
 
 import datetime
+import json
 
 import pytest
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import connection
+from django.http import Http404
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from network import services
+from network import api, services
 from network.models import DataSharing, Role, RoleKind
 from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import OrganizationFactory, SupplierFactory
@@ -211,3 +217,209 @@ def test_the_browsable_api_renders_for_a_signed_in_user(world, client_for):
         response = client.get(url, HTTP_ACCEPT="text/html")
         assert response.status_code == OK, url
         assert response["Content-Type"].startswith("text/html")
+
+
+# Every refusal in the problem format
+
+REPORTS = reverse("api:reports")
+TOKEN = reverse("api:token")
+
+
+def assert_problem_format(response, status: int) -> dict:
+    """JSON ``{"detail": ..., "problems": [...]}`` with the status, as the README says, never HTML."""
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == "application/json", response.content[:300]
+    body = json.loads(response.content)
+    assert set(body) == {"detail", "problems"}, body
+    assert isinstance(body["detail"], str) and body["detail"], body
+    assert isinstance(body["problems"], list), body
+    for problem in body["problems"]:
+        assert set(problem) <= {"line", "column", "message", "expected", "month"}, problem
+        assert problem["message"], problem
+    return body
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def report_with_count(world, count: str) -> str:
+    """A month's report whose only count is the JSON given, so that it reaches the shared validation."""
+    value = f'{{"measure": "enrollments", "breakdown": "total", "category": "all", "count": {count}}}'
+    fields = f'"organization": {world.supplier.pk}, "network": "kansas", "month": "2025-01"'
+    return f'{{{fields}, "values": [{value}]}}'
+
+
+@pytest.mark.parametrize(
+    ("request_of", "status"),
+    [
+        pytest.param(lambda c, w: c.get("/api/v1/nothing/"), 404, id="unknown API path"),
+        pytest.param(lambda c, w: c.get("/api/v1/reports/0/"), 404, id="unknown report"),
+        pytest.param(lambda c, w: c.get(ORGANIZATIONS, {"network": "atlantis"}), 404, id="unknown network"),
+        pytest.param(lambda c, w: c.put(ME, {}), 405, id="method not allowed"),
+        pytest.param(lambda c, w: c.get(ME, HTTP_ACCEPT="text/csv"), 406, id="not acceptable"),
+        pytest.param(
+            lambda c, w: c.post(REPORTS, "x", content_type="text/plain"), 415, id="unsupported media"
+        ),
+        pytest.param(
+            lambda c, w: c.post(REPORTS, nested(50_000), content_type="application/json"),
+            400,
+            id="JSON nested 50,000 deep",
+        ),
+        pytest.param(
+            lambda c, w: c.post(REPORTS, report_with_count(w, nested(950)), content_type="application/json"),
+            400,
+            id="a count nested 950 deep",
+        ),
+        pytest.param(
+            lambda c, w: c.post(
+                reverse("api:upload_create"), "--x\r\nbroken", content_type="multipart/form-data; boundary=x"
+            ),
+            400,
+            id="malformed multipart",
+        ),
+        pytest.param(lambda c, w: c.get(NETWORKS, {"limit": "1" * 23}), 400, id="limit out of range"),
+        pytest.param(
+            lambda c, w: c.get(ORGANIZATIONS, {"network": "kansas\x00"}), 400, id="network not a slug"
+        ),
+    ],
+)
+def test_every_refusal_is_json_in_the_problem_format(world, api_for, request_of, status):
+    assert_problem_format(request_of(api_for(world.partner), world), status)
+
+
+def test_not_signed_in_and_forbidden_are_in_the_problem_format(world, api_for):
+    body = assert_problem_format(api_for(None).get(ME), 401)
+    assert body["problems"][0]["expected"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert_problem_format(client.get(ME), 401)
+    # Backbone staff see the supplier but do not report for it.
+    response = api_for(world.backbone).post(
+        REPORTS, {"organization": world.supplier.pk, "network": "kansas", "month": "2026-01"}, format="json"
+    )
+    body = assert_problem_format(response, 403)
+    assert "partner staff" in body["detail"]
+
+
+def test_a_body_over_the_upload_limit_is_a_413_in_the_problem_format(world, api_for, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    response = api_for(world.partner).post(REPORTS, {"note": "x" * 2_000}, format="json")
+    body = assert_problem_format(response, 413)
+    assert "1,000 bytes" in body["problems"][0]["expected"]
+    assert_problem_format(APIClient().post(TOKEN, {"username": "x" * 2_000}, format="json"), 413)
+
+
+def test_the_token_endpoints_refusals_are_in_the_problem_format(world):
+    cache.clear()  # the token endpoint is throttled
+    client = APIClient()
+    body = assert_problem_format(client.post(TOKEN, {"username": "partner"}, format="json"), 400)
+    assert [problem["column"] for problem in body["problems"]] == ["password"]
+    body = assert_problem_format(client.post(TOKEN, {"username": "partner", "password": "guess"}), 400)
+    assert "Unable to log in" in body["problems"][0]["message"]
+    assert_problem_format(client.post(TOKEN, nested(50_000), content_type="application/json"), 400)
+    assert_problem_format(client.post(TOKEN, "{", content_type="application/json"), 400)
+    for _ in range(10):
+        response = client.post(TOKEN, {"username": "partner", "password": "guess"})
+    assert_problem_format(response, 429)
+    assert int(response["Retry-After"]) > 0
+    cache.clear()
+
+
+def test_a_session_without_a_csrf_token_is_refused_in_the_problem_format(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.partner)
+    response = client.post(REPORTS, {"organization": world.supplier.pk}, content_type="application/json")
+    body = assert_problem_format(response, 403)
+    assert "CSRF" in body["detail"]
+
+
+def test_djangos_own_refusals_under_the_api_are_json_and_pages_stay_html(rf):
+    for path, is_api in (("/api/v1/reports/", True), ("/networks/", False)):
+        request = rf.post(path)
+        answers = [
+            (api.csrf_failure(request, reason="CSRF cookie not set."), 403),
+            (api.bad_request(request, SuspiciousOperation("odd")), 400),
+            (api.bad_request(request, RequestDataTooBig("big")), 413 if is_api else 400),
+            (api.permission_denied(request, PermissionDenied()), 403),
+            (api.page_not_found(request, Http404()), 404),
+            (api.server_error(request), 500),
+        ]
+        for response, status in answers:
+            if is_api:
+                assert_problem_format(response, status)
+            else:
+                assert response.status_code == status and response["Content-Type"].startswith("text/html")
+
+
+def test_pages_unknown_to_tandem_stay_html(world, client_for):
+    response = client_for(world.partner).get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+# Paging
+
+PAGE_PROBLEMS = {
+    "limit": ["0", "1001", "1" * 23, "²", "ten", "-5", "1_000"],
+    "offset": ["-1", "1" * 23, "²", "x"],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [(name, text) for name, texts in PAGE_PROBLEMS.items() for text in texts]
+)
+def test_a_page_out_of_range_is_refused_with_the_bounds(world, api_for, name, text):
+    body = assert_problem_format(api_for(world.admin).get(NETWORKS, {name: text}), 400)
+    [problem] = body["problems"]
+    assert problem["column"] == name and repr(text) in problem["message"] and problem["expected"]
+
+
+def test_pages_within_the_bounds(world, api_for):
+    client = api_for(world.admin)
+    first = client.get(NETWORKS, {"limit": "1"}).json()
+    assert first["count"] == 2 and len(first["results"]) == 1 and first["next"]
+    assert len(client.get(NETWORKS, {"limit": "1000", "offset": "0"}).json()["results"]) == 2
+    assert client.get(NETWORKS, {"offset": str(2**63 - 1)}).json()["results"] == []
+
+
+# The schema says what the server enforces
+
+
+def test_the_schema_lists_every_refusal_in_the_problem_format(db):
+    schema = json.loads(APIClient().get(reverse("api:schema"), {"format": "json"}).content)
+    problem = {"$ref": "#/components/schemas/RefusedOut"}
+    operations = {
+        f"{method.upper()} {path}": operation
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+    for name, operation in operations.items():
+        responses = operation["responses"]
+        assert "401" in responses, name
+        if not name.startswith("GET"):
+            assert "403" in responses, name  # a browser session without its CSRF token
+        if "requestBody" in operation:
+            assert {"400", "413", "415"} <= set(responses), name
+        for status, response in responses.items():
+            if status >= "400":
+                assert response["content"]["application/json"]["schema"] == problem, (name, status)
+    assert "429" in operations["POST /api/v1/auth/token/"]["responses"]
+    assert "400" in operations["GET /api/v1/networks/"]["responses"]
+
+    def parameters(name: str) -> dict[str, dict]:
+        return {
+            parameter["name"]: parameter["schema"] for parameter in operations[name].get("parameters", [])
+        }
+
+    listing = parameters("GET /api/v1/reports/")
+    assert (listing["limit"]["minimum"], listing["limit"]["maximum"]) == (1, 1000)
+    assert listing["offset"]["minimum"] == 0
+    assert listing["month_from"]["pattern"] == r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
+    assert listing["network"]["pattern"] == r"^[-a-zA-Z0-9_]+$"
+    assert parameters("GET /api/v1/reports/{id}/")["id"]["minimum"] == 1
+    breakdown = parameters("GET /api/v1/networks/{slug}/breakdown/")
+    assert breakdown["slug"]["pattern"] == r"^[-a-zA-Z0-9_]+$"
+    assert (breakdown["organization"]["minimum"], breakdown["organization"]["maximum"]) == (1, 2**63 - 1)
+    assert breakdown["from"]["pattern"] == listing["month_from"]["pattern"]
+    count = schema["components"]["schemas"]["ReportValueIn"]["properties"]["count"]
+    assert (count["minimum"], count["maximum"]) == (0, 2_147_483_647)
