@@ -483,6 +483,11 @@ def test_weights_heights_and_participant_ids_are_not_stored(world):
         ({"AGE": "17"}, "AGE", "the participant is 17"),
         ({"ORGCODE": "0000"}, "ORGCODE", "the organization code '0000' is not this organization's"),
         ({"DATE": "05/01/2024"}, "DATE", "05/01/2024 is in the future"),
+        (
+            {"DATE": "01/05/1926"},
+            "DATE",
+            "01/05/1926 is before 2012, when CDC began recognizing lifestyle change programs",
+        ),
         ({"WEIGHT": "9000"}, "WEIGHT", "WEIGHT '9000' is not plausible"),
     ],
 )
@@ -867,3 +872,84 @@ def test_a_locked_draft_month_the_file_does_not_change_does_not_refuse_the_file(
     (march,) = save(world, upload)
     assert march.month == MARCH
     assert MonthlyReport.objects.get(month=datetime.date(2024, 1, 1)).status == ReportStatus.DRAFT
+
+
+# --- files read strictly ---------------------------------------------------------------------------
+
+
+def template_lines(world, months: dict[str, list[ValueIn]]) -> list[str]:
+    """Tandem's template as a partner fills it in: the ignored category_name column included."""
+    lines = [f"{HEADER},category_name"]
+    for month, values in months.items():
+        lines += [
+            f"{code(world)},{month},{v.measure},{v.breakdown},{v.category},{v.count},{v.category} people"
+            for v in values
+        ]
+    return lines
+
+
+def test_an_unclosed_quote_in_an_ignored_cell_refuses_the_whole_file_at_its_line(world):
+    february = values_for(world.network, {"enrollments": 4})
+    march = values_for(world.network, {"enrollments": 6}, seed=2)
+    lines = template_lines(world, {"2024-02": february, "2024-03": march})
+    last_of_february = len(february) + 1  # the header is line 1
+    unclosed = lines[last_of_february - 1].rsplit(",", 1)[0] + ',"Black or African American'
+    lines[last_of_february - 1] = unclosed
+    upload = read(world, ("\n".join(lines) + "\n").encode())
+    assert upload.status == UploadStatus.REFUSED, upload.result.get("months")
+    assert [(p["line"], p["column"]) for p in upload.problems] == [(last_of_february, "category_name")]
+    assert "quote" in upload.problems[0]["message"]
+    assert upload.result == {} and nothing_stored()
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ('"4', 'the quote (") that opens this cell is not closed on its line'),
+        ('"4"4', 'a quote (") stands inside a cell'),
+    ],
+)
+def test_a_quote_in_a_count_is_refused_at_its_line_not_taken_for_blank_counts(world, cell, message):
+    march = values_for(world.network, {"enrollments": 4})
+    lines = template_lines(world, {"2024-03": march})
+    lines[1] = lines[1].replace(f",{march[0].count},", f",{cell},")
+    upload = read(world, ("\n".join(lines) + "\n").encode())
+    assert upload.status == UploadStatus.REFUSED
+    assert [p["line"] for p in upload.problems] == [2]
+    assert upload.problems[0]["message"].startswith(message)
+    assert not any("blank" in p["message"] for p in upload.problems)
+
+
+def test_a_row_with_a_cell_too_many_or_too_few_refuses_the_file(world):
+    march = values_for(world.network, {"enrollments": 4})
+    lines = template_lines(world, {"2024-03": march})
+    lines[2] += ",Prairie, Kansas"
+    lines[4] = lines[4].rsplit(",", 2)[0]
+    upload = read(world, ("\n".join(lines) + "\n").encode())
+    assert upload.status == UploadStatus.REFUSED
+    assert [(p["line"], p["message"]) for p in upload.problems] == [
+        (3, "the line has 9 cells, but the header has 7 columns"),
+        (5, "the line has 5 cells, but the header has 7 columns"),
+    ]
+    assert nothing_stored()
+
+
+def test_a_file_mixing_two_encodings_is_refused_at_its_line(world):
+    march = values_for(world.network, {"enrollments": 4})
+    lines = template_lines(world, {"2024-03": march})
+    lines[1] += " Peña"
+    latin1 = "\n".join(lines[3:]).replace("people", "Peña").encode("latin-1")
+    upload = read(world, "\n".join(lines[:3]).encode() + b"\n" + latin1 + b"\n")
+    assert upload.status == UploadStatus.REFUSED
+    assert [(p["line"], p["message"].split(":")[0]) for p in upload.problems] == [
+        (4, "the line is not UTF-8 text, but line 2 is")
+    ]
+
+
+def test_a_dprp_session_dated_1926_is_a_problem_not_an_enrollment_moved_to_1926(world):
+    rows = [session("A", "03/05/2024"), session("A", "01/05/1926"), session("B", "03/12/2024")]
+    upload = read(world, dprp_file(rows, org_code=code(world)), format="dprp")
+    assert upload.status == UploadStatus.REFUSED
+    assert [(p["line"], p["column"]) for p in upload.problems] == [(3, "DATE")]
+    assert upload.problems[0]["expected"].startswith("a session date from 01/01/2012 to today")
+    assert nothing_stored()
