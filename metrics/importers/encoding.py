@@ -320,10 +320,16 @@ class _LineReader:
         except csv.Error as error:
             self.source.line = None
             if "expected after" in str(error):
-                message = 'a quote (") stands inside a cell: a quoted cell ends with its quote'
-            else:
-                message = f"the line cannot be read as CSV ({error})"
-            return None, Problem(message, QUOTE_TIP, number)
+                return None, Problem(
+                    'a quote (") stands inside a cell: a quoted cell ends with its quote', QUOTE_TIP, number
+                )
+            if "new-line character" in str(error):
+                message = (
+                    "the line holds a carriage return that does not end it (an old Mac file, whose lines "
+                    "end in carriage returns alone?)"
+                )
+                return None, Problem(message, EXCEL_TIP, number)
+            return None, Problem(f"the line cannot be read as CSV ({error})", QUOTE_TIP, number)
 
     def _unclosed_column(self, text: str, header: list[str]) -> str:
         """The column of the cell whose quote is not closed: the line read with the quote closed."""

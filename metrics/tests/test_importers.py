@@ -155,6 +155,7 @@ UNCLOSED = 'the quote (") that opens this cell is not closed on its line'
         (b"a,b,c\n1,2,3,4\n", ["line 2: the line has 4 cells, but the header has 3 columns"]),
         (b"a,b,c\n1,2\n", ["line 2: the line has 2 cells, but the header has 3 columns"]),
         (b"a,b\n1,2\x01\n", ["line 2: the line holds a control character (U+0001), which is not text"]),
+        (b"a,b\r1,2\r3,4\r", ["line 1: the line holds a carriage return that does not end it"]),
         (b'a,b\n"x\ny",1\n', [f"line 2, column a: {UNCLOSED}"]),
     ],
 )
