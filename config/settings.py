@@ -200,6 +200,17 @@ REPORT_UPLOAD_MAX_BYTES = env_int("REPORT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 REPORT_UPLOAD_BACKGROUND_ROWS = env_int("REPORT_UPLOAD_BACKGROUND_ROWS", 2000)
 REPORT_UPLOAD_SOFT_TIME_LIMIT = env_int("REPORT_UPLOAD_SOFT_TIME_LIMIT", 600)
 REPORT_UPLOAD_TIME_LIMIT = env_int("REPORT_UPLOAD_TIME_LIMIT", 660)
+# The most rows a file may have: counted before anything is read, so a larger file is refused at once
+# (100,000 rows is 20 years of the template's months, or a DPRP file of some 4,000 participants' year).
+REPORT_UPLOAD_MAX_ROWS = env_int("REPORT_UPLOAD_MAX_ROWS", 100_000)
+# Bytes above which a file is read by the background job whatever its rows: the web request reads only
+# small files.
+REPORT_UPLOAD_BACKGROUND_BYTES = env_int("REPORT_UPLOAD_BACKGROUND_BYTES", 1024 * 1024)
+# Seconds a queued or reading upload may show no sign of life (being queued, claimed, or its progress)
+# before the sweep sends it to the background job again (once the reader has died twice, it is refused).
+REPORT_UPLOAD_STALLED_SECONDS = env_int("REPORT_UPLOAD_STALLED_SECONDS", 180)
+# Days a preview that was neither saved nor discarded is kept (a DPRP preview holds hashed sessions).
+REPORT_UPLOAD_KEEP_DAYS = env_int("REPORT_UPLOAD_KEEP_DAYS", 7)
 # The key of the one-way hash (HMAC-SHA256) kept instead of each DPRP participant ID. Changing it, or
 # SECRET_KEY while this is unset, breaks de-duplication: every participant already stored looks new, so
 # the next DPRP file would count them again. Set it once in production and never change it.
@@ -225,6 +236,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "metrics.tasks.send_report_reminders",
         "schedule": crontab(hour=7, minute=15),
         "kwargs": {"base_url": SITE_URL},
+    },
+    # Uploads: send again those whose message was lost (the broker was down) or whose reader died,
+    # refuse those a worker never read within a day, discard previews not saved within
+    # REPORT_UPLOAD_KEEP_DAYS, remove files no upload needs. A few indexed queries a minute.
+    "upload-sweep": {
+        "task": "metrics.tasks.upload_sweep",
+        "schedule": 60.0,
     },
 }
 

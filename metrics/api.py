@@ -630,7 +630,7 @@ class UploadDetail(TandemAPI, APIView):
             204: None,
             401: NOT_SIGNED_IN,
             404: OpenApiResponse(description="No such upload."),
-            409: OpenApiResponse(description="Saved already, or still being read."),
+            409: OpenApiResponse(description="Saved already (a file still being read may be discarded)."),
         },
         tags=["reports"],
     )

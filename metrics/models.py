@@ -205,7 +205,12 @@ class UploadStatus(models.TextChoices):
 
 class Upload(models.Model):
     """A file a partner uploaded: read (in the background when large), previewed, then saved or
-    discarded. A DPRP file is deleted once read: only what the counts need is kept."""
+    discarded. A DPRP file is deleted once read: only what the counts need is kept.
+
+    While it is queued or read, ``heartbeat_at`` is its last sign of life (queued, claimed, each
+    stretch of rows read) and ``read_attempts`` counts the claims: the periodic sweep
+    (`metrics.uploads.upload_sweep`) sends again an upload whose message was lost, and takes over one
+    whose reader died."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="uploads")
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="uploads")
@@ -218,6 +223,8 @@ class Upload(models.Model):
     submit = models.BooleanField(default=True, help_text="Submit the months when saved (else drafts).")
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    read_attempts = models.PositiveSmallIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
     result = models.JSONField(
         default=dict, blank=True, help_text="What was read: the months and counts, and DPRP sessions."
@@ -230,6 +237,8 @@ class Upload(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The sweep looks only at uploads still queued, being read or ready, however many are done.
+        indexes = [models.Index(fields=["status", "created_at"], name="upload_status_created")]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"

@@ -26,11 +26,19 @@ def upload_read(upload_id: int) -> None:
     """Read a large uploaded file in the background, reporting progress on its `Upload` row.
 
     Not acks_late: the upload is claimed before it is read, so a redelivered message finds it claimed
-    and does nothing; an upload whose worker died shows as stalled, and the partner uploads again."""
+    and does nothing; an upload whose worker died is sent again by `upload_sweep`."""
     try:
         uploads.upload_read_queued(upload_id=upload_id)
     except SoftTimeLimitExceeded:
         uploads.upload_fail(upload_id=upload_id, message="the file took too long to read")
+
+
+@shared_task(name="metrics.tasks.upload_sweep", soft_time_limit=50, time_limit=60)
+def upload_sweep() -> dict[str, int]:
+    """Every minute: send again uploads whose message was lost or whose reader died, refuse those that
+    waited too long, discard old unsaved previews and remove stray files. Two sweeps at once are
+    harmless: each upload is taken with a conditional update."""
+    return uploads.upload_sweep()
 
 
 @shared_task(name="metrics.tasks.rollup_report", acks_late=True)

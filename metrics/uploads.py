@@ -1,16 +1,26 @@
 """The upload service: a partner's file of monthly counts is read, previewed, then saved or discarded.
 
-1. `upload_read` takes the file. A small one is read at once; a large one (more rows than
-   ``REPORT_UPLOAD_BACKGROUND_ROWS``) is stored and read by the Celery task `metrics.tasks.upload_read`,
-   which reports its progress on the `Upload` row. Either way the raw file is deleted once read: a
-   small file never touches the disk, and of a DPRP file only the sessions the counts need are kept,
-   in ``Upload.result``, until the upload is saved or discarded.
+1. `upload_read` takes the file and counts its lines in one cheap pass (a file of more rows than
+   ``REPORT_UPLOAD_MAX_ROWS`` is refused then, unread). A small one is read at once; a large one (more
+   rows than ``REPORT_UPLOAD_BACKGROUND_ROWS``, or more bytes than ``REPORT_UPLOAD_BACKGROUND_BYTES``)
+   is stored and read by the Celery task `metrics.tasks.upload_read`, which reports its progress on the
+   `Upload` row. Either way the raw file is deleted once read: a small file never touches the disk,
+   and of a DPRP file only the sessions the counts need are kept, in ``Upload.result``, until the
+   upload is saved or discarded. Files are read a chunk at a time (`metrics.importers.encoding`).
 2. Reading checks everything and stores nothing: the months the file would change, their totals by
    measure and what is stored now, go to ``Upload.result`` for the preview. A file with any problem is
-   refused whole, every problem in ``Upload.problems`` with its line, column and what is expected.
+   refused whole, every problem in ``Upload.problems`` with its line, column and what is expected. An
+   error of Tandem's own while reading refuses it too, saying so: an upload never stays "reading".
 3. `upload_save` applies every month in one transaction, all or nothing, through
    `metrics.services.report_save`, so a file is validated like every other way in.
-   `upload_discard` forgets the upload.
+   `upload_discard` forgets the upload, whenever it is not being saved.
+4. `upload_sweep` (every minute, from Celery beat) repairs what went wrong out of sight. A queued
+   upload whose message was lost (the broker was down: the upload stays queued, its file kept, and the
+   page says it waits) is sent again once it has shown no sign of life for
+   ``REPORT_UPLOAD_STALLED_SECONDS``; so is one whose reader died (a reader's sign of life is its
+   progress), once, after which it is refused with a message. A raw file waits at most
+   `RAW_FILE_HOURS` for a worker, a preview not saved is discarded after ``REPORT_UPLOAD_KEEP_DAYS``,
+   and a file no upload points to is removed after `RAW_FILE_HOURS`.
 
 A DPRP file becomes sessions (`ParticipantSession`, one row per organization, participant and day), and
 the months it touches are counted again from all the organization's stored sessions, so the same or an
@@ -22,24 +32,25 @@ months are not reported.
 
 import dataclasses
 import datetime
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from metrics import services
 from metrics.catalogue import Catalogue
 from metrics.importers import dprp, tandem
-from metrics.importers.encoding import Table, size_problems, table_read
+from metrics.importers.encoding import Table, file_count, row_limit_problems, size_problems, table_open
 from metrics.models import (
     MonthlyReport,
     ParticipantSession,
@@ -57,6 +68,8 @@ from partners.models import Organization
 logger = logging.getLogger(__name__)
 
 MAX_PROBLEMS = 1000  # beyond this a file is broken throughout; listing more helps no one
+RAW_FILE_HOURS = 24  # the longest a raw file waits for a worker before the upload is refused
+MAX_READ_ATTEMPTS = 2  # a file whose reading stopped twice may be what stops it: refused then
 DPRP_MEASURES = set(dprp.MEASURES)
 SESSION_FIELDS = ["race", "ethnicity", "sex", "age_group", "payer", "delivery_mode"]
 
@@ -105,95 +118,161 @@ def upload_read(
     problems = size_problems(upload.size, settings.REPORT_UPLOAD_MAX_BYTES)
     if problems:
         upload.sha256 = ""
-        _finish(upload, {}, problems, rows=0)
+        _refuse_unread(upload, problems)
         return upload
-    data = b"".join(file.chunks())
-    upload.sha256 = hashlib.sha256(data).hexdigest()
-    if data.count(b"\n") > settings.REPORT_UPLOAD_BACKGROUND_ROWS:
-        from metrics import tasks  # the task module imports this one
-
+    count = file_count(file.chunks())
+    upload.sha256, upload.rows_total = count.sha256, count.rows
+    problems = row_limit_problems(count.rows, settings.REPORT_UPLOAD_MAX_ROWS)
+    if problems:
+        _refuse_unread(upload, problems)
+        return upload
+    upload.heartbeat_at = timezone.now()
+    if (
+        count.rows > settings.REPORT_UPLOAD_BACKGROUND_ROWS
+        or upload.size > settings.REPORT_UPLOAD_BACKGROUND_BYTES
+    ):
         upload.status = UploadStatus.QUEUED
-        upload.rows_total = data.count(b"\n")
         upload.save()
-        upload.file.save(f"{upload.pk}.csv", ContentFile(data), save=True)
-        transaction.on_commit(lambda: tasks.upload_read.delay(upload.pk))
+        upload.file.save(f"{upload.pk}.csv", file, save=True)  # copied (or moved) a chunk at a time
+        _enqueue(upload.pk)
         return upload
-    upload.status = UploadStatus.READING
+    upload.status, upload.read_attempts = UploadStatus.READING, 1
     upload.save()
-    _read(upload, data, today=today)
+    file.seek(0)
+    _read_guarded(upload, file, today=today)
     return upload
+
+
+class ReadingTakenOver(Exception):
+    """The upload is no longer this reader's: the sweep took it over, or the partner discarded it."""
+
+
+NOT_READ = Problem(
+    "Tandem could not read this file: the fault is Tandem's, not the file's",
+    "the file again later; if it happens again, tell the backbone organization",
+)
+TOO_SLOW = Problem(
+    "the file took too long to read", "a smaller file: split it by months and upload each part"
+)
 
 
 def upload_read_queued(*, upload_id: int, today: datetime.date | None = None) -> Upload | None:
     """Read a queued upload's stored file (the background job). Claimed with a conditional update, so
-    two workers never read one file; the file is deleted once read, whatever the outcome."""
-    claimed = Upload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
-        status=UploadStatus.READING, rows_done=0
-    )
-    if not claimed:
+    two workers never read one file; the file is deleted once read, whatever the outcome, unless the
+    upload was taken over meanwhile (then its new reader needs the file)."""
+    upload = _claim(upload_id=upload_id)
+    if upload is None:
         return None
-    upload = Upload.objects.select_related("network", "organization").get(pk=upload_id)
     try:
         with upload.file.open("rb") as stored:
-            data = stored.read()
-    except (FileNotFoundError, ValueError):
-        _finish(upload, {}, [Problem("the file was lost before it could be read", "the file again")], rows=0)
-        return upload
-    try:
-        _read(upload, data, today=today, progress=_progress_writer(upload))
+            finished = _read_guarded(upload, stored, today=today, progress=_progress_writer(upload))
+    except (FileNotFoundError, ValueError):  # ValueError: the upload has no file
+        lost = Problem("the file was lost before it could be read", "the file again")
+        finished = _finish(upload, {}, [lost], rows=0)
     except SoftTimeLimitExceeded:
-        raise  # the task refuses the upload, saying it took too long
-    except Exception:
-        # A bug, not the partner's file: say so rather than leave the progress bar spinning.
-        logger.exception("Reading upload %s failed", upload_id)
-        _finish(upload, {}, [Problem("Tandem could not read this file", "the file again later")], rows=0)
-    finally:
+        finished = _finish(upload, {}, [TOO_SLOW], rows=0)
+    except ReadingTakenOver:
+        return upload
+    if finished:
         _file_delete(upload)
     return upload
 
 
+def _claim(*, upload_id: int) -> Upload | None:
+    """Take a queued upload for reading, or None if another reader has it (or it is done)."""
+    claimed = Upload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
+        status=UploadStatus.READING,
+        rows_done=0,
+        heartbeat_at=timezone.now(),
+        read_attempts=F("read_attempts") + 1,
+    )
+    if not claimed:
+        return None
+    return Upload.objects.select_related("network", "organization").get(pk=upload_id)
+
+
+def _reading(upload: Upload) -> QuerySet[Upload]:
+    """The upload, only while this reader holds it: being read, in this reader's attempt."""
+    return Upload.objects.filter(
+        pk=upload.pk, status=UploadStatus.READING, read_attempts=upload.read_attempts
+    )
+
+
 def upload_fail(*, upload_id: int, message: str) -> None:
     """The background job could not finish (it ran out of time): refuse the upload and forget its file."""
-    upload = Upload.objects.filter(pk=upload_id).first()
-    if upload is None or upload.status not in (UploadStatus.QUEUED, UploadStatus.READING):
-        return
-    _file_delete(upload)
-    _finish(upload, {}, [Problem(message, "a smaller file: split it by month and upload each part")], rows=0)
+    upload = Upload.objects.filter(
+        pk=upload_id, status__in=[UploadStatus.QUEUED, UploadStatus.READING]
+    ).first()
+    if upload is not None:
+        _give_up(upload, Problem(message, TOO_SLOW.expected))
 
 
 def _progress_writer(upload: Upload) -> Callable[[int], None]:
     def write(rows_done: int) -> None:
-        # Outside any transaction, so the progress page sees it while the job runs.
-        Upload.objects.filter(pk=upload.pk).update(rows_done=rows_done)
+        # Outside any transaction, so the progress page sees it while the job runs; it is also the
+        # reader's sign of life, which the sweep watches.
+        if not _reading(upload).update(rows_done=rows_done, heartbeat_at=timezone.now()):
+            raise ReadingTakenOver(f"upload {upload.pk} is no longer this reader's")
 
     return write
 
 
-def _read(
+def _read_guarded(
     upload: Upload,
-    data: bytes,
+    file: BinaryIO,
     *,
     today: datetime.date | None,
     progress: Callable[[int], None] | None = None,
-) -> None:
+) -> bool:
+    """`_read`, with an error of Tandem's own ending the upload refused, saying so, rather than
+    leaving it "reading" for ever. True if this reader finished the upload."""
+    try:
+        return _read(upload, file, today=today, progress=progress)
+    except (SoftTimeLimitExceeded, ReadingTakenOver):
+        raise
+    except Exception:
+        logger.exception("Reading upload %s failed", upload.pk)
+        return _finish(upload, {}, [NOT_READ], rows=0)
+
+
+def _read(
+    upload: Upload,
+    file: BinaryIO,
+    *,
+    today: datetime.date | None,
+    progress: Callable[[int], None] | None = None,
+) -> bool:
     today = today or timezone.localdate()
-    table, problems = table_read(data)
+    table, problems = table_open(file)
     if table is None:
-        _finish(upload, {}, problems, rows=0)
-        return
+        return _finish(upload, {}, problems, rows=0)
     rows_total = table.row_count()
     if upload.rows_total != rows_total:
         upload.rows_total = rows_total
-        Upload.objects.filter(pk=upload.pk).update(rows_total=rows_total)
+        _reading(upload).update(rows_total=rows_total)
     catalogue = Catalogue.for_state(upload.network.state_id)
     if upload.format == UploadFormat.TANDEM:
         result, problems, rows = _tandem_preview(upload, table, catalogue, today, progress)
     else:
         result, problems, rows = _dprp_preview(upload, table, catalogue, today, progress)
-    _finish(upload, result, problems, rows=rows)
+    return _finish(upload, result, problems, rows=rows)
 
 
-def _finish(upload: Upload, result: dict[str, Any], problems: list[Problem], *, rows: int) -> None:
+def _finish(upload: Upload, result: dict[str, Any], problems: list[Problem], *, rows: int) -> bool:
+    """End a reading with its preview or its problems. Stored only while this reader holds the upload:
+    one taken over by the sweep, or discarded meanwhile, is left as it is. True if stored."""
+    _conclude(upload, result, problems, rows=rows)
+    fields = ["status", "problems", "result", "rows_done", "rows_total", "finished_at"]
+    return bool(_reading(upload).update(**{name: getattr(upload, name) for name in fields}))
+
+
+def _refuse_unread(upload: Upload, problems: list[Problem]) -> None:
+    """Refuse a new upload before reading it (too large): stored refused, with its problems."""
+    _conclude(upload, {}, problems, rows=upload.rows_total)
+    upload.save()
+
+
+def _conclude(upload: Upload, result: dict[str, Any], problems: list[Problem], *, rows: int) -> None:
     if problems:
         problems = sorted(problems, key=lambda p: (p.line or 0, p.month))
         if len(problems) > MAX_PROBLEMS:
@@ -211,7 +290,22 @@ def _finish(upload: Upload, result: dict[str, Any], problems: list[Problem], *, 
         upload.result = result
     upload.rows_done = upload.rows_total = rows
     upload.finished_at = timezone.now()
-    upload.save()
+
+
+def _enqueue(upload_id: int) -> None:
+    """Send the upload to the background job once the transaction that stored it commits. With the
+    broker unreachable the upload stays queued, its file kept, and the page says it waits: the sweep
+    sends it again once the broker is back. The partner never gets an error for Tandem's broker."""
+
+    def send() -> None:
+        from metrics import tasks  # the task module imports this one
+
+        try:
+            tasks.upload_read.delay(upload_id)
+        except (OperationalError, OSError):
+            logger.warning("Upload %s stays queued: the broker cannot be reached", upload_id, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 def _file_delete(upload: Upload) -> None:
@@ -496,7 +590,8 @@ def upload_save(
         return _upload_save(upload=upload, user=user, today=today or timezone.localdate())
     except ReportRefused as refused:
         upload.refresh_from_db()
-        _finish(upload, {}, refused.problems, rows=upload.rows_total)
+        _conclude(upload, {}, refused.problems, rows=upload.rows_total)
+        upload.save()
         raise
 
 
@@ -599,14 +694,16 @@ def _month_save(
 
 @transaction.atomic
 def upload_discard(*, upload: Upload, user: AbstractBaseUser | None) -> Upload:
-    """Forget an upload that was not saved: its file and the sessions it read. Nothing else changes."""
+    """Forget an upload that was not saved: its file and the sessions it read. Nothing else changes.
+
+    Allowed whenever the upload is not being saved (saving holds its row locked, so a discard waits
+    and then finds it saved): a file still queued or being read too, whose reader then stops at its
+    next progress report and leaves the upload discarded."""
     locked = Upload.objects.select_for_update().get(pk=upload.pk)
     if locked.status == UploadStatus.SAVED:
         raise UploadNotReady("This upload was saved: correct a month from its report instead.")
     if locked.status == UploadStatus.DISCARDED:
         return locked
-    if locked.status in (UploadStatus.QUEUED, UploadStatus.READING) and not upload_is_stalled(locked):
-        raise UploadNotReady("This file is still being read: discard it when it is done.")
     _file_delete(locked)
     locked.status = UploadStatus.DISCARDED
     locked.result = {key: value for key, value in locked.result.items() if key != "sessions"}
@@ -622,8 +719,123 @@ def max_megabytes() -> int:
 
 
 def upload_is_stalled(upload: Upload) -> bool:
-    """Queued or being read for longer than the job may run: its worker died or its message was lost."""
+    """Queued or being read with no sign of life for a while: the broker is down, or its reader died.
+    The sweep sends it again; the page says so meanwhile."""
     if upload.status not in (UploadStatus.QUEUED, UploadStatus.READING):
         return False
-    limit = datetime.timedelta(seconds=settings.REPORT_UPLOAD_TIME_LIMIT + 300)
-    return timezone.now() - upload.created_at > limit
+    last = upload.heartbeat_at or upload.created_at
+    return timezone.now() - last > datetime.timedelta(seconds=settings.REPORT_UPLOAD_STALLED_SECONDS)
+
+
+# --- the sweep -------------------------------------------------------------------------------------
+
+
+def upload_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Repair what a lost message or a dead reader left behind, and forget what waited too long.
+
+    Run every minute by Celery beat (`metrics.tasks.upload_sweep`). Each upload is taken with a
+    conditional update, so two sweeps, or a sweep and a reader, never act on one upload twice. Returns
+    how many uploads were sent again, refused and discarded, and how many files were removed."""
+    now = now or timezone.now()
+    stalled_before = now - datetime.timedelta(seconds=settings.REPORT_UPLOAD_STALLED_SECONDS)
+    raw_before = now - datetime.timedelta(hours=RAW_FILE_HOURS)
+    counts = {"requeued": 0, "failed": 0, "discarded": 0, "files_removed": 0}
+    waiting = Upload.objects.filter(status__in=[UploadStatus.QUEUED, UploadStatus.READING]).filter(
+        Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at__isnull=True, created_at__lt=stalled_before)
+    )
+    for upload in waiting.order_by("pk").defer("result"):
+        outcome = _repair(upload, raw_before=raw_before, now=now)
+        if outcome:
+            counts[outcome] += 1
+    unsaved = Upload.objects.filter(
+        status=UploadStatus.READY,
+        created_at__lt=now - datetime.timedelta(days=settings.REPORT_UPLOAD_KEEP_DAYS),
+    )
+    for upload in unsaved.order_by("pk").only("pk"):  # not the sessions: discarding reads its own row
+        try:
+            upload_discard(upload=upload, user=None)
+        except UploadNotReady:
+            continue  # saved meanwhile
+        counts["discarded"] += 1
+    counts["files_removed"] = _stray_files_remove(older_than=raw_before)
+    return counts
+
+
+def _repair(upload: Upload, *, raw_before: datetime.datetime, now: datetime.datetime) -> str:
+    """Send a silent upload to the background job again, or refuse it with a message."""
+    if upload.created_at < raw_before:
+        problem = Problem(
+            "Tandem could not read the file within a day of its upload: its background job was not running",
+            "the file again",
+        )
+    elif upload.status == UploadStatus.READING and not upload.file:
+        problem = Problem("Tandem stopped reading this file before it was done", "the file again")
+    elif upload.status == UploadStatus.READING and upload.read_attempts >= MAX_READ_ATTEMPTS:
+        problem = Problem(
+            "Tandem stopped reading this file twice before it was done",
+            f"the file again; if it stops again, {TOO_SLOW.expected}",
+        )
+    else:
+        sent_again = _as_seen(upload).update(status=UploadStatus.QUEUED, heartbeat_at=now)
+        if not sent_again:
+            return ""
+        _enqueue(upload.pk)
+        return "requeued"
+    return "failed" if _give_up(upload, problem) else ""
+
+
+def _as_seen(upload: Upload) -> QuerySet[Upload]:
+    """The upload, only while it is as the sweep saw it: not claimed, finished or sent again since."""
+    return Upload.objects.filter(
+        pk=upload.pk,
+        status=upload.status,
+        read_attempts=upload.read_attempts,
+        heartbeat_at=upload.heartbeat_at,
+    )
+
+
+def _give_up(upload: Upload, problem: Problem) -> bool:
+    """Refuse a queued or stalled upload with ``problem`` and remove its file, unless it moved on."""
+    seen = _as_seen(upload)
+    _conclude(upload, {}, [problem], rows=0)
+    fields = ["status", "problems", "result", "rows_done", "rows_total", "finished_at"]
+    if not seen.update(**{name: getattr(upload, name) for name in fields}):
+        return False
+    _file_delete(upload)
+    return True
+
+
+def _stray_files_remove(*, older_than: datetime.datetime) -> int:
+    """Remove raw files that no waiting upload needs: those of finished uploads (a reader that died
+    between finishing and deleting), and files no upload points to (an upload whose transaction
+    rolled back after its file was written), once older than ``older_than``."""
+    removed = 0
+    finished = Upload.objects.exclude(status__in=[UploadStatus.QUEUED, UploadStatus.READING]).exclude(file="")
+    for upload in finished:
+        _file_delete(upload)
+        removed += 1
+    field = Upload._meta.get_field("file")
+    storage, folder = field.storage, str(field.upload_to).split("/", 1)[0]
+    kept = set(Upload.objects.exclude(file="").values_list("file", flat=True))
+    for name in _files_under(storage, folder):
+        if name in kept:
+            continue
+        try:
+            if storage.get_modified_time(name) >= older_than:
+                continue
+        except (OSError, NotImplementedError):
+            continue
+        storage.delete(name)
+        removed += 1
+    return removed
+
+
+def _files_under(storage: Storage, folder: str) -> list[str]:
+    try:
+        folders, files = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return []
+    names = [f"{folder}/{name}" for name in files]
+    for name in folders:
+        names += _files_under(storage, f"{folder}/{name}")
+    return names

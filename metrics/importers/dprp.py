@@ -20,7 +20,6 @@ An unexpected code is reported back as a problem on its line, never dropped or g
 publishes a new edition, add it to `EDITIONS` and give it its tables.
 """
 
-import csv
 import datetime
 import hashlib
 import hmac
@@ -32,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, UNKNOWN
-from metrics.importers.encoding import Table, csv_error_problem, missing_columns
+from metrics.importers.encoding import Table, missing_columns
 from metrics.validation import Cells, Problem
 
 Progress = Callable[[int], None]
@@ -85,6 +84,10 @@ MEASUREMENTS: dict[str, tuple[float, float, str]] = {
 }
 NOT_RECORDED = {"WEIGHT": "999", "PA": "999"}
 AGE_GROUPS = [(18, 44, "18-44"), (45, 64, "45-64"), (65, 120, "65-plus")]
+# The earliest session date taken. CDC's Diabetes Prevention Recognition Program, which recognizes the
+# organizations that deliver the National DPP lifestyle change program and receives these files, began
+# recognizing programs in 2012; no file holds an earlier session, so an earlier date is a mistyped year.
+EARLIEST_SESSION = datetime.date(2012, 1, 1)
 # STATE: the participant's state, a USPS abbreviation (states, DC and territories).
 # fmt: off
 STATES = frozenset({
@@ -251,17 +254,14 @@ def dprp_read(
     sessions: dict[tuple[str, datetime.date], Session] = {}
     month_lines: dict[datetime.date, int] = {}
     rows = 0
-    try:
-        for file_row in table.rows(progress):
-            rows += 1
-            row = _Row(table, file_row, problems)
-            session = _session(row, edition, org_code, hash_key, organization_id, today)
-            if session is not None:
-                # Two rows of one participant on one day (a make-up session) are one day attended.
-                sessions.setdefault((session.participant, session.day), session)
-                month_lines.setdefault(month_of(session.day), file_row.line)
-    except csv.Error as error:
-        problems.append(csv_error_problem(error, rows + 2))
+    for file_row in table.rows(progress, problems):  # a malformed line is a problem, never a guess
+        rows += 1
+        row = _Row(table, file_row, problems)
+        session = _session(row, edition, org_code, hash_key, organization_id, today)
+        if session is not None:
+            # Two rows of one participant on one day (a make-up session) are one day attended.
+            sessions.setdefault((session.participant, session.day), session)
+            month_lines.setdefault(month_of(session.day), file_row.line)
     if rows == 0 and not problems:
         problems.append(Problem("the file has a header row but no sessions", "one row per session", line=2))
     found = sorted(sessions.values(), key=lambda s: (s.day, s.participant))
@@ -314,16 +314,27 @@ def _session(
 
 
 def _date(row: _Row, today: datetime.date) -> datetime.date | None:
+    """A session date in the years the program has run: a mistyped year (1926 for 2026) would
+    otherwise move the participant's enrollment to that year without a word."""
     text = row.text("DATE")
     try:
         day = datetime.datetime.strptime(text, "%m/%d/%Y").date()
     except ValueError:
         row.problem("DATE", f"{text!r} is not a date" if text else "DATE is missing", "a date mm/dd/yyyy")
         return None
+    if EARLIEST_SESSION <= day <= today:
+        return day
     if day > today:
-        row.problem("DATE", f"{text} is in the future", "the date of a session already held")
-        return None
-    return day
+        message = f"{text} is in the future"
+    else:
+        message = (
+            f"{text} is before {EARLIEST_SESSION.year}, when CDC began recognizing lifestyle change programs"
+        )
+    expected = (
+        f"a session date from {EARLIEST_SESSION:%m/%d/%Y} to today ({today:%m/%d/%Y}), written mm/dd/yyyy"
+    )
+    row.problem("DATE", message, expected)
+    return None
 
 
 def _age_group(row: _Row) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
-from metrics.importers.encoding import Table, csv_error_problem, missing_columns
+from metrics.importers.encoding import Table, missing_columns
 from metrics.validation import Problem, ValueIn, parse_month
 
 COLUMNS = ["org_code", "month", "measure", "breakdown", "category", "count"]
@@ -64,43 +64,44 @@ def tandem_read(
     read: dict[datetime.date, list[tuple[ValueIn, bool]]] = {}
     first_lines: dict[datetime.date, int] = {}
     rows = 0
-    try:
-        for row in table.rows(progress):
-            rows += 1
-            given_code = table.value(row, "org_code")
-            if given_code.casefold() != org_code.casefold():
-                problems.append(
-                    Problem(
-                        f"the organization code {given_code!r} is not this organization's"
-                        if given_code
-                        else "the organization code is missing",
-                        _org_code_expected(org_code),
-                        row.line,
-                        "org_code",
-                    )
+    for row in table.rows(progress, problems):  # a malformed line is a problem, never a guess
+        rows += 1
+        given_code = table.value(row, "org_code")
+        if given_code.casefold() != org_code.casefold():
+            problems.append(
+                Problem(
+                    f"the organization code {given_code!r} is not this organization's"
+                    if given_code
+                    else "the organization code is missing",
+                    _org_code_expected(org_code),
+                    row.line,
+                    "org_code",
                 )
-            month_text = table.value(row, "month")
-            month = parse_month(month_text)
-            if month is None:
-                problems.append(
-                    Problem(
-                        f"{month_text!r} is not a month" if month_text else "the month is missing",
-                        "a month written YYYY-MM, such as 2024-03",
-                        row.line,
-                        "month",
-                    )
+            )
+        month_text = table.value(row, "month")
+        month = parse_month(month_text)
+        if month is None:
+            problems.append(
+                Problem(
+                    f"{month_text!r} is not a month" if month_text else "the month is missing",
+                    "a month written YYYY-MM, such as 2024-03",
+                    row.line,
+                    "month",
                 )
-                continue
-            breakdown = table.value(row, "breakdown").lower()
-            category = table.value(row, "category").lower()
-            if breakdown == COUNTY_BREAKDOWN and category.isdigit() and len(category) < 5:
-                category = category.zfill(5)  # spreadsheets drop the leading zero of a FIPS code
-            count = table.value(row, "count")
-            value = ValueIn(table.value(row, "measure").lower(), breakdown, category, count or 0, row.line)
-            read.setdefault(month, []).append((value, not count))
-            first_lines.setdefault(month, row.line)
-    except csv.Error as error:
-        problems.append(csv_error_problem(error, rows + 2))
+            )
+            continue
+        breakdown = table.value(row, "breakdown").lower()
+        category = table.value(row, "category").lower()
+        if breakdown == COUNTY_BREAKDOWN and category.isdigit() and len(category) < 5:
+            category = category.zfill(5)  # spreadsheets drop the leading zero of a FIPS code
+        count = table.value(row, "count")
+        value = ValueIn(table.value(row, "measure").lower(), breakdown, category, count or 0, row.line)
+        read.setdefault(month, []).append((value, not count))
+        first_lines.setdefault(month, row.line)
+    if table.malformed:
+        # Lines that could not be read leave the months incomplete: checking them would only add
+        # problems that are not there (a total "missing" because its line was malformed).
+        return TandemRead({}, problems, rows)
     if rows == 0 and not problems:
         problems.append(Problem("the file has a header row but no counts", "one row per count", line=2))
     months = {month: _month(month, first_lines[month], values, measures) for month, values in read.items()}

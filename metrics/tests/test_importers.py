@@ -7,7 +7,7 @@ import pytest
 
 from metrics.catalogue import Catalogue
 from metrics.importers import dprp, tandem
-from metrics.importers.encoding import decode, size_problems, table_read
+from metrics.importers.encoding import MalformedFile, size_problems, table_read
 
 TODAY = datetime.date(2024, 4, 2)
 ORG_CODE = "9001"
@@ -86,9 +86,12 @@ def test_utf8_with_or_without_bom_utf16_and_semicolons_are_read(data):
     assert [(row.line, table.value(row, "MONTH")) for row in table.rows()] == [(2, "2024-03")]
 
 
-def test_latin1_is_read():
-    text, problems = decode("name\nPeña Clinic\n".encode("latin-1"))
-    assert problems == [] and "Peña" in text
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "utf-8", "utf-8-sig", "utf-16"])
+def test_latin1_windows_1252_utf8_and_utf16_are_read(encoding):
+    table, problems = table_read("name\nPeña Clinic\n“Quoted” Café\n".encode(encoding, errors="replace"))
+    assert problems == []
+    names = [row.cells[0] for row in table.rows()]
+    assert names[0] == "Peña Clinic" and (names[1] == "“Quoted” Café" or encoding == "latin-1")
 
 
 @pytest.mark.parametrize(
@@ -121,9 +124,95 @@ def test_a_column_named_twice_is_a_problem():
     assert messages(problems) == ["line 1, column month: the column 'Month' appears twice (each column once)"]
 
 
-def test_blank_rows_are_skipped_and_line_numbers_count_quoted_newlines():
-    table, _ = table_read(b'a,b\n1,"two\nlines"\n,\n3,x\n')
-    assert [(row.line, row.cells) for row in table.rows()] == [(2, ["1", "two\nlines"]), (5, ["3", "x"])]
+def test_blank_rows_are_skipped_and_rows_keep_their_line_numbers():
+    table, _ = table_read(b'a,b\n1,"two, quoted"\n,\n\n3,x\n')
+    assert [(row.line, row.cells) for row in table.rows()] == [(2, ["1", "two, quoted"]), (5, ["3", "x"])]
+
+
+def malformed(data: bytes) -> list[str]:
+    """The problems that refuse a file for its form alone, read row by row as the importers do."""
+    table, problems = table_read(data)
+    if table is None:
+        return messages(problems)
+    with pytest.raises(MalformedFile) as refused:
+        list(table.rows())
+    return messages(refused.value.problems)
+
+
+UNCLOSED = 'the quote (") that opens this cell is not closed on its line'
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # A quote never closed: before, the cell ran on to the end of the file and swallowed every row.
+        (
+            b'a,b,name\n1,2,"Black or African American\n3,4,x\n5,6,y\n',
+            [f"line 2, column name: {UNCLOSED}"],
+        ),
+        (b'a,b\n1,"2\n3,4\n', [f"line 2, column b: {UNCLOSED}"]),
+        (b'a,b\n1,"2"3\n', ['line 2: a quote (") stands inside a cell']),
+        (b"a,b,c\n1,2,3,4\n", ["line 2: the line has 4 cells, but the header has 3 columns"]),
+        (b"a,b,c\n1,2\n", ["line 2: the line has 2 cells, but the header has 3 columns"]),
+        (b"a,b\n1,2\x01\n", ["line 2: the line holds a control character (U+0001), which is not text"]),
+        (b"a,b\r1,2\r3,4\r", ["line 1: the line holds a carriage return that does not end it"]),
+        (b'a,b\n"x\ny",1\n', [f"line 2, column a: {UNCLOSED}"]),
+    ],
+)
+def test_a_malformed_line_refuses_the_file_naming_the_line(data, expected):
+    found = malformed(data)
+    assert len(found) == len(expected), found
+    assert all(message.startswith(start) for message, start in zip(found, expected, strict=True)), found
+
+
+def test_every_malformed_line_is_listed_and_good_rows_around_them_are_still_read():
+    table, _ = table_read(b'a,b\n1,2\n3,"4\n5,6\n7,8,9\n10,11\n')
+    rows = []
+    with pytest.raises(MalformedFile) as refused:
+        for row in table.rows():
+            rows.append(row.line)
+    assert rows == [2, 4, 6]
+    assert [p.line for p in refused.value.problems] == [3, 5]
+
+
+def test_trailing_empty_cells_beyond_the_header_are_not_a_problem():
+    table, _ = table_read(b"a,b\n1,2,,\n3,4\n")
+    assert [row.cells[:2] for row in table.rows()] == [["1", "2"], ["3", "4"]]
+
+
+def test_a_file_mixing_utf8_and_latin1_is_refused_at_the_first_line_that_is_not_utf8():
+    data = "name,n\nPeña,1\n".encode() + "Peña,2\n".encode("latin-1")
+    table, problems = table_read(data)
+    assert table is None
+    assert messages(problems) == [
+        "line 3: the line is not UTF-8 text, but line 2 is: the file mixes two kinds of text "
+        "(a CSV file: in Excel, use File, Save As, “CSV UTF-8 (comma delimited)”)"
+    ]
+    latin1_first = "name,n\nPeña,1\n".encode("latin-1") + "Peña,2\n".encode()
+    (problem,) = messages(table_read(latin1_first)[1])
+    assert problem.startswith("line 2: the line is not UTF-8 text, but line 3 is")
+
+
+def test_a_byte_that_is_no_character_in_windows_1252_is_refused_at_its_line():
+    _, problems = table_read(b"name,n\nabc,1\nab\x81c,2\n")
+    assert [(p.line, p.message) for p in problems] == [
+        (3, "the line holds the byte 0x81, which is not a character in UTF-8, Latin-1 or Windows-1252 text")
+    ]
+
+
+def test_a_line_too_long_to_be_a_row_is_refused():
+    table, _ = table_read(b"a,b\n1," + b"x" * 200_000 + b"\n")
+    with pytest.raises(MalformedFile) as refused:
+        list(table.rows())
+    (problem,) = messages(refused.value.problems)
+    assert problem.startswith("line 2: the line is longer than 100,000 characters")
+
+
+def test_a_utf16_file_without_errors_is_read_and_counted():
+    data = "a,b\n1,2\n3,4\n".encode("utf-16")
+    table, problems = table_read(data)
+    assert problems == [] and table.row_count() == 2
+    assert [row.cells for row in table.rows()] == [["1", "2"], ["3", "4"]]
 
 
 # --- Tandem's CSV template -------------------------------------------------------------------------
@@ -314,6 +403,20 @@ def test_every_bad_value_is_reported_on_its_line_and_column():
     assert under_18.expected == "18 or older: the lifestyle change program is for adults"
     payer = next(p for p in read.problems if p.column == "PAYERSOURCE")
     assert payer.expected.startswith("1 (medicare); 2 (medicaid); 3 (private)")
+
+
+@pytest.mark.parametrize("date", ["01/05/1926", "12/31/2011", "04/03/2024", "01/01/2099"])
+def test_a_session_date_outside_the_program_years_is_a_problem_of_its_line(date):
+    read = read_dprp(dprp_file([session("P1", "03/05/2024"), session("P1", date)]))
+    assert [(p.line, p.column) for p in read.problems] == [(3, "DATE")]
+    assert read.problems[0].message.startswith(date)
+    expected = "a session date from 01/01/2012 to today (04/02/2024), written mm/dd/yyyy"
+    assert read.problems[0].expected == expected
+
+
+def test_the_first_day_of_the_window_and_today_are_session_dates():
+    read = read_dprp(dprp_file([session("P1", "01/01/2012"), session("P1", "04/02/2024")]))
+    assert read.problems == [] and len(read.sessions) == 2
 
 
 def test_a_file_of_no_known_edition_or_missing_columns_is_refused_at_the_header():

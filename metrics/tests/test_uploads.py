@@ -3,12 +3,18 @@ stored; DPRP files that count nobody twice; the background job; who may get in."
 
 import datetime
 import json
+import os
+import socket
+import time
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from metrics import services, tasks, uploads
 from metrics.importers import encoding
 from metrics.models import (
@@ -486,6 +492,11 @@ def test_weights_heights_and_participant_ids_are_not_stored(world):
         ({"AGE": "17"}, "AGE", "the participant is 17"),
         ({"ORGCODE": "0000"}, "ORGCODE", "the organization code '0000' is not this organization's"),
         ({"DATE": "05/01/2024"}, "DATE", "05/01/2024 is in the future"),
+        (
+            {"DATE": "01/05/1926"},
+            "DATE",
+            "01/05/1926 is before 2012, when CDC began recognizing lifestyle change programs",
+        ),
         ({"WEIGHT": "9000"}, "WEIGHT", "WEIGHT '9000' is not plausible"),
     ],
 )
@@ -847,7 +858,7 @@ def test_a_bug_while_reading_in_the_background_refuses_the_upload_instead_of_spi
     tasks.upload_read(upload.pk)
     upload.refresh_from_db()
     assert upload.status == UploadStatus.REFUSED
-    assert upload.problems[0]["message"] == "Tandem could not read this file"
+    assert upload.problems == [uploads.NOT_READ.as_dict()]
     assert not upload.file
 
 
@@ -870,3 +881,342 @@ def test_a_locked_draft_month_the_file_does_not_change_does_not_refuse_the_file(
     (march,) = save(world, upload)
     assert march.month == MARCH
     assert MonthlyReport.objects.get(month=datetime.date(2024, 1, 1)).status == ReportStatus.DRAFT
+
+
+# --- files read strictly ---------------------------------------------------------------------------
+
+
+def template_lines(world, months: dict[str, list[ValueIn]]) -> list[str]:
+    """Tandem's template as a partner fills it in: the ignored category_name column included."""
+    lines = [f"{HEADER},category_name"]
+    for month, values in months.items():
+        lines += [
+            f"{code(world)},{month},{v.measure},{v.breakdown},{v.category},{v.count},{v.category} people"
+            for v in values
+        ]
+    return lines
+
+
+def test_an_unclosed_quote_in_an_ignored_cell_refuses_the_whole_file_at_its_line(world):
+    february = values_for(world.network, {"enrollments": 4})
+    march = values_for(world.network, {"enrollments": 6}, seed=2)
+    lines = template_lines(world, {"2024-02": february, "2024-03": march})
+    last_of_february = len(february) + 1  # the header is line 1
+    unclosed = lines[last_of_february - 1].rsplit(",", 1)[0] + ',"Black or African American'
+    lines[last_of_february - 1] = unclosed
+    upload = read(world, ("\n".join(lines) + "\n").encode())
+    assert upload.status == UploadStatus.REFUSED, upload.result.get("months")
+    assert [(p["line"], p["column"]) for p in upload.problems] == [(last_of_february, "category_name")]
+    assert "quote" in upload.problems[0]["message"]
+    assert upload.result == {} and nothing_stored()
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ('"4', 'the quote (") that opens this cell is not closed on its line'),
+        ('"4"4', 'a quote (") stands inside a cell'),
+    ],
+)
+def test_a_quote_in_a_count_is_refused_at_its_line_not_taken_for_blank_counts(world, cell, message):
+    march = values_for(world.network, {"enrollments": 4})
+    lines = template_lines(world, {"2024-03": march})
+    lines[1] = lines[1].replace(f",{march[0].count},", f",{cell},")
+    upload = read(world, ("\n".join(lines) + "\n").encode())
+    assert upload.status == UploadStatus.REFUSED
+    assert [p["line"] for p in upload.problems] == [2]
+    assert upload.problems[0]["message"].startswith(message)
+    assert not any("blank" in p["message"] for p in upload.problems)
+
+
+def test_a_row_with_a_cell_too_many_or_too_few_refuses_the_file(world):
+    march = values_for(world.network, {"enrollments": 4})
+    lines = template_lines(world, {"2024-03": march})
+    lines[2] += ",Prairie, Kansas"
+    lines[4] = lines[4].rsplit(",", 2)[0]
+    upload = read(world, ("\n".join(lines) + "\n").encode())
+    assert upload.status == UploadStatus.REFUSED
+    assert [(p["line"], p["message"]) for p in upload.problems] == [
+        (3, "the line has 9 cells, but the header has 7 columns"),
+        (5, "the line has 5 cells, but the header has 7 columns"),
+    ]
+    assert nothing_stored()
+
+
+def test_a_file_mixing_two_encodings_is_refused_at_its_line(world):
+    march = values_for(world.network, {"enrollments": 4})
+    lines = template_lines(world, {"2024-03": march})
+    lines[1] += " Peña"
+    latin1 = "\n".join(lines[3:]).replace("people", "Peña").encode("latin-1")
+    upload = read(world, "\n".join(lines[:3]).encode() + b"\n" + latin1 + b"\n")
+    assert upload.status == UploadStatus.REFUSED
+    assert [(p["line"], p["message"].split(":")[0]) for p in upload.problems] == [
+        (4, "the line is not UTF-8 text, but line 2 is")
+    ]
+
+
+def test_a_dprp_session_dated_1926_is_a_problem_not_an_enrollment_moved_to_1926(world):
+    rows = [session("A", "03/05/2024"), session("A", "01/05/1926"), session("B", "03/12/2024")]
+    upload = read(world, dprp_file(rows, org_code=code(world)), format="dprp")
+    assert upload.status == UploadStatus.REFUSED
+    assert [(p["line"], p["column"]) for p in upload.problems] == [(3, "DATE")]
+    assert upload.problems[0]["expected"].startswith("a session date from 01/01/2012 to today")
+    assert nothing_stored()
+
+
+# --- limits ----------------------------------------------------------------------------------------
+
+
+def test_a_file_over_the_row_limit_is_refused_at_once_without_being_read_or_kept(
+    world, settings, media_root, django_capture_on_commit_callbacks
+):
+    settings.REPORT_UPLOAD_MAX_ROWS = 10
+    settings.REPORT_UPLOAD_BACKGROUND_ROWS = 5
+    data = tandem_csv(code(world), {"2024-03": values_for(world.network, {"enrollments": 4})})
+    rows = data.count(b"\n") - 1
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        upload = read(world, data)
+    assert callbacks == []  # nothing queued
+    assert upload.status == UploadStatus.REFUSED
+    assert upload.problems == [
+        {
+            "message": f"the file has {rows} rows; Tandem reads files of up to 10 rows",
+            "expected": "a smaller file: split it by months and upload each part",
+        }
+    ]
+    assert not upload.file and not list(media_root.rglob("*")) and nothing_stored()
+
+
+def test_a_file_of_few_but_long_rows_is_read_in_the_background(
+    world, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORT_UPLOAD_BACKGROUND_BYTES = 200
+    data = dprp_file([session("A", recent()), session("B", recent())], org_code=code(world))
+    assert len(data) > 200
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        upload = read(world, data, format="dprp")
+    assert upload.status == UploadStatus.QUEUED and upload.rows_total == 2 and len(callbacks) == 1
+
+
+def test_a_large_file_is_kept_on_disk_as_uploaded(world, settings, media_root):
+    settings.REPORT_UPLOAD_BACKGROUND_ROWS = 1
+    data = dprp_file([session(f"P{i}", recent()) for i in range(3)], org_code=code(world))
+    upload = read(world, data, format="dprp")
+    (stored,) = media_root.rglob("*.csv")
+    assert stored.read_bytes() == data
+    assert upload.sha256 == __import__("hashlib").sha256(data).hexdigest()
+
+
+# --- unexpected errors -----------------------------------------------------------------------------
+
+
+def test_a_superscript_digit_in_a_count_ends_the_upload_refused_not_stuck(world):
+    march = values_for(world.network, {"enrollments": 4})
+    data = tandem_csv(code(world), {"2024-03": _with(march, "race", "black", "\u00b2")})
+    upload = read(world, data)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.REFUSED and upload.problems
+    assert nothing_stored()
+
+
+def test_a_bug_while_reading_in_the_request_refuses_the_upload_instead_of_leaving_it_reading(
+    world, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(uploads, "_tandem_preview", broken)
+    upload = read(world, tandem_csv(code(world), {"2024-03": values_for(world.network, {"enrollments": 4})}))
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.REFUSED
+    assert upload.problems == [
+        {
+            "message": "Tandem could not read this file: the fault is Tandem's, not the file's",
+            "expected": "the file again later; if it happens again, tell the backbone organization",
+        }
+    ]
+    assert nothing_stored()
+
+
+# --- a broker outage, a killed worker, and what is left behind -------------------------------------
+
+
+def closed_port() -> int:
+    """A port on this machine with nothing listening: connections to it are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _broker_at(url: str, *, eager: bool) -> None:
+    conf = celery_app.conf
+    conf.broker_url, conf.task_always_eager = url, eager
+    # Drop the pooled connections, as Celery does after a fork, so the next message goes to ``url``.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_down():
+    """The broker configured but not running: a Redis address on a port that refuses connections."""
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.task_always_eager
+    _broker_at(f"redis://127.0.0.1:{closed_port()}/0", eager=False)
+    yield
+    _broker_at(saved[0], eager=saved[1])
+
+
+def age(upload: Upload, **delta) -> None:
+    """Make the upload's last sign of life (and its creation) ``delta`` older."""
+    Upload.objects.filter(pk=upload.pk).update(
+        heartbeat_at=timezone.now() - datetime.timedelta(**delta),
+        created_at=timezone.now() - datetime.timedelta(**delta),
+    )
+
+
+def test_with_the_broker_down_a_large_upload_waits_queued_and_is_read_once_it_is_back(
+    world, client_for, api_for, settings, media_root, broker_down, django_capture_on_commit_callbacks
+):
+    settings.REPORT_UPLOAD_BACKGROUND_ROWS = 1
+    data = dprp_file([session("A", recent()), session("B", recent())], org_code=code(world))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = page_upload(client_for(world.partner), world, data, format="dprp")
+        answer = api_for(world.partner).post(
+            reverse("api:upload_create"),
+            {"file": SimpleUploadedFile("api.csv", data), "organization": world.supplier.pk,
+             "network": "kansas", "format": "dprp"},
+            format="multipart",
+        )  # fmt: skip
+    assert response.status_code == 302 and answer.status_code == 202, answer.content
+    page, api = Upload.objects.order_by("pk")
+    assert page.status == api.status == UploadStatus.QUEUED
+    assert len(list(media_root.rglob("*.csv"))) == 2  # kept until read, not lost
+    html = client_for(world.partner).get(response["Location"]).content.decode()
+    assert "Waiting to be read" in html
+
+    uploads.upload_sweep()  # too soon: the broker is still down, and nothing is lost either
+    assert Upload.objects.filter(status=UploadStatus.QUEUED).count() == 2
+
+    age(page, minutes=10)
+    age(api, minutes=10)
+    html = client_for(world.partner).get(response["Location"]).content.decode()
+    assert "This file has not been read for a while" in html and "Tandem tries again by itself" in html
+    assert url(world, "upload_discard", pk=page.pk) in html
+
+    _broker_at(celery_app.conf.broker_url, eager=True)  # the broker is back (eager, as embedded)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert uploads.upload_sweep()["requeued"] == 2
+    for upload in (page, api):
+        upload.refresh_from_db()
+        assert upload.status == UploadStatus.READY, upload.problems
+        assert upload.result["months"][0]["totals"] == {"enrollments": 2, "active_participants": 2}
+    assert not list(media_root.rglob("*.csv"))
+
+
+def queued(world, *, rows: int = 2) -> Upload:
+    """A large upload stored and queued, its message not sent (the test's transaction never commits)."""
+    with override_settings(REPORT_UPLOAD_BACKGROUND_ROWS=1):
+        upload = read(
+            world,
+            dprp_file([session(f"P{i}", recent()) for i in range(rows)], org_code=code(world)),
+            format="dprp",
+        )
+    assert upload.status == UploadStatus.QUEUED and upload.file
+    return upload
+
+
+def test_a_queued_upload_unread_for_a_day_is_refused_and_its_file_removed(world, media_root):
+    upload = queued(world)
+    age(upload, hours=25)
+    assert uploads.upload_sweep()["failed"] == 1
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.REFUSED and not upload.file
+    assert upload.problems[0]["message"].startswith("Tandem could not read the file within a day")
+    assert not list(media_root.rglob("*.csv"))
+
+
+def test_a_reading_stopped_by_a_dead_worker_is_read_again(world, django_capture_on_commit_callbacks):
+    upload = queued(world)
+    Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.READING, read_attempts=1, rows_done=1)
+    age(upload, minutes=2)
+    assert uploads.upload_sweep() == {"requeued": 0, "failed": 0, "discarded": 0, "files_removed": 0}
+    age(upload, minutes=4)  # no sign of life for longer than REPORT_UPLOAD_STALLED_SECONDS
+    with django_capture_on_commit_callbacks(execute=True):
+        assert uploads.upload_sweep()["requeued"] == 1
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.READY and upload.read_attempts == 2 and not upload.file
+
+
+def test_a_file_whose_reading_stops_twice_is_refused_with_a_message(world, media_root):
+    upload = queued(world)
+    Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.READING, read_attempts=2)
+    age(upload, minutes=10)
+    assert uploads.upload_sweep()["failed"] == 1
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.REFUSED and not list(media_root.rglob("*.csv"))
+    assert upload.problems[0]["message"] == "Tandem stopped reading this file twice before it was done"
+
+
+def test_a_reading_in_the_request_that_died_is_refused_with_a_message(world):
+    upload = read(world, tandem_csv(code(world), {"2024-03": values_for(world.network, {"enrollments": 4})}))
+    Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.READING, result={})
+    age(upload, minutes=10)
+    assert uploads.upload_sweep()["failed"] == 1
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.REFUSED
+    assert upload.problems[0]["message"] == "Tandem stopped reading this file before it was done"
+
+
+def test_a_reader_taken_over_by_the_sweep_changes_nothing_when_it_wakes_up(world, media_root):
+    upload = queued(world)
+    claimed = uploads._claim(upload_id=upload.pk)
+    assert claimed is not None
+    age(upload, minutes=10)
+    uploads.upload_sweep()  # re-queued: the message is sent once the test's transaction commits (never)
+    uploads._finish(claimed, {"months": []}, [], rows=2)  # the first reader finishes late
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.QUEUED and upload.file and list(media_root.rglob("*.csv"))
+    with pytest.raises(uploads.ReadingTakenOver):
+        uploads._progress_writer(claimed)(1)
+
+
+@pytest.mark.parametrize("status", [UploadStatus.QUEUED, UploadStatus.READING])
+def test_an_upload_waiting_or_being_read_can_always_be_discarded(world, media_root, status):
+    upload = queued(world)
+    Upload.objects.filter(pk=upload.pk).update(status=status)
+    uploads.upload_discard(upload=upload, user=world.partner)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.DISCARDED and not list(media_root.rglob("*.csv"))
+    assert uploads.upload_read_queued(upload_id=upload.pk) is None  # a late message reads nothing
+
+
+def test_an_unsaved_preview_is_discarded_after_a_week_with_the_sessions_it_read(world):
+    upload = read(world, dprp_file([session("A", "03/05/2024")], org_code=code(world)), format="dprp")
+    assert upload.status == UploadStatus.READY and upload.result["sessions"]
+    age(upload, days=6)
+    assert uploads.upload_sweep()["discarded"] == 0
+    age(upload, days=8)
+    assert uploads.upload_sweep()["discarded"] == 1
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.DISCARDED and "sessions" not in upload.result
+    assert nothing_stored()
+
+
+def test_files_no_upload_points_to_are_removed_after_a_day(world, media_root):
+    kept = queued(world)
+    stray = media_root / "uploads" / "2024" / "03" / "999.csv"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"PARTICIP\nP1\n")
+    assert uploads.upload_sweep()["files_removed"] == 0  # too recent: its upload may be being saved
+    old = time.time() - 25 * 3600
+    os.utime(stray, (old, old))
+    os.utime(kept.file.path, (old, old))
+    assert uploads.upload_sweep()["files_removed"] == 1
+    assert not stray.exists() and Path(kept.file.path).exists()
+
+
+def test_the_sweep_runs_every_minute_with_time_limits(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["upload-sweep"]
+    assert entry["task"] == tasks.upload_sweep.name and entry["schedule"] == 60
+    assert tasks.upload_sweep.soft_time_limit and tasks.upload_sweep.time_limit
+    assert tasks.upload_sweep() == {"requeued": 0, "failed": 0, "discarded": 0, "files_removed": 0}
