@@ -106,9 +106,11 @@ def random_history(rng: random.Random, partners: list[tuple], user, reviewer, st
         report = MonthlyReport.objects.filter(network=network, organization=organization, month=month).first()
         action = rng.random()
         if report and report.status == ReportStatus.SUBMITTED and action < 0.5:
-            services.report_approve(report=report, user=reviewer)
+            services.report_approve(report=report, version=report.current_version.number, user=reviewer)
         elif report and report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED) and action < 0.6:
-            services.report_return(report=report, user=reviewer, comment="Please check")
+            services.report_return(
+                report=report, version=report.current_version.number, user=reviewer, comment="Please check"
+            )
         else:
             totals = {"enrollments": rng.randint(0, 40), "active_participants": rng.randint(0, 90)}
             if rng.random() < 0.5:
@@ -159,7 +161,7 @@ def test_network_rollups_count_the_partners_they_sum(world, partners, django_cap
                 submit=True,
                 today=TODAY,
             )
-            services.report_approve(report=report, user=world.admin)
+            services.report_approve(report=report, version=report.current_version.number, user=world.admin)
     total = RollupNetworkMonth.objects.get(network=world.network, month=MONTHS[0], category__code="all")
     assert (total.count, total.partners) == (15, 3)
     assert RollupFreshness.objects.get(network=world.network).refreshed_at is not None
@@ -179,10 +181,12 @@ def test_a_returned_report_leaves_the_rollups(world, django_capture_on_commit_ca
         )
     assert not RollupPartnerMonth.objects.exists(), "a submitted report counts only once approved"
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_approve(report=report, user=world.backbone)
+        services.report_approve(report=report, version=report.current_version.number, user=world.backbone)
     assert RollupStateMonth.objects.get(category__code="all", measure__code="enrollments").count == 7
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_return(report=report, user=world.backbone, comment="Wrong month")
+        services.report_return(
+            report=report, version=report.current_version.number, user=world.backbone, comment="Wrong month"
+        )
     assert not RollupPartnerMonth.objects.exists()
     assert not RollupNetworkMonth.objects.exists() and not RollupStateMonth.objects.exists()
 
@@ -195,8 +199,10 @@ def test_a_rebuild_repairs_lost_messages_and_rows_gone_wrong(
     # Lost messages: a report approved, and one returned, with their rollups never run.
     submitted = MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).first()
     approved = MonthlyReport.objects.filter(status=ReportStatus.APPROVED).last()
-    services.report_approve(report=submitted, user=world.admin)
-    services.report_return(report=approved, user=world.admin, comment="Lost")
+    services.report_approve(report=submitted, version=submitted.current_version.number, user=world.admin)
+    services.report_return(
+        report=approved, version=approved.current_version.number, user=world.admin, comment="Lost"
+    )
     # Rows gone wrong: a partner's count, a missing and an extra partner row, a wrong breakdown, and
     # network and state rows changed, missing or extra.
     rows = list(RollupPartnerMonth.objects.order_by("pk")[:4])
@@ -244,7 +250,7 @@ def test_a_rebuild_repairs_partner_rows_whose_network_sum_is_right(
                 submit=True,
                 today=TODAY,
             )
-            services.report_approve(report=report, user=world.admin)
+            services.report_approve(report=report, version=report.current_version.number, user=world.admin)
     expected = positive(direct_counts())
     totals = RollupPartnerMonth.objects.filter(category__code="all", measure__code="enrollments")
     giver, taker = (totals.get(organization=organization) for _, organization in partners[:2])

@@ -99,9 +99,11 @@ def test_a_worker_rolls_up_an_approved_report_and_the_figure_changes(reference_d
             submit=True,
         )
 
-    services.report_approve(report=report(7), user=world.backbone)
+    first = report(7)
+    services.report_approve(report=first, version=first.current_version.number, user=world.backbone)
     assert wait_for(lambda: network_total(world.network, month) == 7), worker.read_text()[-3000:]
 
-    services.report_approve(report=report(12), user=world.backbone)  # a correction, approved
+    correction = report(12)
+    services.report_approve(report=correction, version=correction.current_version.number, user=world.backbone)
     assert wait_for(lambda: network_total(world.network, month) == 12), worker.read_text()[-3000:]
     assert "metrics.tasks.rollup_report" in worker.read_text(), "the worker ran the rollups, not the test"
