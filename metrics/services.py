@@ -105,7 +105,9 @@ def report_save(
     """Store one month's figures as a new version of its report, as a draft or submitted.
 
     Raises `ReportRefused` with every problem found; then nothing is stored. A month already reported
-    gets a new version; the earlier ones are kept.
+    gets a new version; the earlier ones are kept. Returns the report as this call left it: its
+    ``current_version`` is the version made here, even if another submission has added a newer one
+    since (so describe it from the object returned, not by reading the report again).
     """
     catalogue = catalogue or Catalogue.for_state(network.state_id)
     values = list(values)
