@@ -12,7 +12,9 @@ Only the current version of an approved report counts. Two ways keep the tables 
   differ, so a night with little to repair writes little (see `_statements_by_difference`).
 
 Rollups of one network queue behind a lock on its row, so two partners' reports of the same month
-never sum from each other's half-written rows.
+never sum from each other's half-written rows. The lock is PostgreSQL's FOR NO KEY UPDATE: it excludes
+another rollup, but not the FOR KEY SHARE lock that storing a report (a row referring to the network)
+takes, so a submission never waits for a rollup or a rebuild. (FOR UPDATE would make it wait.)
 """
 
 import datetime
@@ -49,8 +51,8 @@ def rollup_report(*, report_id: int) -> None:
     report = MonthlyReport.objects.select_related("network").filter(pk=report_id).first()
     if report is None:
         return
-    network = Network.objects.select_for_update().get(pk=report.network_id)
-    state = State.objects.select_for_update().get(pk=network.state_id)
+    network = Network.objects.select_for_update(no_key=True).get(pk=report.network_id)
+    state = State.objects.select_for_update(no_key=True).get(pk=network.state_id)
     report = MonthlyReport.objects.get(pk=report_id)  # as it is now that the network is ours
     RollupPartnerMonth.objects.filter(
         network=network, organization_id=report.organization_id, month=report.month
@@ -322,7 +324,9 @@ def rollup_rebuild() -> bool:
                 if not cursor.fetchone()[0]:
                     return False
         # On SQLite the transaction holds the database's one write lock from its start (IMMEDIATE).
-        network_ids = list(Network.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+        network_ids = list(
+            Network.objects.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True)
+        )
         with connection.cursor() as cursor:
             for statement in rebuild_statements():
                 cursor.execute(statement)
