@@ -22,6 +22,7 @@ from metrics.models import (
     ReportStatus,
     ReportValue,
     ReportVersion,
+    RollupPending,
     Upload,
 )
 from metrics.validation import (
@@ -39,11 +40,13 @@ from partners.models import Organization
 
 
 def _rollup_after_commit(report: MonthlyReport) -> None:
-    """Queue the rollup of this report once the change is committed (ids only). Robust: a broker that
-    is down loses nothing, as the nightly rebuild repairs any rollup missed."""
+    """Queue the rollup of this report once the change is committed (ids only), and note in the same
+    transaction that it is pending. Robust: a broker that is down fails nothing here, and the rollup
+    whose message it lost is run by the sweep (`metrics.rollups.rollup_sweep`) within minutes."""
     from metrics import tasks  # tasks call these services; imported here to keep imports one-way
 
     report_id = report.pk
+    RollupPending.objects.create(report_id=report_id)
     transaction.on_commit(lambda: tasks.rollup_report.delay(report_id), robust=True)
 
 

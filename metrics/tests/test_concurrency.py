@@ -8,14 +8,21 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from metrics import api, rollups, services
-from metrics.models import MonthlyReport, ReportSource, ReportVersion, RollupNetworkMonth
+from metrics.models import (
+    MonthlyReport,
+    ReportSource,
+    ReportVersion,
+    RollupFreshness,
+    RollupNetworkMonth,
+    RollupPending,
+)
 from metrics.services import cells_of
 from metrics.tests.factories import values_for
 from network.tests.factories import MembershipFactory
@@ -251,3 +258,66 @@ def test_two_rollups_of_one_network_still_wait_for_each_other(reference_data, wo
         month=last_month(), category__code="all", measure__code="enrollments"
     )
     assert (total.count, total.partners) == (12, 2)
+
+
+def network_total(month: datetime.date) -> int | None:
+    row = RollupNetworkMonth.objects.filter(month=month, category__code="all", measure__code="enrollments")
+    return row.values_list("count", flat=True).first()
+
+
+def lost(change: Callable[[], object]) -> None:
+    """Commit a change whose rollup message is lost: only its pending row tells of it."""
+    with transaction.atomic():
+        change()
+        connection.run_on_commit.clear()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_a_rollup_clears_only_the_changes_it_saw(reference_data, world):
+    """A correction committed while a rollup runs, after it read the report, stays pending: the rollup
+    did not count it, so the sweep must still find it."""
+    month = last_month()
+    report = approved(world, month, 7)
+
+    def correct(total: int, *, approve: bool) -> None:
+        saved = services.report_save(
+            network=world.network,
+            organization=world.supplier,
+            month=month,
+            values=values_for(world.network, {"enrollments": total}),
+            user=world.partner,
+            source=ReportSource.API,
+            submit=True,
+        )
+        if approve:
+            services.report_approve(report=saved, version=saved.current_version.number, user=world.backbone)
+
+    lost(lambda: correct(9, approve=True))  # version 2, approved: two changes pending
+    seen = set(RollupPending.objects.values_list("pk", flat=True))
+    assert len(seen) == 2
+    # The rollup stops at its last step, when it notes the network's freshness: another session holds
+    # that row.
+    holder = connections.create_connection("default")
+    holder.set_autocommit(False)
+    with holder.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {RollupFreshness._meta.db_table} WHERE network_id = %s FOR UPDATE",
+            [world.network.pk],
+        )
+    rollup = InThread(lambda: rollups.rollup_report(report_id=report.pk))
+    try:
+        rollup.start()
+        assert rollup.backend.wait(10)
+        assert wait_until(lambda: holder.connection.get_backend_pid() in blocked_by(rollup.pid)), "not held"
+        lost(lambda: correct(11, approve=False))  # version 3, submitted: counts for nothing yet
+    finally:
+        holder.rollback()
+        holder.close()
+        rollup.join(30)
+    assert rollup.error is None, rollup.error
+    assert network_total(month) == 9, "the rollup counted version 2, the one it read"
+    left = set(RollupPending.objects.values_list("pk", flat=True))
+    assert len(left) == 1 and not left & seen, "the change the rollup did not see is still pending"
+
+    assert rollups.rollup_sweep(settled=datetime.timedelta(0)) == 1
+    assert network_total(month) is None and not RollupPending.objects.exists()
