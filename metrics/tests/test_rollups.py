@@ -382,12 +382,12 @@ def test_the_sweep_takes_the_longest_waiting_first_and_at_most_its_limit(
 def broker_down():
     """Tasks go to a broker that refuses connections, as Redis does while it is down."""
     conf, amqp = celery_app.conf, celery_app.amqp
-    saved = conf.task_always_eager, conf.broker_url, celery_app._pool, amqp._producer_pool
+    saved = conf.task_always_eager, conf.broker_write_url, celery_app._pool, amqp._producer_pool
     conf.task_always_eager = False
-    conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    celery_app._pool = amqp._producer_pool = None  # the app's pools, made again from broker_url
+    conf.broker_write_url = "redis://127.0.0.1:1/0"  # where tasks are sent; nothing listens on port 1
+    celery_app._pool = amqp._producer_pool = None  # the app's pools, made again from that address
     yield
-    conf.task_always_eager, conf.broker_url, celery_app._pool, amqp._producer_pool = saved
+    conf.task_always_eager, conf.broker_write_url, celery_app._pool, amqp._producer_pool = saved
 
 
 def test_a_change_committed_while_the_broker_is_down_is_rolled_up_by_the_sweep(
