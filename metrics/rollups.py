@@ -1,6 +1,6 @@
 """Rollups: the counts of approved reports, summed by partner, network and state for the dashboards.
 
-Only the current version of an approved report counts. Two ways keep the tables right:
+Only the current version of an approved report counts. Three ways keep the tables right:
 
 - `rollup_report` (a Celery task after each submit, approval, return or correction) rewrites the rows of
   one partner and month, then the network's and the state's rows of that month. Its cost depends on
