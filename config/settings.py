@@ -5,6 +5,7 @@ Celery tasks run eagerly in the web process, e-mail printed to the console. Prod
 SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CELERY_BROKER_URL and the e-mail settings.
 """
 
+import datetime
 import hashlib
 import os
 import tempfile
@@ -219,6 +220,15 @@ PARTICIPANT_HASH_KEY = (
     or hashlib.sha256(f"tandem-participant-hash:{SECRET_KEY}".encode()).hexdigest()
 )
 
+# A message taken by a worker that dies before acknowledging it (killed, out of memory) goes back to
+# the queue after this many seconds (Redis has no acknowledgements of its own). Longer than any task
+# may run (the largest hard time limit), or a task still running would be handed out twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int(
+        "CELERY_VISIBILITY_TIMEOUT", max(CELERY_TASK_TIME_LIMIT, REPORT_UPLOAD_TIME_LIMIT) + 240
+    ),
+}
+
 CELERY_BEAT_SCHEDULE: dict = {
     # Close self-assessment rounds past their last day and remind partners that have not answered.
     "assessment-reminders": {
@@ -230,6 +240,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "rollup-rebuild": {
         "task": "metrics.tasks.rollup_rebuild",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Run again, within minutes, the rollups whose message was lost (a broker down, a worker killed).
+    # A sweep not started before the next one is due is dropped: the next one does its work.
+    "rollup-sweep": {
+        "task": "metrics.tasks.rollup_sweep",
+        "schedule": datetime.timedelta(minutes=3),
+        "options": {"expires": 170},
     },
     # E-mail partner staff about monthly reports due in three days, and about missing ones.
     "report-reminders": {

@@ -152,8 +152,12 @@ class ReportDetailOut(ReportOut):
         return ReportValueOut(report.current_version.values.all(), many=True).data
 
 
-def report_with_figures(report: MonthlyReport) -> MonthlyReport:
-    """Load a report's current counts and its versions in three queries, however many there are."""
+def report_with_figures(report: MonthlyReport, *, up_to: int | None = None) -> MonthlyReport:
+    """Load a report's current counts and its versions in three queries, however many there are;
+    with ``up_to``, only the versions up to that number (the report as one request left it)."""
+    versions = ReportVersion.objects.select_related("created_by").order_by("number")
+    if up_to is not None:
+        versions = versions.filter(number__lte=up_to)
     prefetch_related_objects(
         [report],
         Prefetch(
@@ -166,7 +170,7 @@ def report_with_figures(report: MonthlyReport) -> MonthlyReport:
                 "category__name",
             ),
         ),
-        Prefetch("versions", queryset=ReportVersion.objects.select_related("created_by").order_by("number")),
+        Prefetch("versions", queryset=versions),
     )
     return report
 
@@ -331,7 +335,8 @@ class ReportList(TandemAPI, ListAPIView):
             "Stores the counts as a new version of the month's report (a month already reported gets a "
             "new version; earlier ones are kept), submitted unless `submit` is false. Every breakdown of "
             "a measure must add up to its total. Anything wrong refuses the whole request, with every "
-            "problem listed."
+            "problem listed. The answer describes the version this request stored, even when another "
+            "submission of the month stored a newer one at the same moment."
         ),
         request=ReportIn,
         responses={
@@ -386,7 +391,9 @@ class ReportList(TandemAPI, ListAPIView):
                 "The report was refused: nothing was stored.",
                 [problem.as_dict() for problem in refused.problems],
             ) from refused
-        report = report_with_figures(report_get_for_user(user=request.user, pk=report.pk))
+        # The report as this request left it, not as it is read now: a submission of the same month
+        # committed a moment later must not lend this answer its version and figures.
+        report = report_with_figures(report, up_to=report.current_version.number)
         location = reverse("api:report", args=[report.pk], request=request)
         return Response(
             ReportDetailOut(report).data, status=status.HTTP_201_CREATED, headers={"Location": location}

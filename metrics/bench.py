@@ -52,6 +52,7 @@ from metrics.models import (
     ReportVersion,
     RollupNetworkMonth,
     RollupPartnerMonth,
+    RollupPending,
     RollupStateMonth,
 )
 from network import services as network_services
@@ -129,6 +130,7 @@ def _wipe() -> None:
         ReportEvent,
         ReportVersion,
         MonthlyReport,
+        RollupPending,
         RollupPartnerMonth,
         RollupNetworkMonth,
         RollupStateMonth,

@@ -470,7 +470,12 @@ class _Writer:
             times.append(reviewed_at)
             if plan.returned:
                 comment = dict(RETURNS)[plan.returned]
-                report = services.report_return(report=report, user=self.backbone_user, comment=comment)
+                report = services.report_return(
+                    report=report,
+                    version=report.current_version.number,
+                    user=self.backbone_user,
+                    comment=comment,
+                )
                 if plan.corrected_on:
                     submitted_at = self.at(plan.corrected_on, rng)
                     times.append(submitted_at)
@@ -478,9 +483,13 @@ class _Writer:
                     if plan.approved_on:
                         reviewed_at = self.at(plan.approved_on, rng)
                         times.append(reviewed_at)
-                        report = services.report_approve(report=report, user=self.backbone_user)
+                        report = services.report_approve(
+                            report=report, version=report.current_version.number, user=self.backbone_user
+                        )
             else:
-                report = services.report_approve(report=report, user=self.backbone_user)
+                report = services.report_approve(
+                    report=report, version=report.current_version.number, user=self.backbone_user
+                )
         # The services stamp "now"; the demo's dates are fixed relative to ANCHOR.
         saves = [t for t, kind in zip(times, self._kinds(plan), strict=True) if kind == "save"]
         for version, created_at in zip(report.versions.order_by("number"), saves, strict=True):

@@ -1,5 +1,5 @@
 """Forms of monthly reporting: the month form (a table per breakdown, a column per measure), the
-backbone's return comment, and the completeness period."""
+backbone's review (the version looked at, and a return's comment), and the completeness period."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -183,7 +183,14 @@ class MonthForm(forms.Form):
         ]
 
 
-class ReturnForm(forms.Form):
+class ReviewForm(forms.Form):
+    """The version a reviewer looked at, sent with their decision: if the partner has sent a newer one
+    since, the decision is refused (`metrics.services.VersionOutdated`)."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class ReturnForm(ReviewForm):
     comment = forms.CharField(
         label="What needs correcting",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -391,6 +391,20 @@ class RollupStateMonth(models.Model):
         return f"{self.state_id} {self.month:%Y-%m} {self.measure_id}/{self.category_id}: {self.count}"
 
 
+class RollupPending(models.Model):
+    """A change to a report whose rollup has not run since: written in the change's own transaction,
+    deleted by the rollup that read the change. A row left for minutes means the rollup's message was
+    lost (the broker was down when the change committed, or a worker died mid-task), and the sweep
+    (`metrics.rollups.rollup_sweep`) runs that rollup again. Rows are only added and deleted, never
+    updated, so a submission never waits for a rollup to write one."""
+
+    report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Rollup of report {self.report_id} pending since {self.changed_at:%Y-%m-%d %H:%M}"
+
+
 class RollupFreshness(models.Model):
     """When a network's rollups were last brought up to date, for the dashboards to say."""
 

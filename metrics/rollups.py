@@ -1,24 +1,32 @@
 """Rollups: the counts of approved reports, summed by partner, network and state for the dashboards.
 
-Only the current version of an approved report counts. Two ways keep the tables right:
+Only the current version of an approved report counts. Three ways keep the tables right:
 
 - `rollup_report` (a Celery task after each submit, approval, return or correction) rewrites the rows of
   one partner and month, then the network's and the state's rows of that month. Its cost depends on
   the network's partners in that month, not on the size of the database. It recomputes, never adds,
   so running it twice or after a crash gives the same rows.
+- `rollup_sweep` (every few minutes) runs `rollup_report` again for each change whose rollup has not
+  run for a while (a `RollupPending` row, written with the change): its message was lost to a broker
+  that was down, or to a worker killed mid-task. So a lost rollup is repaired within minutes.
 - `rollup_rebuild` (nightly) recomputes every table from the approved reports with set-based SQL, in
   one transaction (a crash leaves the old rows), and never runs twice at once. On PostgreSQL it works by
   difference: it reads the reported values and the rollups once each and rewrites only the rows that
   differ, so a night with little to repair writes little (see `_statements_by_difference`).
 
 Rollups of one network queue behind a lock on its row, so two partners' reports of the same month
-never sum from each other's half-written rows.
+never sum from each other's half-written rows. The lock is PostgreSQL's FOR NO KEY UPDATE: it excludes
+another rollup, but not the FOR KEY SHARE lock that storing a report (a row referring to the network)
+takes, so a submission never waits for a rollup or a rebuild. (FOR UPDATE would make it wait.)
 """
 
 import datetime
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, Min, Sum
 from django.utils import timezone
 
 from metrics.models import (
@@ -29,13 +37,23 @@ from metrics.models import (
     RollupFreshness,
     RollupNetworkMonth,
     RollupPartnerMonth,
+    RollupPending,
     RollupStateMonth,
 )
 from network.models import Network
 from partners.models import State
 
+logger = logging.getLogger(__name__)
+
 # The key of PostgreSQL's advisory lock held by a full rebuild.
 REBUILD_LOCK = 7_305_2024
+# The key of PostgreSQL's advisory lock held by a sweep.
+SWEEP_LOCK = 7_305_2025
+# A rollup queued as usual runs within seconds; one still pending after this was most likely lost.
+# Running one twice does no harm (it recomputes), it only costs a little.
+SWEEP_SETTLED = datetime.timedelta(minutes=2)
+# At most this many rollups a sweep (about 50 ms each); the next sweep takes the rest.
+SWEEP_LIMIT = 500
 
 
 def _touch(network_ids: list[int], at: datetime.datetime) -> None:
@@ -49,8 +67,12 @@ def rollup_report(*, report_id: int) -> None:
     report = MonthlyReport.objects.select_related("network").filter(pk=report_id).first()
     if report is None:
         return
-    network = Network.objects.select_for_update().get(pk=report.network_id)
-    state = State.objects.select_for_update().get(pk=network.state_id)
+    network = Network.objects.select_for_update(no_key=True).get(pk=report.network_id)
+    state = State.objects.select_for_update(no_key=True).get(pk=network.state_id)
+    # The changes this rollup answers for: read before the report, so each was committed before the
+    # report is read and this rollup sees it. A change committed later leaves its row for its own
+    # rollup (or the sweep).
+    pending = list(RollupPending.objects.filter(report_id=report_id).values_list("pk", flat=True))
     report = MonthlyReport.objects.get(pk=report_id)  # as it is now that the network is ours
     RollupPartnerMonth.objects.filter(
         network=network, organization_id=report.organization_id, month=report.month
@@ -73,6 +95,7 @@ def rollup_report(*, report_id: int) -> None:
     _network_month(network.pk, report.month)
     _state_month(state.pk, report.month)
     _touch([network.pk], timezone.now())
+    RollupPending.objects.filter(pk__in=pending).delete()
 
 
 def _network_month(network_id: int, month: datetime.date) -> None:
@@ -322,9 +345,62 @@ def rollup_rebuild() -> bool:
                 if not cursor.fetchone()[0]:
                     return False
         # On SQLite the transaction holds the database's one write lock from its start (IMMEDIATE).
-        network_ids = list(Network.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+        network_ids = list(
+            Network.objects.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True)
+        )
         with connection.cursor() as cursor:
             for statement in rebuild_statements():
                 cursor.execute(statement)
         _touch(network_ids, timezone.now())
     return True
+
+
+def rollups_behind(*, settled: datetime.timedelta = SWEEP_SETTLED, limit: int = SWEEP_LIMIT) -> list[int]:
+    """The reports with a change older than ``settled`` whose rollup has not run, the longest waiting
+    first: one query."""
+    return list(
+        RollupPending.objects.filter(changed_at__lte=timezone.now() - settled)
+        .values("report_id")
+        .annotate(since=Min("changed_at"))
+        .order_by("since", "report_id")
+        .values_list("report_id", flat=True)[:limit]
+    )
+
+
+def rollup_sweep(*, settled: datetime.timedelta = SWEEP_SETTLED, limit: int = SWEEP_LIMIT) -> int | None:
+    """Run again every rollup still pending after ``settled``: those whose message was lost. Returns
+    how many ran, or None if another sweep holds the lock (it skips, it does not wait).
+
+    One transaction per report, as its own Celery task would: a report that fails is logged and
+    left pending for the next sweep, and the others go on."""
+    with _sweep_lock() as held:
+        if not held:
+            return None
+        report_ids = rollups_behind(settled=settled, limit=limit)
+        for report_id in report_ids:
+            try:
+                rollup_report(report_id=report_id)
+            except DatabaseError:
+                logger.exception("The rollup of report %s failed; the next sweep tries again.", report_id)
+        if report_ids:
+            logger.warning("Ran %s rollup(s) whose message was lost.", len(report_ids))
+        return len(report_ids)
+
+
+@contextmanager
+def _sweep_lock() -> Iterator[bool]:
+    """Whether this sweep may run: PostgreSQL's advisory lock, for the session rather than one
+    transaction as a sweep is many; released when the sweep ends, or with the connection if its
+    worker dies. SQLite (the embedded default) runs tasks in the one web process: nothing to take."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK])

@@ -22,6 +22,7 @@ from metrics.models import (
     ReportStatus,
     ReportValue,
     ReportVersion,
+    RollupPending,
     Upload,
 )
 from metrics.validation import (
@@ -39,11 +40,13 @@ from partners.models import Organization
 
 
 def _rollup_after_commit(report: MonthlyReport) -> None:
-    """Queue the rollup of this report once the change is committed (ids only). Robust: a broker that
-    is down loses nothing, as the nightly rebuild repairs any rollup missed."""
+    """Queue the rollup of this report once the change is committed (ids only), and note in the same
+    transaction that it is pending. Robust: a broker that is down fails nothing here, and the rollup
+    whose message it lost is run by the sweep (`metrics.rollups.rollup_sweep`) within minutes."""
     from metrics import tasks  # tasks call these services; imported here to keep imports one-way
 
     report_id = report.pk
+    RollupPending.objects.create(report_id=report_id)
     transaction.on_commit(lambda: tasks.rollup_report.delay(report_id), robust=True)
 
 
@@ -105,7 +108,9 @@ def report_save(
     """Store one month's figures as a new version of its report, as a draft or submitted.
 
     Raises `ReportRefused` with every problem found; then nothing is stored. A month already reported
-    gets a new version; the earlier ones are kept.
+    gets a new version; the earlier ones are kept. Returns the report as this call left it: its
+    ``current_version`` is the version made here, even if another submission has added a newer one
+    since (so describe it from the object returned, not by reading the report again).
     """
     catalogue = catalogue or Catalogue.for_state(network.state_id)
     values = list(values)
@@ -197,6 +202,31 @@ class TransitionRefused(Exception):
     """A status change that the report's current status does not allow."""
 
 
+class VersionOutdated(TransitionRefused):
+    """A review of a version that is no longer the report's current one: the partner sent a newer
+    version after the reviewer opened the report. ``current`` is the newer version's number."""
+
+    def __init__(self, *, seen: int, current: int, refused: str) -> None:
+        self.seen, self.current = seen, current
+        super().__init__(
+            f"Version {current} of this report arrived after you looked at version {seen}, so {refused}. "
+            f"Look at version {current} first."
+        )
+
+
+def _check_version(report: MonthlyReport, version: int, refused: str) -> None:
+    """Refuse a review of any version but the current one: the reviewer must see what they accept."""
+    current = (
+        ReportVersion.objects.filter(pk=report.current_version_id).values_list("number", flat=True).first()
+    )
+    if current is None:
+        raise TransitionRefused(f"There is nothing to review yet, so {refused}.")
+    if version < current:
+        raise VersionOutdated(seen=version, current=current, refused=refused)
+    if version != current:
+        raise TransitionRefused(f"This report has no version {version}, so {refused}.")
+
+
 @transaction.atomic
 def report_submit(*, report: MonthlyReport, user: AbstractBaseUser | None) -> MonthlyReport:
     """Submit the current version of a draft or returned report."""
@@ -218,20 +248,30 @@ def report_submit(*, report: MonthlyReport, user: AbstractBaseUser | None) -> Mo
 
 
 @transaction.atomic
-def report_approve(*, report: MonthlyReport, user: AbstractBaseUser, comment: str = "") -> MonthlyReport:
-    """Backbone staff accept a submitted report; its figures count from now on."""
+def report_approve(
+    *, report: MonthlyReport, version: int, user: AbstractBaseUser, comment: str = ""
+) -> MonthlyReport:
+    """Backbone staff accept a submitted report; its figures count from now on.
+
+    ``version`` is the number of the version the reviewer looked at: if the partner has sent another
+    since, nothing is approved (`VersionOutdated`), so nobody approves figures they never saw."""
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    _check_version(report, version, "nothing was approved")
     if report.status != ReportStatus.SUBMITTED:
         raise TransitionRefused("Only a submitted report can be approved.")
     return _reviewed(report, user, ReportStatus.APPROVED, ReportAction.APPROVED, comment)
 
 
 @transaction.atomic
-def report_return(*, report: MonthlyReport, user: AbstractBaseUser, comment: str) -> MonthlyReport:
-    """Backbone staff send a report back for correction, saying why."""
+def report_return(
+    *, report: MonthlyReport, version: int, user: AbstractBaseUser, comment: str
+) -> MonthlyReport:
+    """Backbone staff send a report back for correction, saying why. ``version`` is the number of the
+    version the reviewer looked at; a newer one refuses the return, as it does an approval."""
     if not comment.strip():
         raise TransitionRefused("Say what needs correcting: the partner sees your comment.")
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    _check_version(report, version, "the report was not returned")
     if report.status not in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
         raise TransitionRefused("Only a submitted or approved report can be returned.")
     return _reviewed(report, user, ReportStatus.RETURNED, ReportAction.RETURNED, comment.strip())

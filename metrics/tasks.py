@@ -1,4 +1,9 @@
-"""Celery tasks of the metrics app: ids and plain values in, a service call or two each."""
+"""Celery tasks of the metrics app: ids and plain values in, a service call or two each.
+
+The idempotent ones are ``acks_late`` with ``reject_on_worker_lost``: a worker process that dies
+mid-task (killed, out of memory) puts its message back for another, instead of dropping it."""
+
+import datetime
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -8,7 +13,7 @@ from django.utils import timezone
 from metrics import reminders, rollups, uploads
 
 
-@shared_task(name="metrics.tasks.send_report_reminders", acks_late=True)
+@shared_task(name="metrics.tasks.send_report_reminders", acks_late=True, reject_on_worker_lost=True)
 def send_report_reminders(base_url: str) -> dict[str, int]:
     """The daily job: e-mail partner staff about months due soon and months missing.
 
@@ -41,13 +46,21 @@ def upload_sweep() -> dict[str, int]:
     return uploads.upload_sweep()
 
 
-@shared_task(name="metrics.tasks.rollup_report", acks_late=True)
+@shared_task(name="metrics.tasks.rollup_report", acks_late=True, reject_on_worker_lost=True)
 def rollup_report(report_id: int) -> None:
     """Bring the rollups of one report's partner and month up to date. Idempotent: it recomputes."""
     rollups.rollup_report(report_id=report_id)
 
 
-@shared_task(name="metrics.tasks.rollup_rebuild", acks_late=True)
+@shared_task(name="metrics.tasks.rollup_sweep")
+def rollup_sweep(settled_seconds: int = int(rollups.SWEEP_SETTLED.total_seconds())) -> int | None:
+    """Every few minutes (beat): run again the rollups whose message was lost (a broker down when the
+    change committed, a worker killed mid-task); skipped while another sweep runs. Not acks_late: a
+    sweep lost with its worker is followed by the next one minutes later."""
+    return rollups.rollup_sweep(settled=datetime.timedelta(seconds=settled_seconds))
+
+
+@shared_task(name="metrics.tasks.rollup_rebuild", acks_late=True, reject_on_worker_lost=True)
 def rollup_rebuild() -> bool:
     """The nightly job: rebuild every rollup; skipped while another rebuild runs."""
     return rollups.rollup_rebuild()

@@ -54,7 +54,7 @@ def report_approved(
         submit=True,
         today=add_months(month, 1) + datetime.timedelta(days=3),
     )
-    return services.report_approve(report=report, user=user)
+    return services.report_approve(report=report, version=report.current_version.number, user=user)
 
 
 def estimates_stored(

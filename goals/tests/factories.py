@@ -69,7 +69,7 @@ def report_approved(
     report = submit(
         network=network, organization=organization, month=month, totals=totals, user=user, seed=seed
     )
-    return services.report_approve(report=report, user=user)
+    return services.report_approve(report=report, version=report.current_version.number, user=user)
 
 
 def submit(
@@ -107,9 +107,11 @@ def random_history(
         report = MonthlyReport.objects.filter(network=network, organization=organization, month=month).first()
         action = rng.random()
         if report and report.status == ReportStatus.SUBMITTED and action < 0.6:
-            services.report_approve(report=report, user=user)
+            services.report_approve(report=report, version=report.current_version.number, user=user)
         elif report and report.status == ReportStatus.APPROVED and action < 0.15:
-            services.report_return(report=report, user=user, comment="Please check")
+            services.report_return(
+                report=report, version=report.current_version.number, user=user, comment="Please check"
+            )
         else:
             totals = {"enrollments": rng.randint(0, 40), "referrals": rng.randint(0, 90)}
             submit(

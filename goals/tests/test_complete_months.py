@@ -106,7 +106,7 @@ def test_an_early_report_changes_nothing_until_the_month_is_complete(
             user=world.admin,
         )
         assert standing_of(world).counted_to == MONTHS[2]  # submitted is not yet in
-        services.report_approve(report=submitted, user=world.admin)
+        services.report_approve(report=submitted, version=submitted.current_version.number, user=world.admin)
     done = standing_of(world)
     assert done.counted_to == MONTHS[3]
     assert done.progress.actual == 75 + 21 and done.progress.months_elapsed == 4

@@ -193,7 +193,12 @@ def test_report_detail_has_the_current_counts_and_every_version(world, api_for):
     month = add_months(timezone.localdate().replace(day=1), -3)
     submitted(world, month, totals={"enrollments": 5})
     report = submitted(world, month, totals={"enrollments": 7, "referrals": 20})
-    services.report_return(report=report, user=world.backbone, comment="Check the county counts.")
+    services.report_return(
+        report=report,
+        version=report.current_version.number,
+        user=world.backbone,
+        comment="Check the county counts.",
+    )
     data = api_for(world.partner).get(reverse("api:report", args=[report.pk])).json()
     assert {key: data[key] for key in ("organization", "organization_name", "network", "month")} == {
         "organization": world.supplier.pk,
@@ -226,7 +231,8 @@ def test_reports_filters(world, api_for):
     other = SupplierFactory(name="Flint Hills Clinic")
     MembershipFactory(network=world.network, organization=other, reports_monthly=True)
     submitted(world, months[0], organization=other)
-    services.report_approve(report=MonthlyReport.objects.get(organization=other), user=world.backbone)
+    others = MonthlyReport.objects.get(organization=other)
+    services.report_approve(report=others, version=others.current_version.number, user=world.backbone)
     submitted(world, months[0], organization=utah_supplier(world), network=world.other_network)
     client = api_for(world.admin)
 

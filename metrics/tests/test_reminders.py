@@ -103,7 +103,7 @@ def test_submitted_and_approved_months_get_no_reminder(joined_in_october, run, m
     world = joined_in_october
     report = submit(world)
     assert run(day(12))["emails"] == 0
-    services.report_approve(report=report, user=world.backbone)
+    services.report_approve(report=report, version=report.current_version.number, user=world.backbone)
     assert run(day(16))["emails"] == 0
     assert mailoutbox == [] and not ReportReminder.objects.exists()
 
@@ -135,7 +135,12 @@ def test_a_draft_is_not_received(joined_in_october, run, mailoutbox):
 def test_a_returned_month_gets_a_missing_reminder_after_the_due_date(joined_in_october, run, mailoutbox):
     world = joined_in_october
     report = submit(world)
-    services.report_return(report=report, user=world.backbone, comment="Referrals by county add up wrong.")
+    services.report_return(
+        report=report,
+        version=report.current_version.number,
+        user=world.backbone,
+        comment="Referrals by county add up wrong.",
+    )
     assert run(day(15))["emails"] == 0  # it was submitted on time: no "due soon" was sent before
     assert run(day(16))["missing"] == 1
     [message] = mailoutbox

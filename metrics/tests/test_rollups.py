@@ -1,14 +1,18 @@
 """Rollups equal a direct count of the approved reports: after incremental rollups, after a rebuild,
-and after either runs twice; on random data sets."""
+and after either runs twice; on random data sets. A rollup whose message was lost is run again by the
+sweep within minutes."""
 
 import datetime
 import random
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import F
+from django.utils import timezone
 
+from config.celery import app as celery_app
 from metrics import rollups, services
 from metrics.models import (
     Category,
@@ -19,6 +23,7 @@ from metrics.models import (
     RollupFreshness,
     RollupNetworkMonth,
     RollupPartnerMonth,
+    RollupPending,
     RollupStateMonth,
 )
 from metrics.tests.factories import values_for
@@ -106,9 +111,11 @@ def random_history(rng: random.Random, partners: list[tuple], user, reviewer, st
         report = MonthlyReport.objects.filter(network=network, organization=organization, month=month).first()
         action = rng.random()
         if report and report.status == ReportStatus.SUBMITTED and action < 0.5:
-            services.report_approve(report=report, user=reviewer)
+            services.report_approve(report=report, version=report.current_version.number, user=reviewer)
         elif report and report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED) and action < 0.6:
-            services.report_return(report=report, user=reviewer, comment="Please check")
+            services.report_return(
+                report=report, version=report.current_version.number, user=reviewer, comment="Please check"
+            )
         else:
             totals = {"enrollments": rng.randint(0, 40), "active_participants": rng.randint(0, 90)}
             if rng.random() < 0.5:
@@ -159,7 +166,7 @@ def test_network_rollups_count_the_partners_they_sum(world, partners, django_cap
                 submit=True,
                 today=TODAY,
             )
-            services.report_approve(report=report, user=world.admin)
+            services.report_approve(report=report, version=report.current_version.number, user=world.admin)
     total = RollupNetworkMonth.objects.get(network=world.network, month=MONTHS[0], category__code="all")
     assert (total.count, total.partners) == (15, 3)
     assert RollupFreshness.objects.get(network=world.network).refreshed_at is not None
@@ -179,10 +186,12 @@ def test_a_returned_report_leaves_the_rollups(world, django_capture_on_commit_ca
         )
     assert not RollupPartnerMonth.objects.exists(), "a submitted report counts only once approved"
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_approve(report=report, user=world.backbone)
+        services.report_approve(report=report, version=report.current_version.number, user=world.backbone)
     assert RollupStateMonth.objects.get(category__code="all", measure__code="enrollments").count == 7
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_return(report=report, user=world.backbone, comment="Wrong month")
+        services.report_return(
+            report=report, version=report.current_version.number, user=world.backbone, comment="Wrong month"
+        )
     assert not RollupPartnerMonth.objects.exists()
     assert not RollupNetworkMonth.objects.exists() and not RollupStateMonth.objects.exists()
 
@@ -195,8 +204,10 @@ def test_a_rebuild_repairs_lost_messages_and_rows_gone_wrong(
     # Lost messages: a report approved, and one returned, with their rollups never run.
     submitted = MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).first()
     approved = MonthlyReport.objects.filter(status=ReportStatus.APPROVED).last()
-    services.report_approve(report=submitted, user=world.admin)
-    services.report_return(report=approved, user=world.admin, comment="Lost")
+    services.report_approve(report=submitted, version=submitted.current_version.number, user=world.admin)
+    services.report_return(
+        report=approved, version=approved.current_version.number, user=world.admin, comment="Lost"
+    )
     # Rows gone wrong: a partner's count, a missing and an extra partner row, a wrong breakdown, and
     # network and state rows changed, missing or extra.
     rows = list(RollupPartnerMonth.objects.order_by("pk")[:4])
@@ -244,7 +255,7 @@ def test_a_rebuild_repairs_partner_rows_whose_network_sum_is_right(
                 submit=True,
                 today=TODAY,
             )
-            services.report_approve(report=report, user=world.admin)
+            services.report_approve(report=report, version=report.current_version.number, user=world.admin)
     expected = positive(direct_counts())
     totals = RollupPartnerMonth.objects.filter(category__code="all", measure__code="enrollments")
     giver, taker = (totals.get(organization=organization) for _, organization in partners[:2])
@@ -284,3 +295,164 @@ def test_a_second_rebuild_skips_while_one_runs(world):
         assert rollups.rollup_rebuild() is True
     finally:
         other.close()
+
+
+# Lost messages and the sweep
+
+
+def pending() -> list[int]:
+    return sorted(RollupPending.objects.values_list("report_id", flat=True).distinct())
+
+
+def settle(minutes: float = 3) -> None:
+    """Age every pending change, as if ``minutes`` had passed since it was made."""
+    RollupPending.objects.update(changed_at=F("changed_at") - datetime.timedelta(minutes=minutes))
+
+
+def test_a_change_is_pending_until_its_rollup_runs(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        report = services.report_save(
+            network=world.network,
+            organization=world.supplier,
+            month=MONTHS[0],
+            values=values_for(world.network, {"enrollments": 7}),
+            user=world.partner,
+            source=ReportSource.API,
+            submit=True,
+            today=TODAY,
+        )
+        services.report_approve(report=report, version=1, user=world.backbone)
+    assert pending() == [report.pk] and RollupPending.objects.count() == 2  # one a change
+    for callback in queued:
+        callback()
+    assert pending() == []
+    assert RollupNetworkMonth.objects.get(month=MONTHS[0], category__code="all").count == 7
+
+
+def test_the_sweep_runs_again_the_rollups_whose_message_was_lost(
+    world, partners, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        random_history(random.Random(11), partners, world.admin, world.admin, steps=40)
+    assert pending() == [] and positive(rolled_up()) == positive(direct_counts())
+    # Lost messages (a broker down at commit, a worker killed): an approval and a return, rolled up never.
+    submitted = MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).first()
+    approved = MonthlyReport.objects.filter(status=ReportStatus.APPROVED).last()
+    with django_capture_on_commit_callbacks(execute=False):
+        services.report_approve(report=submitted, version=submitted.current_version.number, user=world.admin)
+        services.report_return(
+            report=approved, version=approved.current_version.number, user=world.admin, comment="Lost"
+        )
+    assert positive(rolled_up()) != positive(direct_counts())
+
+    assert rollups.rollup_sweep() == 0, "a change of a moment ago waits for its own message first"
+    settle()
+    assert rollups.rollup_sweep() == 2
+    assert positive(rolled_up()) == positive(direct_counts())
+    assert pending() == [] and rollups.rollup_sweep() == 0
+
+
+def test_the_sweep_takes_the_longest_waiting_first_and_at_most_its_limit(
+    world, partners, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        reports = [
+            services.report_save(
+                network=network,
+                organization=organization,
+                month=MONTHS[1],
+                values=values_for(network, {"enrollments": 4}),
+                user=world.admin,
+                source=ReportSource.API,
+                submit=True,
+                today=TODAY,
+            )
+            for network, organization in partners[:3]
+        ]
+    for minutes, report in zip([5, 9, 7], reports, strict=True):
+        RollupPending.objects.filter(report=report).update(
+            changed_at=timezone.now() - datetime.timedelta(minutes=minutes)
+        )
+    assert rollups.rollups_behind(limit=2) == [reports[1].pk, reports[2].pk]
+    assert rollups.rollup_sweep(limit=2) == 2
+    assert pending() == [reports[0].pk]
+
+
+@pytest.fixture
+def broker_down():
+    """Tasks go to a broker that refuses connections, as Redis does while it is down."""
+    conf, amqp = celery_app.conf, celery_app.amqp
+    saved = conf.task_always_eager, conf.broker_write_url, celery_app._pool, amqp._producer_pool
+    conf.task_always_eager = False
+    conf.broker_write_url = "redis://127.0.0.1:1/0"  # where tasks are sent; nothing listens on port 1
+    celery_app._pool = amqp._producer_pool = None  # the app's pools, made again from that address
+    yield
+    conf.task_always_eager, conf.broker_write_url, celery_app._pool, amqp._producer_pool = saved
+
+
+def test_a_change_committed_while_the_broker_is_down_is_rolled_up_by_the_sweep(
+    world, broker_down, django_capture_on_commit_callbacks, caplog
+):
+    report = services.report_save(
+        network=world.network,
+        organization=world.supplier,
+        month=MONTHS[0],
+        values=values_for(world.network, {"enrollments": 7}),
+        user=world.partner,
+        source=ReportSource.API,
+        submit=True,
+        today=TODAY,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = services.report_approve(report=report, version=1, user=world.backbone)
+    assert approved.status == ReportStatus.APPROVED, "the approval stands"
+    assert "on_commit" in caplog.text, "the message could not be sent"
+    assert not RollupNetworkMonth.objects.exists()
+
+    settle()
+    assert rollups.rollup_sweep() == 1
+    assert RollupNetworkMonth.objects.get(month=MONTHS[0], category__code="all").count == 7
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the sweep's advisory lock is PostgreSQL's")
+def test_a_second_sweep_skips_while_one_runs(world, django_capture_on_commit_callbacks):
+    from django.db import connections
+
+    with django_capture_on_commit_callbacks(execute=False):
+        services.report_save(
+            network=world.network,
+            organization=world.supplier,
+            month=MONTHS[0],
+            values=values_for(world.network, {"enrollments": 7}),
+            user=world.partner,
+            source=ReportSource.API,
+            submit=True,
+            today=TODAY,
+        )
+    settle()
+    other = connections.create_connection("default")  # another session, as a second worker would be
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [rollups.SWEEP_LOCK])
+        assert rollups.rollup_sweep() is None
+        assert len(pending()) == 1
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [rollups.SWEEP_LOCK])
+        assert rollups.rollup_sweep() == 1
+    finally:
+        other.close()
+
+
+def test_lost_rollups_are_swept_every_few_minutes_and_unacknowledged_messages_come_back():
+    sweep = settings.CELERY_BEAT_SCHEDULE["rollup-sweep"]
+    assert sweep["task"] == "metrics.tasks.rollup_sweep"
+    assert sweep["schedule"] <= datetime.timedelta(minutes=5)
+    assert sweep["schedule"] + rollups.SWEEP_SETTLED <= datetime.timedelta(minutes=7)
+    # Redis hands a message its worker never acknowledged to another worker after the visibility
+    # timeout: longer than any task may run, or a running task would be handed out twice.
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert max(settings.CELERY_TASK_TIME_LIMIT, settings.REPORT_UPLOAD_TIME_LIMIT) < timeout <= 30 * 60
+    from metrics import tasks
+
+    for task in (tasks.rollup_report, tasks.rollup_rebuild):
+        assert task.acks_late and task.reject_on_worker_lost, task.name

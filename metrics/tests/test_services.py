@@ -4,8 +4,16 @@ import datetime
 import pytest
 
 from metrics import services
-from metrics.models import MonthlyReport, ReportAction, ReportSource, ReportStatus, ReportValue, ReportVersion
-from metrics.services import TransitionRefused, cells_of
+from metrics.models import (
+    MonthlyReport,
+    ReportAction,
+    ReportEvent,
+    ReportSource,
+    ReportStatus,
+    ReportValue,
+    ReportVersion,
+)
+from metrics.services import TransitionRefused, VersionOutdated, cells_of
 from metrics.tests.factories import values_for
 from metrics.validation import ReportRefused, ValueIn
 
@@ -157,13 +165,22 @@ def test_nothing_to_report_is_one_call_and_has_no_counts(world):
 def test_review_approves_or_returns_with_a_comment(world):
     report = save(world, values_for(world.network, {"enrollments": 5}))
     with pytest.raises(TransitionRefused):
-        services.report_return(report=report, user=world.backbone, comment="  ")
-    returned = services.report_return(report=report, user=world.backbone, comment="Race does not match")
+        services.report_return(
+            report=report, version=report.current_version.number, user=world.backbone, comment="  "
+        )
+    returned = services.report_return(
+        report=report,
+        version=report.current_version.number,
+        user=world.backbone,
+        comment="Race does not match",
+    )
     assert returned.status == ReportStatus.RETURNED and returned.review_comment == "Race does not match"
     with pytest.raises(TransitionRefused):
-        services.report_approve(report=returned, user=world.backbone)
+        services.report_approve(report=returned, version=returned.current_version.number, user=world.backbone)
     corrected = save(world, values_for(world.network, {"enrollments": 5}, seed=3))
-    approved = services.report_approve(report=corrected, user=world.backbone)
+    approved = services.report_approve(
+        report=corrected, version=corrected.current_version.number, user=world.backbone
+    )
     assert approved.status == ReportStatus.APPROVED
     assert list(approved.events.order_by("at", "id").values_list("action", flat=True)) == [
         "submitted",
@@ -171,6 +188,31 @@ def test_review_approves_or_returns_with_a_comment(world):
         "submitted",
         "approved",
     ]
+
+
+def test_a_review_names_the_version_it_acts_on_and_a_newer_one_refuses_it(world):
+    """The reviewer looked at version 1; the partner then sent version 2 with other counts. Approving
+    or returning "version 1" changes nothing and says which version is current."""
+    seen = save(world, values_for(world.network, {"enrollments": 5}))
+    save(world, values_for(world.network, {"enrollments": 999}, seed=2))
+    before = list(ReportEvent.objects.values_list("pk", flat=True))
+    with pytest.raises(
+        VersionOutdated, match="Version 2 of this report arrived after you looked at version 1"
+    ):
+        services.report_approve(report=seen, version=1, user=world.backbone)
+    with pytest.raises(VersionOutdated) as refused:
+        services.report_return(report=seen, version=1, user=world.backbone, comment="County is off")
+    assert (refused.value.seen, refused.value.current) == (1, 2)
+    assert "the report was not returned" in str(refused.value)
+    with pytest.raises(TransitionRefused, match="no version 3"):
+        services.report_approve(report=seen, version=3, user=world.backbone)
+    report = MonthlyReport.objects.get()
+    assert report.status == ReportStatus.SUBMITTED and report.reviewed_by is None
+    assert list(ReportEvent.objects.values_list("pk", flat=True)) == before
+
+    approved = services.report_approve(report=seen, version=2, user=world.backbone)
+    assert approved.status == ReportStatus.APPROVED
+    assert approved.events.get(action=ReportAction.APPROVED).version.number == 2
 
 
 def test_a_draft_is_submitted_later(world):

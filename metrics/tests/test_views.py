@@ -156,8 +156,11 @@ def writes(world, report) -> dict[str, tuple[str, dict[str, object]]]:
         ),
         "report_nothing": (reverse("metrics:report_nothing", args=[*org, label(THIS_MONTH)]), {}),
         "report_submit": (reverse("metrics:report_submit", args=["kansas", report.pk]), {}),
-        "report_approve": (reverse("metrics:report_approve", args=["kansas", report.pk]), {}),
-        "report_return": (reverse("metrics:report_return", args=["kansas", report.pk]), {"comment": "No"}),
+        "report_approve": (reverse("metrics:report_approve", args=["kansas", report.pk]), {"version": 1}),
+        "report_return": (
+            reverse("metrics:report_return", args=["kansas", report.pk]),
+            {"version": 1, "comment": "No"},
+        ),
         "report_reopen": (reverse("metrics:report_reopen", args=[*org, label(LOCKED_MONTH)]), {}),
     }
 
@@ -262,7 +265,12 @@ def test_the_months_list_shows_status_due_date_and_actions(world, client_for):
     Network.objects.filter(pk=world.network.pk).update(report_lock_days=100)  # three months open
     world.network.refresh_from_db()
     returned = save(world, {"enrollments": 4}, month=month_add(LAST_MONTH, -1))
-    services.report_return(report=returned, user=world.backbone, comment="Payer does not add up")
+    services.report_return(
+        report=returned,
+        version=returned.current_version.number,
+        user=world.backbone,
+        comment="Payer does not add up",
+    )
     save(world, {"enrollments": 2}, month=month_add(LAST_MONTH, -2), submit=False)
     client = client_for(world.partner)
     page = client.get(
@@ -477,26 +485,76 @@ def test_changes_nobody_is_recorded_for_show_a_dash(world, client_for):
         assert response.status_code == OK and "<td>—" in response.content.decode(), url
 
 
+def version_shown(page: str) -> str:
+    """The version a report page's review forms name (their hidden field), as the browser sends it."""
+    shown = set(re.findall(r'<input type="hidden" name="version" value="(\d+)"', page))
+    assert len(shown) == 1, shown
+    return shown.pop()
+
+
 def test_backbone_staff_approve_a_report(world, client_for, report):
     client = client_for(world.backbone)
-    response = client.post(reverse("metrics:report_approve", args=["kansas", report.pk]), follow=True)
+    page = client.get(reverse("metrics:report_detail", args=["kansas", report.pk])).content.decode()
+    assert "Approve version 1</button>" in page
+    url = reverse("metrics:report_approve", args=["kansas", report.pk])
+    response = client.post(url, {"version": version_shown(page)}, follow=True)
     report.refresh_from_db()
     assert report.status == ReportStatus.APPROVED and report.reviewed_by == world.backbone
-    assert "Approved Prairie YMCA" in response.content.decode()
+    assert "Approved Prairie YMCA, " in response.content.decode()
     # Approving twice is refused with a message, not an error page.
-    again = client.post(reverse("metrics:report_approve", args=["kansas", report.pk]), follow=True)
+    again = client.post(url, {"version": 1}, follow=True)
     assert again.status_code == OK and "Only a submitted report can be approved." in again.content.decode()
+
+
+def test_approving_or_returning_a_version_older_than_the_current_one_is_refused(world, client_for, report):
+    """The reviewer opened version 1; the partner then sent version 2 with 999 everywhere. The buttons
+    of the page still open in the reviewer's browser change nothing and say why."""
+    client = client_for(world.backbone)
+    detail = reverse("metrics:report_detail", args=["kansas", report.pk])
+    opened = version_shown(client.get(detail).content.decode())
+    save(world, {"enrollments": 999, "active_participants": 999}, seed=1)
+    before = snapshot()
+
+    approve = client.post(reverse("metrics:report_approve", args=["kansas", report.pk]), {"version": opened})
+    assert approve.status_code == FOUND and approve["Location"] == detail
+    page = client.get(detail).content.decode()
+    assert "Version 2 of this report arrived after you looked at version 1, so nothing was approved." in page
+    assert "Figures (version 2)" in page and "999" in page and version_shown(page) == "2"
+    returned = client.post(
+        reverse("metrics:report_return", args=["kansas", report.pk]),
+        {"version": opened, "comment": "Check the county counts"},
+        follow=True,
+    )
+    assert "so the report was not returned" in returned.content.decode()
+    assert snapshot() == before
+    assert MonthlyReport.objects.get().status == ReportStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("version", [None, "", "two"])
+def test_a_review_that_does_not_name_a_version_changes_nothing(world, client_for, report, version):
+    client = client_for(world.backbone)
+    data = {} if version is None else {"version": version}
+    before = snapshot()
+    for url, extra in (
+        (reverse("metrics:report_approve", args=["kansas", report.pk]), {}),
+        (reverse("metrics:report_return", args=["kansas", report.pk]), {"comment": "Check the counts"}),
+    ):
+        response = client.post(url, {**data, **extra}, follow=True)
+        assert response.status_code == OK
+        assert "The page did not say which version of the report you looked at" in response.content.decode()
+    assert snapshot() == before
 
 
 def test_returning_needs_a_comment_that_the_partner_then_sees(world, client_for, report):
     client = client_for(world.backbone)
     url = reverse("metrics:report_return", args=["kansas", report.pk])
-    response = client.post(url, {"comment": "  "})
+    response = client.post(url, {"version": 1, "comment": "  "})
     assert response.status_code == OK
     assert "Say what needs correcting" in response.content.decode()
+    assert version_shown(response.content.decode()) == "1"  # the page again, still naming version 1
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED
-    client.post(url, {"comment": "The payer breakdown looks swapped"})
+    client.post(url, {"version": 1, "comment": "The payer breakdown looks swapped"})
     report.refresh_from_db()
     assert report.status == ReportStatus.RETURNED
     partner = client_for(world.partner)

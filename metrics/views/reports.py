@@ -18,9 +18,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from metrics import completeness as completeness_reads
 from metrics import selectors, services
 from metrics.catalogue import Catalogue
-from metrics.forms import MonthForm, PeriodEndForm, ReturnForm
+from metrics.forms import MonthForm, PeriodEndForm, ReturnForm, ReviewForm
 from metrics.models import MonthlyReport, ReportSource, ReportStatus
-from metrics.services import TransitionRefused, cells_of
+from metrics.services import TransitionRefused, VersionOutdated, cells_of
 from metrics.validation import Problem, ReportRefused, month_label, parse_month, report_due_on
 from network.figures import download_or_none
 from network.models import Network
@@ -207,7 +207,10 @@ def report_nothing(request: HttpRequest, slug: str, organization_id: int, month:
 def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
     report = _report(request, network, pk)
-    return _detail_page(request, network, access, report, ReturnForm())
+    version = report.current_version
+    return _detail_page(
+        request, network, access, report, ReturnForm(initial={"version": version and version.number})
+    )
 
 
 def _detail_page(
@@ -273,10 +276,31 @@ def _transition(
         try:
             message = action(report)
         except TransitionRefused as refused:
-            messages.error(request, str(refused))
+            messages.error(request, _refused_text(refused))
         else:
             messages.success(request, message)
     return redirect("metrics:report_detail", slug=network.slug, pk=report.pk)
+
+
+def _refused_text(refused: TransitionRefused) -> str:
+    if isinstance(refused, VersionOutdated):  # the report page the reviewer is sent back to shows it
+        return f"{refused} It is shown below, and what changed is listed under Versions."
+    return str(refused)
+
+
+def _version_seen(request: HttpRequest, refused: str) -> int:
+    """The number of the version the reviewer's page showed (a hidden field of the review forms)."""
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        raise _no_version(refused)
+    return form.cleaned_data["version"]
+
+
+def _no_version(refused: str) -> TransitionRefused:
+    return TransitionRefused(
+        f"The page did not say which version of the report you looked at, so {refused}. "
+        "Look at the report below and try again."
+    )
 
 
 @login_required
@@ -291,8 +315,9 @@ def report_submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def report_approve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     def approve(report: MonthlyReport) -> str:
-        services.report_approve(report=report, user=request.user)
-        return f"Approved {report.organization.name}, {report.month:%B %Y}."
+        version = _version_seen(request, "nothing was approved")
+        services.report_approve(report=report, version=version, user=request.user)
+        return f"Approved {report.organization.name}, {report.month:%B %Y} (version {version})."
 
     return _transition(request, slug, pk, review=True, action=approve)
 
@@ -307,12 +332,20 @@ def report_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("metrics:report_detail", slug=network.slug, pk=report.pk)
     form = ReturnForm(request.POST)
+    if "version" in form.errors:
+        messages.error(request, str(_no_version("the report was not returned")))
+        return redirect("metrics:report_detail", slug=network.slug, pk=report.pk)
     if not form.is_valid():
         return _detail_page(request, network, access, report, form)
     try:
-        services.report_return(report=report, user=request.user, comment=form.cleaned_data["comment"])
+        services.report_return(
+            report=report,
+            version=form.cleaned_data["version"],
+            user=request.user,
+            comment=form.cleaned_data["comment"],
+        )
     except TransitionRefused as refused:
-        messages.error(request, str(refused))
+        messages.error(request, _refused_text(refused))
     else:
         messages.success(
             request, f"Returned {report.organization.name}, {report.month:%B %Y}, for correction."
