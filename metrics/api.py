@@ -536,8 +536,9 @@ def _upload_saved(request: Request, upload: Upload) -> Response:
         ) from refused
     except UploadNotReady as error:
         raise Conflict(str(error)) from error
-    reports = reports_visible_to(user=request.user).filter(pk__in=[report.pk for report in saved])
-    data = {"upload": upload, "reports": reports.order_by("month")}
+    # The reports as this save left them, not read again: another submission of a month a moment later
+    # must not show up as this upload's version.
+    data = {"upload": upload, "reports": sorted(saved, key=lambda report: report.month)}
     return Response(UploadSavedOut(data, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 

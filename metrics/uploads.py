@@ -636,7 +636,8 @@ def _dprp_save(
     upload: Upload, user: AbstractBaseUser | None, catalogue: Catalogue, today: datetime.date
 ) -> list[MonthlyReport]:
     # One save of an organization's sessions at a time, so each recount sees the other's sessions.
-    Organization.objects.select_for_update().filter(pk=upload.organization_id).first()
+    # No key: a rollup inserting rows that refer to the organization must not wait for this save.
+    Organization.objects.select_for_update(no_key=True).filter(pk=upload.organization_id).first()
     read = [dprp.Session.from_json(row) for row in upload.result.get("sessions", [])]
     ParticipantSession.objects.bulk_create(
         [
