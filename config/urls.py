@@ -5,7 +5,7 @@ admin.site.site_header = "Tandem administration"
 admin.site.site_title = "Tandem"
 
 urlpatterns = [
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("metrics.api_urls")),
     path("", include("metrics.urls")),

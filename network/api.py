@@ -8,13 +8,14 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import ApiTokenAuthentication
 from network.models import DataSharing, Membership, Network, Role, RoleKind
 from network.selectors import (
     Access,
@@ -33,7 +34,7 @@ class TandemAPI:
     """Token first, so a client without credentials gets 401 and a ``WWW-Authenticate: Token`` header
     (with session first DRF answers 403); the session still serves the browsable API and the docs."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     filter_backends: list = []  # each list parses its own filters, so bad ones get a 400 with problems
 
 
