@@ -86,7 +86,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.headers.PermissionsPolicyMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -324,8 +324,9 @@ PERMISSIONS_POLICY = (
     "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
 )
 
-# Content-Security-Policy (django-csp): everything from Tandem itself, no inline script without the
-# page's nonce, no plugins, no framing.
+# Content-Security-Policy (django-csp): everything from Tandem itself, no inline script or style without
+# the page's nonce, no plugins, no framing. Pages that draw plotly charts also allow inline styles
+# (config.headers.ContentSecurityPolicyMiddleware says why).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -43,3 +43,18 @@ def test_the_api_docs_inline_script_and_style_carry_the_page_s_nonce(client):
 
 def test_a_page_without_inline_script_gets_no_nonce(client):
     assert "nonce-" not in client.get(reverse("login"))["Content-Security-Policy"]
+
+
+def test_only_a_page_that_loads_plotly_may_apply_inline_styles(rf):
+    from django.http import HttpResponse
+
+    from config.headers import ContentSecurityPolicyMiddleware
+
+    def answer(html: str):
+        middleware = ContentSecurityPolicyMiddleware(lambda request: HttpResponse(html))
+        return directives(middleware(rf.get("/")))
+
+    with_chart = answer('<script src="/static/vendor/plotly/plotly.min.js"></script>')
+    assert with_chart["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert with_chart["script-src"] == ["'self'"]
+    assert answer("<p>No chart here.</p>")["style-src"] == ["'self'"]

@@ -143,9 +143,9 @@ def test_two_workers_refuse_the_eleventh_wrong_password_then_accept_the_right_on
         # Wrong passwords two at a time, so both workers answer; each from another address.
         with ThreadPoolExecutor(max_workers=2) as pool:
             wrong = list(pool.map(lambda n: browser.sign_in(f"guess-{n}", f"198.51.100.{n}"), range(10)))
-        # The form again with its error, until the 10th failure (whichever request records it: two at
-        # once may finish in either order) pauses signing in.
-        assert sorted(wrong) in ([200] * 9 + [429], [200] * 8 + [429] * 2), wrong
+        # The form again with its error, until the 10th failure pauses signing in. Two tries at once
+        # may each count the other's failure or not, so the last two may both be refused or both not.
+        assert set(wrong) <= {200, 429} and wrong.count(200) >= 8, wrong
         assert browser.sign_in("guess-10", "203.0.113.10") == 429  # the 11th
         assert browser.sign_in(PASSWORD, "203.0.113.11") == 429  # the right one, during the pause
         paused_at = time.monotonic()
