@@ -87,9 +87,7 @@ class TokenView(APIView):
         token, secret = services.api_token_create(
             user=user, name=given.validated_data["name"] or "API sign-in"
         )
-        return Response(
-            {"token": secret, "expires": TokenOut().fields["expires"].to_representation(token.expires_at)}
-        )
+        return Response(TokenOut({"token": secret, "expires": token.expires_at}).data)
 
     @extend_schema(
         operation_id="token_revoke_current",

@@ -8,7 +8,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from accounts import selectors, services
 from accounts.models import ApiToken
 
-ENDED = "This token has expired, was revoked or ended when the password changed: ask for a new one."
+ENDED = "This token has expired, or ended when its owner's password changed: sign in again for a new one."
 
 
 class ApiTokenAuthentication(TokenAuthentication):
