@@ -11,7 +11,7 @@ handler404 = "network.api.page_not_found"
 handler500 = "network.api.server_error"
 
 urlpatterns = [
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("metrics.api_urls")),
     path("", include("metrics.urls")),

@@ -16,14 +16,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from metrics.models import (
@@ -52,20 +50,7 @@ from network.models import Membership, Network
 from network.selectors import User, networks_visible_to
 from partners.models import Organization
 
-# Token and docs
-
-
-class TokenThrottle(AnonRateThrottle):
-    """Slows down password guessing; the rate is set here so it needs no setting."""
-
-    scope = "token"  # its own counter, apart from any other throttle of anonymous requests
-    rate = "10/minute"
-
-
-class TokenObtain(ObtainAuthToken):
-    """POST username and password, get ``{"token": ...}``; then send ``Authorization: Token <token>``."""
-
-    throttle_classes = [TokenThrottle]
+# Docs (the token endpoints are accounts.api)
 
 
 class ApiDocs(SpectacularSwaggerView):

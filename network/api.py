@@ -20,7 +20,7 @@ from django.views import csrf, defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, parsers, serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import LimitOffsetPagination
@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.authentication import ApiTokenAuthentication
 from network.models import DataSharing, Membership, Network, Role, RoleKind
 from network.selectors import (
     Access,
@@ -315,7 +316,7 @@ class TandemAPI:
     """Token first, so a client without credentials gets 401 and a ``WWW-Authenticate: Token`` header
     (with session first DRF answers 403); the session still serves the browsable API and the docs."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     filter_backends: list = []  # each list parses its own filters, so bad ones get a 400 with problems
     parser_classes = [JSONParser, parsers.FormParser, parsers.MultiPartParser]
     pagination_class = Pagination

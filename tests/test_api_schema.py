@@ -22,7 +22,6 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -31,6 +30,7 @@ from schemathesis.checks import (
 )
 from schemathesis.config import SchemathesisConfig
 
+from accounts.services import api_token_create
 from equity.tests.factories import estimates_stored, report_approved
 from goals.tests.factories import CommitmentFactory, GoalFactory, recent_months
 from metrics import rollups, services, uploads
@@ -189,6 +189,6 @@ def aimed(case: Any, data: st.DataObject, known: dict[str, Any], user: Any) -> N
 @settings(suppress_health_check=list(HealthCheck), deadline=None)
 def test_the_api_answers_as_its_schema_says(case, data, role, world, known, served):
     user = getattr(world, role)
-    token, _ = Token.objects.get_or_create(user=user)
+    _, secret = api_token_create(user=user, name="schema test")
     aimed(case, data, known, user)
-    case.call_and_validate(headers={"Authorization": f"Token {token.key}"}, checks=CHECKS)
+    case.call_and_validate(headers={"Authorization": f"Token {secret}"}, checks=CHECKS)

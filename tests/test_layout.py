@@ -1,5 +1,5 @@
-"""The import rules of the layout: `partners` ← `network` ← `metrics` ← `goals` ← `equity`, and the
-one way down from `goals` to `equity`: its leaf module `equity.suppression`."""
+"""The import rules of the layout: `accounts` ← `partners` ← `network` ← `metrics` ← `goals` ← `equity`,
+and the one way down from `goals` to `equity`: its leaf module `equity.suppression`."""
 
 import ast
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["partners", "network", "metrics", "goals", "equity"]
+ORDER = ["accounts", "partners", "network", "metrics", "goals", "equity"]
 
 
 def imports(path: Path) -> set[str]:

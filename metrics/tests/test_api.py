@@ -8,7 +8,6 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -86,51 +85,6 @@ def utah_supplier(world):
 def share_with_state(world) -> None:
     world.membership.data_sharing = DataSharing.BACKBONE_AND_STATE
     world.membership.save()
-
-
-# Token
-
-
-def test_a_token_for_username_and_password_opens_the_api(world):
-    cache.clear()  # the token endpoint is throttled
-    client = APIClient()
-    response = client.post(
-        reverse("api:token"), {"username": "partner", "password": "a-test-password-1"}, format="json"
-    )
-    assert response.status_code == OK
-    token = response.json()["token"]
-    assert client.get(REPORTS).status_code == UNAUTHORIZED
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert client.get(REPORTS).status_code == OK
-    assert client.get(reverse("api:me")).json()["user"]["username"] == "partner"
-    # The same user gets the same token again.
-    again = APIClient().post(reverse("api:token"), {"username": "partner", "password": "a-test-password-1"})
-    assert again.json()["token"] == token
-
-
-def test_a_wrong_password_or_token_gets_no_token_and_no_data(world):
-    cache.clear()
-    response = APIClient().post(
-        reverse("api:token"), {"username": "partner", "password": "guess"}, format="json"
-    )
-    assert response.status_code == BAD
-    assert "token" not in response.json()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
-    response = client.get(REPORTS)
-    assert response.status_code == UNAUTHORIZED
-    assert response["WWW-Authenticate"] == "Token"
-
-
-def test_password_guessing_is_slowed_down(world):
-    cache.clear()
-    client = APIClient()
-    statuses = [
-        client.post(reverse("api:token"), {"username": "partner", "password": f"guess{n}"}).status_code
-        for n in range(11)
-    ]
-    assert statuses == [BAD] * 10 + [429]
-    cache.clear()
 
 
 # Reading reports: the role matrix
