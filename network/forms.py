@@ -19,20 +19,19 @@ class DateInput(forms.DateInput):
 
 
 class MembershipForm(forms.ModelForm):
+    """The backbone's record of a partner's part in the network. Data sharing is not in it: the
+    partner decides that on its own organization's page."""
+
     class Meta:
         model = Membership
-        fields = ["joined_on", "left_on", "reports_monthly", "data_sharing", "notes"]
+        fields = ["joined_on", "left_on", "reports_monthly", "notes"]
         widgets = {
             "joined_on": DateInput,
             "left_on": DateInput,
-            "data_sharing": forms.RadioSelect,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
             "left_on": "Leave empty while the organization is a partner.",
-            "data_sharing": (
-                "The partner decides this. Everyone else sees only aggregates with small counts hidden."
-            ),
         }
 
 
