@@ -93,7 +93,12 @@ def tandem_read(
                 continue
             breakdown = table.value(row, "breakdown").lower()
             category = table.value(row, "category").lower()
-            if breakdown == COUNTY_BREAKDOWN and category.isdigit() and len(category) < 5:
+            if (
+                breakdown == COUNTY_BREAKDOWN
+                and category.isascii()
+                and category.isdigit()
+                and len(category) < 5
+            ):
                 category = category.zfill(5)  # spreadsheets drop the leading zero of a FIPS code
             count = table.value(row, "count")
             value = ValueIn(table.value(row, "measure").lower(), breakdown, category, count or 0, row.line)
