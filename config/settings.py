@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "network.middleware.AddressValuesMiddleware",
 ]
 
 # A month's report form has a field per measure and category: three measures times the counties of the

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from partners.ids import id_or_none
 from partners.models import Contact, County, Organization, State
 
 
@@ -46,7 +47,8 @@ class OrganizationForm(forms.ModelForm):
             self.fields["state"].initial = state
         # Offer the counties of the state chosen (on a re-shown form, the one just picked).
         chosen = self.data.get(self.add_prefix("state")) if self.is_bound else None
-        state_filter = {"state_id": chosen} if chosen and str(chosen).isdigit() else {"state": state}
+        state_id = id_or_none(chosen)
+        state_filter = {"state_id": state_id} if state_id is not None else {"state": state}
         self.fields["counties_served"].queryset = County.objects.filter(**state_filter)
         self.fields["counties_served"].label_from_instance = lambda county: county.name
 
