@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from network.models import Attendance, Contract, ContractStage, Meeting, Membership, Workgroup
+from partners.ids import ModelMultipleIdsField
 from partners.models import Contact, County, Organization, OrganizationKind, PopulationOfFocus, Sector
 
 
@@ -127,7 +128,7 @@ class SeatRoleForm(forms.Form):
 
 
 class MeetingForm(forms.ModelForm):
-    invited = forms.ModelMultipleChoiceField(
+    invited = ModelMultipleIdsField(
         queryset=Organization.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

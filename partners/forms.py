@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from partners.ids import id_or_none
+from partners.ids import ModelMultipleIdsField, id_or_none
 from partners.models import Contact, County, Organization, State
 
 
@@ -38,6 +38,9 @@ class OrganizationForm(forms.ModelForm):
         help_texts = {
             "counties_served": "Hold Ctrl (or Cmd on a Mac) to choose more than one county.",
         }
+        field_classes = dict.fromkeys(
+            ["kinds", "delivery_modes", "counties_served", "populations_of_focus"], ModelMultipleIdsField
+        )
 
     def __init__(self, *args: Any, state: State | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -211,3 +211,31 @@ def test_the_map_says_which_days_it_takes(world, client_for):
         client_for(world.backbone), reverse("network:map", args=["kansas"]), {"on": "9999-12-31"}
     )
     assert "Choose a day from January 1, 2000 to December 31, 2099." in text
+
+
+# Forms that choose several rows by id
+
+
+def test_an_id_too_large_among_the_counties_served_is_a_form_error(world, client_for):
+    response = client_for(world.partner).post(
+        reverse("network:organization_edit", args=[world.supplier.pk]),
+        {
+            "name": world.supplier.name,
+            "state": world.supplier.state_id,
+            "sector": world.supplier.sector,
+            "recognition_status": world.supplier.recognition_status,
+            "counties_served": [HUGE],
+        },
+    )
+    assert response.status_code == 200
+    assert f"“{HUGE}” is not a valid value." in response.content.decode()
+
+
+@pytest.mark.parametrize("invited", [HUGE, "²"])
+def test_an_odd_id_among_the_organizations_invited_is_a_form_error(world, client_for, invited):
+    response = client_for(world.backbone).post(
+        reverse("network:meeting_create", args=["kansas"]),
+        {"title": "Quarterly meeting", "starts_at": "2026-03-02T10:00", "invited": [invited]},
+    )
+    assert response.status_code == 200
+    assert f"“{invited}” is not a valid value." in response.content.decode()
