@@ -46,7 +46,7 @@ class DataSharingForm(forms.ModelForm):
 
 
 class DirectoryFilterForm(forms.Form):
-    q = forms.CharField(label="Name or DPRP organization code", required=False)
+    q = forms.CharField(label="Name or DPRP organization code", required=False, max_length=200)
     sector = forms.ChoiceField(label="Sector", required=False, choices=[("", "Any sector"), *Sector.choices])
     kind = forms.ChoiceField(label="Kind", required=False)
     county = forms.ChoiceField(label="County served", required=False)

@@ -239,3 +239,9 @@ def test_an_odd_id_among_the_organizations_invited_is_a_form_error(world, client
     )
     assert response.status_code == 200
     assert f"“{invited}” is not a valid value." in response.content.decode()
+
+
+def test_the_partner_directory_search_has_a_length_limit(world, client_for):
+    url = reverse("network:partner_directory", args=["kansas"])
+    text = page_text(client_for(world.backbone), url, {"q": "x" * 3000})
+    assert "Ensure this value has at most 200 characters (it has 3000)." in text
