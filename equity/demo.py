@@ -11,7 +11,6 @@ uses. How they are derived is in docs/eligible-population.md:
   county's adult population).
 """
 
-import csv
 import io
 import random
 
@@ -19,6 +18,7 @@ from django.db.models import QuerySet
 
 from equity import services
 from equity.models import EligibleEstimate, EstimateSource
+from network.figures import csv_write
 from partners.models import County, State
 
 YEAR = 2023
@@ -100,9 +100,7 @@ def county_rows(state: State, counties: QuerySet[County]) -> list[tuple[str, str
 
 def _csv(rows: list[tuple[str, str, str, int]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["state", "breakdown", "category", "estimate"])
-    writer.writerows(rows)
+    csv_write(buffer, [["state", "breakdown", "category", "estimate"], *rows])
     return buffer.getvalue().encode()
 
 

@@ -49,7 +49,7 @@ def estimates_import(
             state_text = table.value(row, "state").upper()
             breakdown = table.value(row, "breakdown").lower()
             code = table.value(row, "category")
-            if breakdown == COUNTY_BREAKDOWN and code.isdigit() and len(code) < 5:
+            if breakdown == COUNTY_BREAKDOWN and code.isascii() and code.isdigit() and len(code) < 5:
                 code = code.zfill(5)  # spreadsheets drop the leading zero of a FIPS code
             code = code if breakdown == COUNTY_BREAKDOWN else code.lower()
             state = states.get(state_text)
@@ -125,7 +125,8 @@ def estimates_import(
 
 def _whole_number(text: str) -> int | None:
     cleaned = text.replace(",", "").strip()
-    if not cleaned.isdigit():
+    # ASCII digits only ("²" passes ``isdigit`` but not ``int``), and no more than the limit's.
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned.lstrip("0")) > len(str(MAX_ESTIMATE)):
         return None
     value = int(cleaned)
     return value if value <= MAX_ESTIMATE else None

@@ -19,6 +19,7 @@ from metrics.validation import ReportRefused
 from network.figures import download_or_none
 from network.models import Network
 from network.selectors import Access, network_get_for_user
+from partners.ids import id_or_none
 from partners.models import Organization
 
 
@@ -35,7 +36,7 @@ def _network_filters(
         user=request.user,
         network=network,
         access=access,
-        organization_id=int(requested) if requested.isdigit() else None,
+        organization_id=id_or_none(requested),
     )
     partners = Organization.objects.filter(
         memberships__network=network, memberships__left_on__isnull=True

@@ -13,7 +13,7 @@ from goals.models import Goal, TargetKind
 from goals.progress import months_between
 from goals.selectors import MonthPeriod, period_default
 from metrics.models import Category, Measure
-from metrics.validation import parse_month
+from metrics.validation import FIRST_MONTH, LAST_MONTH, parse_month
 from network.forms import DateInput
 from partners.models import Organization
 
@@ -109,7 +109,6 @@ class CommitmentsForm(forms.Form):
 # Dashboard filters
 
 LONGEST_MONTHS = 120
-EARLIEST_MONTH = datetime.date(2000, 1, 1)
 
 
 class MonthInput(forms.TextInput):
@@ -146,9 +145,9 @@ class DashboardForm(forms.Form):
     def _month(text: str) -> datetime.date:
         month = parse_month(text.strip())
         if month is None:
-            raise forms.ValidationError("Give a month as YYYY-MM, e.g. 2026-01.")
-        if month < EARLIEST_MONTH:
-            raise forms.ValidationError(f"Choose a month from {EARLIEST_MONTH:%B %Y} on.")
+            raise forms.ValidationError(
+                f"Give a month as YYYY-MM, e.g. 2026-01, from {FIRST_MONTH:%B %Y} to {LAST_MONTH:%B %Y}."
+            )
         return month
 
     def clean_start(self) -> datetime.date:

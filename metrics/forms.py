@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django import forms
 
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, UNKNOWN, Catalogue
-from metrics.validation import Cells, ValueIn, as_count, parse_month
+from metrics.validation import MONTHS_READ, Cells, ValueIn, as_count, parse_month
 
 MAX_COUNT = 1_000_000  # far above any month of one partner; keeps a slip of the finger out of the database
 
@@ -51,6 +51,17 @@ class CountBlock:
         return self.code == TOTAL_BREAKDOWN
 
 
+class CountField(forms.IntegerField):
+    """A count typed in ASCII digits. Python's ``int`` (and so Django's IntegerField) also reads
+    digits of other scripts ("٣"), which the running totals, the files and the API refuse; a cell
+    means the same whichever way it comes in."""
+
+    def to_python(self, value: object) -> int | None:
+        if value not in self.empty_values and not str(value).strip().isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class MonthForm(forms.Form):
     """A month's counts: one optional whole number per measure and category.
 
@@ -90,7 +101,7 @@ class MonthForm(forms.Form):
                         else f"{measure_name}, {breakdown_name.lower()}: {info.name}"
                     )
                     message = f"{label}: enter a whole number, 0 or more."
-                    self.fields[name] = forms.IntegerField(
+                    self.fields[name] = CountField(
                         label=label,
                         required=False,
                         min_value=0,
@@ -211,5 +222,5 @@ class PeriodEndForm(forms.Form):
             return None
         month = parse_month(text)
         if month is None:
-            raise forms.ValidationError("Give the month as YYYY-MM.")
+            raise forms.ValidationError(f"Give {MONTHS_READ}, such as 2024-06.")
         return month

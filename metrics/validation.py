@@ -66,14 +66,27 @@ def month_label(month: datetime.date) -> str:
     return f"{month:%Y-%m}"
 
 
+# The months Tandem reads. The National DPP began in 2010, so a month outside these is a slip of the
+# finger; and near year 1 or 9999 the arithmetic done on a month (the next one, its due date) would
+# leave the range of `datetime.date` and fail.
+FIRST_MONTH = datetime.date(2000, 1, 1)
+LAST_MONTH = datetime.date(2099, 12, 1)
+MONTHS_READ = f"a month from {FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}, written YYYY-MM"
+
+
 def parse_month(text: str) -> datetime.date | None:
-    """``YYYY-MM`` (or a full ISO date) to the first day of that month; None if it is not one."""
+    """``YYYY-MM`` (or a full ISO date, or MM/YYYY) to the first day of that month; None if it is not
+    one, if it is written with other than ASCII digits (``strptime`` takes any Unicode digit), or if it
+    lies outside `FIRST_MONTH` to `LAST_MONTH`."""
     text = (text or "").strip()
+    if not text.isascii() or len(text) > len("YYYY-MM-DD"):
+        return None
     for fmt in ("%Y-%m", "%Y-%m-%d", "%m/%Y"):
         try:
-            return datetime.datetime.strptime(text, fmt).date().replace(day=1)
+            month = datetime.datetime.strptime(text, fmt).date().replace(day=1)
         except ValueError:
             continue
+        return month if FIRST_MONTH <= month <= LAST_MONTH else None
     return None
 
 
@@ -96,7 +109,10 @@ def _as_whole(value: Any) -> int | None:
         return int(value) if value.is_integer() and value >= 0 else None
     if isinstance(value, str):
         text = value.strip().replace(",", "")
-        if text.isascii() and text.isdigit():
+        # ASCII digits only: ``str.isdigit`` also takes "²" and other digits ``int`` refuses. A count
+        # longer than MAX_COUNT's ten digits is too large anyway, and ``int`` of thousands of digits
+        # would be refused too.
+        if text.isascii() and text.isdigit() and len(text.lstrip("0")) <= len(str(MAX_COUNT)):
             return int(text)
     return None
 

@@ -7,6 +7,7 @@ from network.models import (
     Attendance,
     Contract,
     ContractStageChange,
+    DataSharingChange,
     Meeting,
     Membership,
     Network,
@@ -20,6 +21,27 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["organization"]
+    # The partner decides how far its identified figures travel, on its own page; a new member
+    # starts with the backbone only.
+    readonly_fields = ["data_sharing"]
+
+
+@admin.register(DataSharingChange)
+class DataSharingChangeAdmin(admin.ModelAdmin):
+    """The history of partners' data-sharing choices: to read, never to write."""
+
+    list_display = ["membership", "changed_at", "changed_by", "from_sharing", "to_sharing"]
+    list_filter = ["membership__network", "to_sharing"]
+    search_fields = ["membership__organization__name", "changed_by__username"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DataSharingChange | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: DataSharingChange | None = None) -> bool:
+        return False
 
 
 @admin.register(Network)

@@ -1134,12 +1134,12 @@ class _Builder:
                 network=network,
                 organization=organization,
                 joined_on=joined_on,
-                data_sharing=sharing,
                 reports_monthly=org.is_supplier,
             )
             self.new[Membership._meta.label] += 1
         if latest.data_sharing != sharing:
-            services.membership_set_data_sharing(membership=latest, data_sharing=sharing)
+            # The demo's partners "chose" their sharing; the history says the loader set it.
+            services.membership_set_data_sharing(membership=latest, data_sharing=sharing, changed_by=None)
         if (latest.joined_on, latest.reports_monthly) != (joined_on, org.is_supplier):
             latest.joined_on, latest.reports_monthly = joined_on, org.is_supplier
             latest.save(update_fields=["joined_on", "reports_monthly"])

@@ -2,7 +2,8 @@
 accessible table, and that table as a CSV download. Later apps' dashboards use the same pieces."""
 
 import csv
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,13 +76,41 @@ def wants_csv(request: HttpRequest, table: Table) -> bool:
     return request.GET.get("download") == (table.slug or slugify(table.caption))
 
 
+# What a spreadsheet program takes for the start of a formula in a cell (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet program reads as the text or number it is, never as a formula.
+
+    Text that begins like a formula (an organization called ``=HYPERLINK(...)``, a note starting with
+    ``@SUM``) gets a single quote in front, as OWASP advises, which spreadsheets show as text. Numbers
+    stay numbers, negative ones included; anything else (a suppressed cell, a date) is text.
+    """
+    if value is None or (isinstance(value, numbers.Number) and not isinstance(value, bool)):
+        return value
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_text(cell: str) -> str:
+    """A cell of a CSV file Tandem wrote, read back: without the quote `csv_cell` put before a
+    formula's first character (a file saved from a spreadsheet program has none)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
+def csv_write(out: Any, rows: Iterable[Sequence[Any]], **options: Any) -> None:
+    """Write ``rows`` (the header first) to ``out``, a file or a response: every CSV Tandem hands
+    out is written here, each cell through `csv_cell`."""
+    writer = csv.writer(out, **options)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
+
+
 def csv_response(table: Table) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table.download_name}"'
     response.write("\ufeff")  # so spreadsheet programs read UTF-8
-    writer = csv.writer(response)
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    csv_write(response, [table.columns, *table.rows])
     return response
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from network.models import Attendance, Contract, ContractStage, Meeting, Membership, Network, Workgroup
+from partners.ids import ModelMultipleIdsField
 from partners.models import Contact, County, Organization, OrganizationKind, PopulationOfFocus, Sector
 
 
@@ -19,20 +20,19 @@ class DateInput(forms.DateInput):
 
 
 class MembershipForm(forms.ModelForm):
+    """The backbone's record of a partner's part in the network. Data sharing is not in it: the
+    partner decides that on its own organization's page."""
+
     class Meta:
         model = Membership
-        fields = ["joined_on", "left_on", "reports_monthly", "data_sharing", "notes"]
+        fields = ["joined_on", "left_on", "reports_monthly", "notes"]
         widgets = {
             "joined_on": DateInput,
             "left_on": DateInput,
-            "data_sharing": forms.RadioSelect,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
             "left_on": "Leave empty while the organization is a partner.",
-            "data_sharing": (
-                "The partner decides this. Everyone else sees only aggregates with small counts hidden."
-            ),
         }
 
 
@@ -46,7 +46,7 @@ class DataSharingForm(forms.ModelForm):
 
 
 class DirectoryFilterForm(forms.Form):
-    q = forms.CharField(label="Name or DPRP organization code", required=False)
+    q = forms.CharField(label="Name or DPRP organization code", required=False, max_length=200)
     sector = forms.ChoiceField(label="Sector", required=False, choices=[("", "Any sector"), *Sector.choices])
     kind = forms.ChoiceField(label="Kind", required=False)
     county = forms.ChoiceField(label="County served", required=False)
@@ -128,7 +128,7 @@ class SeatRoleForm(forms.Form):
 
 
 class MeetingForm(forms.ModelForm):
-    invited = forms.ModelMultipleChoiceField(
+    invited = ModelMultipleIdsField(
         queryset=Organization.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

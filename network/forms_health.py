@@ -7,14 +7,17 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from network.dates import long_date
 from network.forms import DateInput
 from network.health import ALERT_DAYS_MAX, ALERT_DAYS_MIN, Period, period_default
 from network.models import Touchpoint
 from partners.models import Organization
 
 # Far enough back for any network (the National DPP began in 2010), near enough that the previous period
-# of the same length is still a real date.
+# of the same length is still a real date; and far enough ahead for any plan, near enough that a day
+# after the period is one too (past December 31, 9999 there is none).
 EARLIEST_DAY = datetime.date(2000, 1, 1)
+LATEST_DAY = datetime.date(2099, 12, 31)
 LONGEST_PERIOD_DAYS = 10 * 366
 
 
@@ -31,6 +34,8 @@ class PeriodForm(forms.Form):
             self.add_error(
                 "start", f"Choose a day from {EARLIEST_DAY:%B} {EARLIEST_DAY.day}, {EARLIEST_DAY.year} on."
             )
+        elif end and end > LATEST_DAY:
+            self.add_error("end", f"Choose a day up to {long_date(LATEST_DAY)}.")
         elif start and end and end < start:
             self.add_error("end", "The period cannot end before it starts.")
         elif start and end and (end - start).days >= LONGEST_PERIOD_DAYS:

@@ -7,7 +7,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from network.dates import long_date
 from network.forms import DateInput
+from network.forms_health import EARLIEST_DAY, LATEST_DAY
 from network.models import Closeness, TieKind
 from network.ties import DEFAULT_MIN_CLOSENESS, MapFilters, MapSource
 from partners.models import Organization, OrganizationKind, Sector
@@ -101,6 +103,13 @@ class MapForm(forms.Form):
             ("", "Any kind"),
             *OrganizationKind.objects.values_list("code", "name"),
         ]
+
+    def clean_on(self) -> datetime.date:
+        on = self.cleaned_data["on"]
+        if not EARLIEST_DAY <= on <= LATEST_DAY:
+            first, last = long_date(EARLIEST_DAY), long_date(LATEST_DAY)
+            raise forms.ValidationError(f"Choose a day from {first} to {last}.")
+        return on
 
     @staticmethod
     def defaults(today: datetime.date) -> dict[str, Any]:

@@ -139,6 +139,36 @@ class Membership(models.Model):
         return "Backbone and state" if shared_with_state else "Backbone only"
 
 
+class DataSharingChange(models.Model):
+    """One change of a partner's data-sharing choice: who made it, when, from what to what.
+
+    Written only by `network.services.membership_set_data_sharing`; rows are never edited or deleted,
+    so the state's access to a partner's identified figures can be traced back to the partner's word.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="sharing_changes")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the demo loader set it, or when the user was deleted.",
+    )
+    from_sharing = models.CharField("from", max_length=20, choices=DataSharing.choices)
+    to_sharing = models.CharField("to", max_length=20, choices=DataSharing.choices)
+
+    class Meta:
+        ordering = ["membership", "-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.membership}: {self.get_from_sharing_display()} → {self.get_to_sharing_display()} "
+            f"on {self.changed_at:%Y-%m-%d %H:%M}"
+        )
+
+
 class RoleKind(models.TextChoices):
     BACKBONE_STAFF = "backbone_staff", "Backbone staff"
     PARTNER_STAFF = "partner_staff", "Partner staff"

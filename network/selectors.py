@@ -19,6 +19,7 @@ from network.models import (
     ContractStage,
     ContractStageChange,
     DataSharing,
+    DataSharingChange,
     Meeting,
     Membership,
     Network,
@@ -242,6 +243,38 @@ def organizations_with_memberships(*, user: User) -> QuerySet[Organization]:
                 ),
                 to_attr="current_memberships",
             )
+        )
+    )
+
+
+def speaks_for_partner(*, user: User, organization: Organization) -> bool:
+    """Whether the user is the organization's partner staff: the only people who decide how far its
+    identified figures travel. Site administrators hold every permission but do not speak for a
+    partner, so superuser status does not count here. One query."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return get_objects_for_user(
+        user,
+        "partners.change_organization",
+        klass=Organization.objects.filter(pk=organization.pk),
+        accept_global_perms=False,
+        with_superuser=False,
+    ).exists()
+
+
+def data_sharing_history(*, membership: Membership) -> QuerySet[DataSharingChange]:
+    """Every change of the membership's data-sharing choice, latest first, with who made it."""
+    return membership.sharing_changes.select_related("changed_by")
+
+
+def organization_memberships_current(*, organization: Organization) -> QuerySet[Membership]:
+    """The organization's current memberships with their networks and data-sharing history
+    (``sharing_changes``, latest first): two queries however many networks."""
+    return (
+        organization.memberships.filter(left_on__isnull=True)
+        .select_related("network", "network__state")
+        .prefetch_related(
+            Prefetch("sharing_changes", queryset=DataSharingChange.objects.select_related("changed_by"))
         )
     )
 

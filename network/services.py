@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -18,6 +18,7 @@ from network.models import (
     ContractStage,
     ContractStageChange,
     DataSharing,
+    DataSharingChange,
     Meeting,
     Membership,
     Network,
@@ -26,6 +27,7 @@ from network.models import (
     Workgroup,
     WorkgroupSeat,
 )
+from network.selectors import speaks_for_partner
 from partners.models import Contact, Organization, State
 
 # What each role may do, as django-guardian object permissions on the role's root object.
@@ -90,17 +92,20 @@ def membership_add(
     network: Network,
     organization: Organization,
     joined_on: datetime.date,
-    data_sharing: str = DataSharing.BACKBONE_ONLY,
     reports_monthly: bool = False,
 ) -> Membership:
-    """Make ``organization`` a current member of ``network``."""
+    """Make ``organization`` a current member of ``network``.
+
+    A new member shares its identified figures with the backbone only: only the partner may widen
+    that, with `membership_set_data_sharing`.
+    """
     if Membership.objects.filter(network=network, organization=organization, left_on__isnull=True).exists():
         raise ValidationError(f"{organization} is already a member of {network}.")
     return Membership.objects.create(
         network=network,
         organization=organization,
         joined_on=joined_on,
-        data_sharing=data_sharing,
+        data_sharing=DataSharing.BACKBONE_ONLY,
         reports_monthly=reports_monthly,
     )
 
@@ -114,12 +119,36 @@ def membership_end(*, membership: Membership, left_on: datetime.date) -> Members
     return membership
 
 
-def membership_set_data_sharing(*, membership: Membership, data_sharing: str) -> Membership:
-    """Record how far the partner lets its identified figures travel."""
+@transaction.atomic
+def membership_set_data_sharing(
+    *, membership: Membership, data_sharing: str, changed_by: AbstractBaseUser | None
+) -> Membership:
+    """Record how far the partner lets its identified figures travel, and keep the change in the
+    membership's history (`DataSharingChange`).
+
+    The partner decides this alone: ``changed_by`` must be partner staff of the organization, or
+    the state would read figures on someone else's word; backbone staff and site administrators are
+    refused. ``None`` is for Tandem's own loaders (the demo), recorded as such. Only a current
+    membership's choice can change; choosing what is already chosen records nothing.
+    """
     if data_sharing not in DataSharing.values:
         raise ValidationError(f"Unknown data-sharing choice {data_sharing!r}.")
+    organization = membership.organization
+    if changed_by is not None and not speaks_for_partner(user=changed_by, organization=organization):
+        raise PermissionDenied("Only the partner's own staff may choose who sees its identified figures.")
+    # Read the stored choice under a row lock: a ModelForm may already have set the new one on
+    # ``membership``, and two changes at once must each record what they replaced.
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.left_on is not None:
+        raise ValidationError("The partner has left this network; its data sharing no longer changes.")
+    previous = locked.data_sharing
     membership.data_sharing = data_sharing
-    membership.save(update_fields=["data_sharing"])
+    if previous == data_sharing:
+        return membership
+    Membership.objects.filter(pk=membership.pk).update(data_sharing=data_sharing)
+    DataSharingChange.objects.create(
+        membership=membership, changed_by=changed_by, from_sharing=previous, to_sharing=data_sharing
+    )
     return membership
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from partners.ids import ModelMultipleIdsField, id_or_none
 from partners.models import Contact, County, Organization, State
 
 
@@ -37,6 +38,9 @@ class OrganizationForm(forms.ModelForm):
         help_texts = {
             "counties_served": "Hold Ctrl (or Cmd on a Mac) to choose more than one county.",
         }
+        field_classes = dict.fromkeys(
+            ["kinds", "delivery_modes", "counties_served", "populations_of_focus"], ModelMultipleIdsField
+        )
 
     def __init__(self, *args: Any, state: State | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,7 +50,8 @@ class OrganizationForm(forms.ModelForm):
             self.fields["state"].initial = state
         # Offer the counties of the state chosen (on a re-shown form, the one just picked).
         chosen = self.data.get(self.add_prefix("state")) if self.is_bound else None
-        state_filter = {"state_id": chosen} if chosen and str(chosen).isdigit() else {"state": state}
+        state_id = id_or_none(chosen)
+        state_filter = {"state_id": state_id} if state_id is not None else {"state": state}
         self.fields["counties_served"].queryset = County.objects.filter(**state_filter)
         self.fields["counties_served"].label_from_instance = lambda county: county.name
 

@@ -10,7 +10,6 @@ This module reads and checks the rows; the codes, counts, totals and months are 
 `metrics.validation` through `metrics.services.report_check`, as for every other way in.
 """
 
-import csv
 import datetime
 import io
 from collections.abc import Callable, Collection
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
 from metrics.importers.encoding import Table, missing_columns
 from metrics.validation import Problem, ValueIn, parse_month
+from network.figures import csv_text, csv_write
 
 COLUMNS = ["org_code", "month", "measure", "breakdown", "category", "count"]
 TEMPLATE_COLUMNS = [*COLUMNS, "category_name"]  # the name helps a person; it is not read back
@@ -66,7 +66,8 @@ def tandem_read(
     rows = 0
     for row in table.rows(progress, problems):  # a malformed line is a problem, never a guess
         rows += 1
-        given_code = table.value(row, "org_code")
+        # The template quotes a code that begins like a formula (network.figures.csv_cell).
+        given_code = csv_text(table.value(row, "org_code"))
         if given_code.casefold() != org_code.casefold():
             problems.append(
                 Problem(
@@ -90,12 +91,13 @@ def tandem_read(
                 )
             )
             continue
-        breakdown = table.value(row, "breakdown").lower()
-        category = table.value(row, "category").lower()
-        if breakdown == COUNTY_BREAKDOWN and category.isdigit() and len(category) < 5:
+        breakdown = csv_text(table.value(row, "breakdown")).lower()
+        category = csv_text(table.value(row, "category")).lower()
+        if breakdown == COUNTY_BREAKDOWN and category.isascii() and category.isdigit() and len(category) < 5:
             category = category.zfill(5)  # spreadsheets drop the leading zero of a FIPS code
         count = table.value(row, "count")
-        value = ValueIn(table.value(row, "measure").lower(), breakdown, category, count or 0, row.line)
+        measure = csv_text(table.value(row, "measure")).lower()
+        value = ValueIn(measure, breakdown, category, count or 0, row.line)
         read.setdefault(month, []).append((value, not count))
         first_lines.setdefault(month, row.line)
     if table.malformed:
@@ -141,12 +143,11 @@ def _month(
 def template_csv(catalogue: Catalogue, *, org_code: str, month: datetime.date) -> str:
     """The template for one month: every measure, breakdown and category, counts left empty."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(TEMPLATE_COLUMNS)
-    for measure in catalogue.measures:
-        for breakdown, categories in catalogue.categories.items():
-            for info in categories.values():
-                writer.writerow(
-                    [org_code or "", f"{month:%Y-%m}", measure, breakdown, info.code, "", info.name]
-                )
+    rows = [
+        [org_code or "", f"{month:%Y-%m}", measure, breakdown, info.code, "", info.name]
+        for measure in catalogue.measures
+        for breakdown, categories in catalogue.categories.items()
+        for info in categories.values()
+    ]
+    csv_write(out, [TEMPLATE_COLUMNS, *rows], lineterminator="\r\n")
     return out.getvalue()

@@ -35,8 +35,9 @@ REPORTS_PER_PAGE = 50
 
 
 def _month(text: str) -> datetime.date:
-    """The month in a URL, as YYYY-MM; anything else is not a page."""
-    month = parse_month(text) if re.fullmatch(r"\d{4}-\d{2}", text) else None
+    """The month in a URL, as YYYY-MM (ASCII digits, within `parse_month`'s years); anything else is
+    not a page."""
+    month = parse_month(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text) else None
     if month is None:
         raise Http404("No such month.")
     return month

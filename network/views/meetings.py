@@ -10,6 +10,7 @@ from django.utils import timezone
 from network import selectors, services
 from network.forms import AttendanceForm, MeetingForm
 from network.selectors import Access
+from partners.ids import id_or_none
 
 
 def _context(network: object, access: Access, **extra: object) -> dict[str, object]:
@@ -57,8 +58,8 @@ def _meeting_form(request: HttpRequest, slug: str, *, pk: int | None) -> HttpRes
         initial = {"invited": list(meeting.attendance.values_list("organization_id", flat=True))}
     else:
         # "Schedule a meeting" on a workgroup's page comes here with ?workgroup=<id>: invite its seats.
-        workgroup_id = request.GET.get("workgroup", "")
-        workgroup = network.workgroups.filter(pk=workgroup_id).first() if workgroup_id.isdigit() else None
+        workgroup_id = id_or_none(request.GET.get("workgroup"))
+        workgroup = network.workgroups.filter(pk=workgroup_id).first() if workgroup_id is not None else None
         invited = selectors.meeting_default_invitations(network=network, workgroup=workgroup)
         initial = {"workgroup": workgroup, "invited": invited}
     form = MeetingForm(

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,14 +18,14 @@ from partners.forms import OrganizationForm
 @login_required
 def organization_detail(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = selectors.organization_get_for_user(user=request.user, pk=organization_id)
-    memberships = organization.memberships.filter(left_on__isnull=True).select_related(
-        "network", "network__state"
-    )
+    memberships = selectors.organization_memberships_current(organization=organization)
     return render(
         request,
         "network/organization_detail.html",
         {
             "organization": organization,
+            # Site administrators see the choice and its history; only the partner's staff change it.
+            "may_set_sharing": selectors.speaks_for_partner(user=request.user, organization=organization),
             "sharing_forms": [
                 (membership, DataSharingForm(instance=membership, prefix=f"m{membership.pk}"))
                 for membership in memberships
@@ -51,17 +52,23 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
 def organization_data_sharing(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
     organization = selectors.organization_get_for_user(user=request.user, pk=organization_id)
     membership = get_object_or_404(organization.memberships, pk=membership_id, left_on__isnull=True)
+    if not selectors.speaks_for_partner(user=request.user, organization=organization):
+        raise PermissionDenied("Only the partner's own staff may choose who sees its identified figures.")
     form = DataSharingForm(request.POST, instance=membership, prefix=f"m{membership.pk}")
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, "Choose who may see your identified figures.")
+        return redirect("network:organization_detail", organization_id=organization.pk)
+    try:
         services.membership_set_data_sharing(
-            membership=membership, data_sharing=form.cleaned_data["data_sharing"]
+            membership=membership, data_sharing=form.cleaned_data["data_sharing"], changed_by=request.user
         )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
         messages.success(
             request,
             f"{membership.network}: your identified figures go to {membership.get_data_sharing_display()}.",
         )
-    else:
-        messages.error(request, "Choose who may see your identified figures.")
     return redirect("network:organization_detail", organization_id=organization.pk)
 
 

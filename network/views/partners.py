@@ -85,6 +85,7 @@ def partner_detail(request: HttpRequest, slug: str, organization_id: int) -> Htt
             "network": network,
             "access": access,
             **selectors.partner_profile(network=network, membership=membership),
+            "sharing_history": selectors.data_sharing_history(membership=membership),
         },
     )
 
@@ -107,7 +108,6 @@ def partner_add(request: HttpRequest, slug: str) -> HttpResponse:
                     network=network,
                     organization=organization,
                     joined_on=membership_form.cleaned_data["joined_on"],
-                    data_sharing=membership_form.cleaned_data["data_sharing"],
                     reports_monthly=membership_form.cleaned_data["reports_monthly"],
                 )
         except ValidationError as error:

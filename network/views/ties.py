@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from network import figures, selectors, ties
+from network.forms_health import EARLIEST_DAY, LATEST_DAY
 from network.forms_ties import MapForm, TieEndForm, TieForm, TrendForm
 from network.models import Network
 from network.selectors import Access
@@ -132,7 +133,10 @@ def map_trend(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _date_or_today(text: str) -> datetime.date:
+    """The day in the link (from the map's own form), or today where it is missing, wrong or outside
+    the days the map's form takes."""
     try:
-        return parse_date(text) or timezone.localdate()
+        day = parse_date(text)
     except ValueError:
-        return timezone.localdate()
+        day = None
+    return day if day is not None and EARLIEST_DAY <= day <= LATEST_DAY else timezone.localdate()
