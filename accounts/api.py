@@ -5,9 +5,10 @@ counts its failures with the sign-in page's and answers a locked-out client with
 """
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -50,10 +51,7 @@ class ApiTokenOut(serializers.ModelSerializer):
 
 
 NOT_LOCKED = OpenApiResponse(
-    inline_serializer(
-        "TooManyOut", {"detail": serializers.CharField(), "retry_at": serializers.DateTimeField()}
-    ),
-    description="Too many failed sign-ins for this account or from this address; `Retry-After` says when.",
+    description="Too many failed sign-ins for this account or from this address; `Retry-After` says when."
 )
 
 
@@ -83,7 +81,7 @@ class TokenView(APIView):
             password=given.validated_data["password"],
         )
         if user is None:
-            return Response({"non_field_errors": [WRONG_CREDENTIALS]}, status=status.HTTP_400_BAD_REQUEST)
+            raise serializers.ValidationError({"non_field_errors": [WRONG_CREDENTIALS]})
         token, secret = services.api_token_create(
             user=user, name=given.validated_data["name"] or "API sign-in"
         )
@@ -130,7 +128,5 @@ class TokenDetail(APIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         if not services.api_token_revoke(user=request.user, token_id=pk):
-            return Response(
-                {"detail": "You have no API token with this id."}, status=status.HTTP_404_NOT_FOUND
-            )
+            raise NotFound("You have no API token with this id.")
         return Response(status=status.HTTP_204_NO_CONTENT)

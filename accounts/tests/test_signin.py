@@ -147,7 +147,7 @@ def test_the_token_endpoint_and_the_sign_in_page_count_failures_together(user, c
     assert response.status_code == 429
     assert "token" not in response.json()
     assert response.json()["detail"].endswith("Try again in 15 minutes.")
-    assert response.json()["retry_at"]
+    assert response.json()["problems"] == []
     assert response["Retry-After"] == "900"
 
 
@@ -171,7 +171,10 @@ def test_a_wrong_password_gets_the_same_answer_as_an_unknown_user(user):
     assert (
         wrong.json()
         == unknown.json()
-        == {"non_field_errors": ["Unable to log in with provided credentials."]}
+        == {
+            "detail": "The request was refused.",
+            "problems": [{"message": "Unable to log in with provided credentials."}],
+        }
     )
 
 
