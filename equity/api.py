@@ -22,8 +22,9 @@ from goals.progress import months_between
 from goals.selectors import MonthPeriod, measures, period_default
 from metrics.api import MONTH_PATTERN
 from metrics.validation import parse_month
-from network.api import MAX_ID, NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, whole_number
+from network.api import MAX_ID, NOT_SIGNED_IN, REFUSED, Refused, TandemAPI
 from network.selectors import Access, network_get_for_user
+from partners.ids import whole_number
 
 
 class GroupOut(serializers.Serializer):

@@ -11,6 +11,7 @@ from metrics.catalogue import COUNTY_BREAKDOWN, UNKNOWN
 from metrics.importers.encoding import csv_error_problem, missing_columns, table_read
 from metrics.models import Category
 from metrics.validation import Problem, ReportRefused
+from partners.ids import whole_number
 from partners.models import State
 
 ESTIMATE_COLUMNS = ["state", "breakdown", "category", "estimate"]
@@ -124,9 +125,4 @@ def estimates_import(
 
 
 def _whole_number(text: str) -> int | None:
-    cleaned = text.replace(",", "").strip()
-    # ASCII digits only ("²" passes ``isdigit`` but not ``int``), and no more than the limit's.
-    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned.lstrip("0")) > len(str(MAX_ESTIMATE)):
-        return None
-    value = int(cleaned)
-    return value if value <= MAX_ESTIMATE else None
+    return whole_number(text.replace(",", ""), low=0, high=MAX_ESTIMATE)

@@ -348,10 +348,13 @@ def rollup_rebuild() -> bool:
         network_ids = list(
             Network.objects.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True)
         )
+        # Changes committed before the rebuild reads the reports are in its rows: no longer pending.
+        covered = list(RollupPending.objects.values_list("pk", flat=True))
         with connection.cursor() as cursor:
             for statement in rebuild_statements():
                 cursor.execute(statement)
         _touch(network_ids, timezone.now())
+        RollupPending.objects.filter(pk__in=covered).delete()
     return True
 
 

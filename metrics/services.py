@@ -6,7 +6,9 @@ at the same moment both end as versions, one after the other.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -38,6 +40,22 @@ from network.dates import long_date
 from network.models import Membership, Network
 from partners.models import Organization
 
+# Set by `rollups_deferred`: changes are noted as pending, and one rebuild rolls them up afterwards.
+_rollups_deferred: ContextVar[bool] = ContextVar("rollups_deferred", default=False)
+
+
+@contextmanager
+def rollups_deferred() -> Iterator[None]:
+    """For a bulk load (the demo's 24 months of reports): no rollup a report, since one rebuild after
+    the load (`metrics.rollups.rollup_rebuild`, which clears what is pending) costs a hundredth of
+    them. The changes are still noted as pending, so a load the caller forgets to follow with a
+    rebuild is rolled up by the sweep."""
+    token = _rollups_deferred.set(True)
+    try:
+        yield
+    finally:
+        _rollups_deferred.reset(token)
+
 
 def _rollup_after_commit(report: MonthlyReport) -> None:
     """Queue the rollup of this report once the change is committed (ids only), and note in the same
@@ -47,7 +65,8 @@ def _rollup_after_commit(report: MonthlyReport) -> None:
 
     report_id = report.pk
     RollupPending.objects.create(report_id=report_id)
-    transaction.on_commit(lambda: tasks.rollup_report.delay(report_id), robust=True)
+    if not _rollups_deferred.get():
+        transaction.on_commit(lambda: tasks.rollup_report.delay(report_id), robust=True)
 
 
 def _memberships(network: Network, organization: Organization) -> list[Membership]:

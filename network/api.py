@@ -40,10 +40,11 @@ from network.selectors import (
     networks_visible_to,
     organizations_with_memberships,
 )
+from partners.ids import LARGEST_ID, whole_number
 from partners.models import Organization, RecognitionStatus, Sector
 
 # Larger ids would fail in the database (a 500), not in validation.
-MAX_ID = 2**63 - 1  # BigAutoField
+MAX_ID = LARGEST_ID  # BigAutoField
 # What Django's slug path converter matches: a network's slug (the pattern as the schema says it).
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 SLUG_PATTERN = f"^{SLUG.pattern}$"
@@ -134,19 +135,6 @@ def problems_from_errors(errors: Any, expected: dict[str, str], column: str = ""
         }
         for message in messages
     ]
-
-
-def whole_number(text: str, *, low: int, high: int) -> int | None:
-    """``text`` as a whole number from ``low`` to ``high``; None if it is not one. ASCII digits only:
-    ``str.isdigit`` holds for ² too, which ``int`` refuses."""
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()):
-        return None
-    digits = text.lstrip("0") or "0"  # int() refuses strings of over 4,300 digits, zeros or not
-    if len(digits) > len(str(high)):
-        return None
-    number = int(digits)
-    return number if low <= number <= high else None
 
 
 def _too_large_expected(exc: Exception) -> str:

@@ -6,7 +6,7 @@ from network import assessments
 from network.models import AssessmentRound
 
 
-@shared_task(name="network.tasks.send_assessment_invitations", acks_late=True)
+@shared_task(name="network.tasks.send_assessment_invitations", acks_late=True, reject_on_worker_lost=True)
 def send_assessment_invitations(round_id: int, base_url: str) -> int:
     """E-mail a round's invitations that have not gone out yet (queued when the round opens).
 
@@ -17,7 +17,7 @@ def send_assessment_invitations(round_id: int, base_url: str) -> int:
     return assessments.assessment_invitations_send(assessment_round=assessment_round, base_url=base_url)
 
 
-@shared_task(name="network.tasks.send_assessment_reminders", acks_late=True)
+@shared_task(name="network.tasks.send_assessment_reminders", acks_late=True, reject_on_worker_lost=True)
 def send_assessment_reminders(base_url: str) -> int:
     """The daily job: close rounds past their last day, send invitations a lost message missed, and
     remind partners that have not answered (at most once every seven days)."""

@@ -10,16 +10,23 @@ from django.db.models import Model, QuerySet
 LARGEST_ID = 2**63 - 1
 
 
-def id_or_none(value: object) -> int | None:
-    """The id ``value`` writes in ASCII digits, up to `LARGEST_ID`; None for anything else.
-
-    ``str.isdigit`` is not enough: it takes "²", which ``int`` refuses with a ValueError.
-    """
-    text = str(value).strip() if value is not None else ""
-    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(LARGEST_ID)):
+def whole_number(text: str, *, low: int, high: int) -> int | None:
+    """``text`` as a whole number from ``low`` to ``high``; None if it is not one. ASCII digits only:
+    ``str.isdigit`` holds for "²" too, which ``int`` refuses, and ``int`` refuses strings of over 4,300
+    digits, so a number longer than ``high`` is refused before it is read."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
         return None
-    number = int(text)
-    return number if number <= LARGEST_ID else None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(high)):
+        return None
+    number = int(digits)
+    return number if low <= number <= high else None
+
+
+def id_or_none(value: object) -> int | None:
+    """The id ``value`` writes in ASCII digits, up to `LARGEST_ID`; None for anything else."""
+    return whole_number(str(value), low=0, high=LARGEST_ID) if value is not None else None
 
 
 class ModelMultipleIdsField(forms.ModelMultipleChoiceField):

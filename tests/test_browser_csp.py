@@ -10,7 +10,6 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from equity.demo import build_eligible
 from goals.demo import build_goals
 from metrics.demo import build_reports
-from metrics.rollups import rollup_rebuild
 from network.demo import build_demo
 from tests.browser import assert_accessible, sign_in
 
@@ -26,7 +25,6 @@ VIOLATION = re.compile(
 def demo(reference_data) -> None:
     build_demo()
     build_reports()
-    rollup_rebuild()
     build_goals()
     build_eligible()
 

@@ -15,7 +15,6 @@ from goals.progress import add_months
 from metrics import services
 from metrics.demo import build_reports
 from metrics.models import ReportSource
-from metrics.rollups import rollup_rebuild
 from metrics.tests.factories import values_for
 from network.demo import build_demo
 from network.models import Network
@@ -31,7 +30,6 @@ PASSWORD = "tandem-demo"
 def demo(reference_data) -> None:
     build_demo()
     build_reports()  # 24 months of reports, as `make run` shows them
-    rollup_rebuild()
     build_goals()
 
 

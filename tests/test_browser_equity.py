@@ -13,7 +13,6 @@ from equity.demo import build_eligible
 from goals.demo import build_goals
 from goals.selectors import period_default
 from metrics.demo import build_reports
-from metrics.rollups import rollup_rebuild
 from network.demo import ANCHOR, build_demo
 from network.figures import Suppressed
 from partners.models import County
@@ -31,7 +30,6 @@ def demo(reference_data) -> None:
     """What `manage.py load_demo` builds."""
     build_demo()
     build_reports()
-    rollup_rebuild()
     build_goals()
     build_eligible()
 

@@ -34,35 +34,45 @@ from partners.tests.factories import SupplierFactory
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_two_submissions_of_the_same_month_at_once_both_become_versions(reference_data, world):
-    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-    totals = [11, 12, 13, 14]
-    start = threading.Barrier(len(totals))
+def at_once(work: Callable[[int], object], totals: list[int], *, seconds: float = 60) -> None:
+    """Run ``work(total)`` for every total, each in its own thread with its own connection, and fail
+    with any error one of them raised."""
     failures: list[BaseException] = []
 
-    def submit(total: int) -> None:
+    def run(total: int) -> None:
         try:
-            start.wait()
-            services.report_save(
-                network=world.network,
-                organization=world.supplier,
-                month=month,
-                values=values_for(world.network, {"enrollments": total}, seed=total),
-                user=world.partner,
-                source=ReportSource.API,
-                submit=True,
-            )
+            work(total)
         except BaseException as error:  # reported below, in the test's thread
             failures.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=submit, args=(total,)) for total in totals]
+    threads = [threading.Thread(target=run, args=(total,)) for total in totals]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=seconds)
     assert not failures, failures
+
+
+def test_two_submissions_of_the_same_month_at_once_both_become_versions(reference_data, world):
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    totals = [11, 12, 13, 14]
+    start = threading.Barrier(len(totals))
+
+    def submit(total: int) -> None:
+        start.wait()
+        services.report_save(
+            network=world.network,
+            organization=world.supplier,
+            month=month,
+            values=values_for(world.network, {"enrollments": total}, seed=total),
+            user=world.partner,
+            source=ReportSource.API,
+            submit=True,
+        )
+
+    at_once(submit, totals)
     report = MonthlyReport.objects.get()
     versions = ReportVersion.objects.filter(report=report).order_by("number")
     assert [v.number for v in versions] == [1, 2, 3, 4]
@@ -87,34 +97,23 @@ def test_simultaneous_api_submissions_each_answer_with_their_own_version(referen
 
     monkeypatch.setattr(api, "report_save", save_then_wait)
     answers: dict[int, object] = {}
-    failures: list[BaseException] = []
 
     def submit(total: int) -> None:
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-            values = values_for(world.network, {"enrollments": total}, seed=total)
-            data = {
-                "organization": world.supplier.pk,
-                "network": world.network.slug,
-                "month": f"{month:%Y-%m}",
-                "values": [
-                    {"measure": v.measure, "breakdown": v.breakdown, "category": v.category, "count": v.count}
-                    for v in values
-                ],
-            }
-            answers[total] = client.post(reverse("api:reports"), data, format="json")
-        except BaseException as error:  # reported below, in the test's thread
-            failures.append(error)
-        finally:
-            connections.close_all()
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        values = values_for(world.network, {"enrollments": total}, seed=total)
+        data = {
+            "organization": world.supplier.pk,
+            "network": world.network.slug,
+            "month": f"{month:%Y-%m}",
+            "values": [
+                {"measure": v.measure, "breakdown": v.breakdown, "category": v.category, "count": v.count}
+                for v in values
+            ],
+        }
+        answers[total] = client.post(reverse("api:reports"), data, format="json")
 
-    threads = [threading.Thread(target=submit, args=(total,)) for total in totals]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures, failures
+    at_once(submit, totals, seconds=120)
     assert sorted(answers) == totals
     numbers = []
     for total, response in answers.items():

@@ -456,3 +456,26 @@ def test_lost_rollups_are_swept_every_few_minutes_and_unacknowledged_messages_co
 
     for task in (tasks.rollup_report, tasks.rollup_rebuild):
         assert task.acks_late and task.reject_on_worker_lost, task.name
+
+
+def test_a_bulk_load_defers_its_rollups_to_one_rebuild_which_clears_them(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as queued, services.rollups_deferred():
+        report = services.report_save(
+            network=world.network,
+            organization=world.supplier,
+            month=MONTHS[0],
+            values=values_for(world.network, {"enrollments": 9}),
+            user=world.partner,
+            source=ReportSource.API,
+            submit=True,
+            today=TODAY,
+        )
+        services.report_approve(report=report, version=1, user=world.backbone)
+    assert queued == [] and pending() == [report.pk]  # noted, not rolled up
+    assert not RollupPartnerMonth.objects.exists()
+    assert rollups.rollup_rebuild()
+    assert pending() == []
+    total = RollupNetworkMonth.objects.get(network=world.network, month=MONTHS[0], category__code="all")
+    assert total.count == 9

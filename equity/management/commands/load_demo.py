@@ -10,7 +10,6 @@ from django.core.management.base import BaseCommand
 from equity.demo import build_eligible
 from goals.demo import build_goals
 from metrics.demo import build_reports
-from metrics.rollups import rollup_rebuild
 from network.demo import build_demo
 
 
@@ -25,8 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         build_demo(stdout=self.stdout)
-        build_reports(stdout=self.stdout)
-        rollup_rebuild()
+        build_reports(stdout=self.stdout)  # with the dashboards' rollups, rebuilt once
         self.stdout.write("Rollups rebuilt for the dashboards.\n")
         build_goals(stdout=self.stdout)
         sources = build_eligible()
