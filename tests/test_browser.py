@@ -49,7 +49,7 @@ def test_backbone_staff_journey(page: Page, live_server, demo):
     expect(page.get_by_role("heading", name="In this network", exact=True)).to_be_visible()
     assert_accessible(page)
     pages = ["", "workgroups/", "meetings/", "contracts/", "missing/", "partners/new/", "engagement/"]
-    pages += ["contracting/", "map/", "map/trend/", "ties/", "assessments/"]
+    pages += ["contracting/", "map/", "map/trend/", "ties/", "assessments/", "settings/"]
     for path in pages:
         visit(page, f"{base}/networks/utah/{path}")
     page.goto(f"{base}/networks/utah/workgroups/")
