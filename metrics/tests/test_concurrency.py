@@ -25,6 +25,7 @@ from metrics.models import (
 )
 from metrics.services import cells_of
 from metrics.tests.factories import values_for
+from network.models import Network
 from network.tests.factories import MembershipFactory
 from partners.models import State
 from partners.tests.factories import SupplierFactory
@@ -202,13 +203,15 @@ def rollup_held_at_its_state_lock(world) -> tuple[object, InThread]:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
 def test_a_submission_does_not_wait_for_a_rollup_holding_its_networks_lock(reference_data, world):
+    Network.objects.filter(pk=world.network.pk).update(report_lock_days=400)
+    world.network.refresh_from_db()
     holder, rollup = rollup_held_at_its_state_lock(world)
-    this_month = timezone.localdate().replace(day=1)  # a month never reported
+    earlier = (last_month() - datetime.timedelta(days=1)).replace(day=1)  # over, and never reported
     submission = InThread(
         lambda: services.report_save(
             network=world.network,
             organization=world.supplier,
-            month=this_month,
+            month=earlier,
             values=values_for(world.network, {"enrollments": 3}),
             user=world.partner,
             source=ReportSource.API,
@@ -220,7 +223,7 @@ def test_a_submission_does_not_wait_for_a_rollup_holding_its_networks_lock(refer
         # Committed: its rollup (run eagerly by the same thread in tests, by a worker when deployed)
         # then waits its turn, but the partner's answer does not.
         stored = wait_until(
-            lambda: MonthlyReport.objects.filter(month=this_month, current_version__isnull=False).exists(), 5
+            lambda: MonthlyReport.objects.filter(month=earlier, current_version__isnull=False).exists(), 5
         )
         assert stored, f"the submission waited for the rollup's lock: blocked by {blocked_by(submission.pid)}"
         assert rollup.is_alive(), "the rollup held its lock the whole time"
