@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.disclosure import DEFAULT_THRESHOLD, Reason, words
 from equity import boards, selectors
 from equity.forms import DEFAULT_BREAKDOWN, EquityFilters
 from equity.measures import GroupMeasures
@@ -32,6 +33,9 @@ class GroupOut(serializers.Serializer):
     name = serializers.CharField()
     count = serializers.IntegerField(allow_null=True, help_text="Participants; null where suppressed.")
     suppressed = serializers.BooleanField(help_text="The count, and everything computed from it, is hidden.")
+    suppressed_because = serializers.CharField(
+        allow_null=True, help_text="Why the count is hidden, in words; null where it is shown."
+    )
     share = serializers.FloatField(allow_null=True, help_text="Share of participants (0 to 1).")
     eligible = serializers.IntegerField(allow_null=True, help_text="Adults with prediabetes in the group.")
     eligible_share = serializers.FloatField(allow_null=True, help_text="Share of the eligible (0 to 1).")
@@ -64,7 +68,20 @@ class BreakdownOut(serializers.Serializer):
     breakdown = serializers.CharField()
     month_from = serializers.CharField(help_text="YYYY-MM")
     month_to = serializers.CharField(help_text="YYYY-MM")
-    total = serializers.IntegerField(allow_null=True, help_text="All participants; null where suppressed.")
+    total = serializers.IntegerField(
+        allow_null=True,
+        help_text="All participants over the months the groups cover (covers); null where suppressed.",
+    )
+    covers = serializers.CharField(
+        help_text="For a viewer who may not see every partner identified, the whole calendar quarters of "
+        "the period the groups' counts cover (they are published by whole quarter); empty for the whole "
+        "period."
+    )
+    complete_total = serializers.IntegerField(
+        allow_null=True,
+        help_text="All participants in the complete months of the period, as the dashboards give it; null "
+        "where suppressed or where you see every partner identified (then total is the period's).",
+    )
     shares_of = serializers.CharField(
         help_text="known: shares are of participants whose group is known; all: of every participant, "
         "because the unknown count is suppressed."
@@ -75,12 +92,17 @@ class BreakdownOut(serializers.Serializer):
     unknown = GroupOut(allow_null=True, help_text="Participants whose group is unknown.")
 
 
+def _because(reason: Reason | None, threshold: int = DEFAULT_THRESHOLD) -> str:
+    return words(reason or Reason.COMPLEMENT, threshold)
+
+
 def _group_out(group: GroupMeasures) -> dict[str, Any]:
     return {
         "category": group.key,
         "name": group.name,
         "count": group.count,
         "suppressed": group.suppressed,
+        "suppressed_because": _because(group.reason) if group.suppressed else None,
         "share": group.share,
         "eligible": group.eligible,
         "eligible_share": group.eligible_share,
@@ -142,7 +164,7 @@ class NetworkBreakdown(TandemAPI, APIView):
         scope = selectors.network_scope(
             user=request.user, network=network, access=access, organization_id=filters.organization_id
         )
-        measured, sources = boards.breakdown_for(scope, filters)
+        measured, sources = boards.breakdown_for(scope, filters, timezone.localdate())
         return Response(
             BreakdownOut(
                 {
@@ -153,6 +175,8 @@ class NetworkBreakdown(TandemAPI, APIView):
                     "month_from": f"{filters.period.first:%Y-%m}",
                     "month_to": f"{filters.period.last:%Y-%m}",
                     "total": measured.total,
+                    "covers": measured.covers,
+                    "complete_total": measured.complete_total,
                     "shares_of": measured.share_of,
                     "threshold": scope.threshold,
                     "sources": [{"name": s.name, "year": s.year, "url": s.url} for s in sources],

@@ -1,24 +1,27 @@
 """What the equity pages show: a breakdown measured against the eligible population, its trend, the
-goals for populations of focus, and the coverage gaps. Every count goes through
-`equity.suppression.suppress_aggregate` for the page's viewer before any table, chart, hover text or
-CSV is made from it; every share, ratio and gap is computed from the published counts only."""
+goals for populations of focus, and the coverage gaps. A viewer who may not see every partner's counts
+identified reads them from the publication layer (`metrics.publication`) before any table, chart,
+hover text or CSV is made from them: by whole calendar quarter, the same cells the dashboards and the
+goals publish. Every share, ratio and gap is computed from the published counts only."""
 
+import dataclasses
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from core.disclosure import Published, Reason, note
 from equity import selectors
 from equity.forms import EquityFilters
 from equity.geography import county_map_geo, county_shapes
 from equity.measures import UNSTABLE_BELOW, BreakdownMeasures, Group, GroupMeasures, breakdown_measures
 from equity.models import EstimateSource
 from equity.selectors import Coverage, Scope
-from equity.suppression import Published, note, suppress_aggregate
-from goals.selectors import GoalStanding, MonthPeriod, goal_period, goal_standings_for, goals_of, threshold_of
+from goals.selectors import MonthPeriod, goal_standings_for, goals_of, published
 from metrics.catalogue import UNKNOWN
 from metrics.models import Breakdown, Category
+from metrics.publication import Publication, quarter_label, quarter_of
 from network.figures import Chart, Suppressed, Table, chart
 
 # Formatting: what a cell says
@@ -33,7 +36,7 @@ def _ratio(value: float | None) -> float | None:
 
 
 def _or_suppressed(value: object, group: GroupMeasures, threshold: int) -> object:
-    return Suppressed(threshold) if group.suppressed else value
+    return Suppressed(threshold, group.reason or Reason.COMPLEMENT) if group.suppressed else value
 
 
 def _interval(group: GroupMeasures) -> str | None:
@@ -61,58 +64,93 @@ def _stability(group: GroupMeasures) -> str:
 # Publishing and measuring
 
 
-def published_counts(
-    scope: Scope, categories: Sequence[Category], counts: dict[int, int], known: dict[int, int]
-) -> Published[str]:
-    """Every category's count (zero where none was reported) as the scope's viewer may see it."""
-    cells = {category.code: counts.get(category.pk, 0) for category in categories}
-    identified = {category.code: known.get(category.pk, 0) for category in categories}
-    return suppress_aggregate(
-        cells,
-        identified=identified,
-        threshold=scope.threshold,
-        everything_identified=scope.everything_identified,
-    )
-
-
-def measure(
-    scope: Scope,
-    categories: Sequence[Category],
-    counts: dict[int, int],
-    known: dict[int, int],
-    eligible: dict[int, int],
-) -> BreakdownMeasures:
-    groups = [Group(category.code, category.name, eligible.get(category.pk)) for category in categories]
-    published = published_counts(scope, categories, counts, known)
-    return breakdown_measures(groups, published, unknown_key=UNKNOWN[0])
-
-
 @dataclass
 class Read:
-    """What a breakdown's figures are made of: its categories, the counts by month (all, and the part
-    the viewer may see identified), the eligible population and its sources. Four queries or five."""
+    """What a breakdown's figures are made of: its categories, the eligible population and its sources,
+    and the counts: by month and category for a viewer who sees every count of the scope, else as
+    published to the viewer (`metrics.publication`, by whole quarter). A fixed number of queries."""
 
     categories: list[Category]
+    period: MonthPeriod
     counts: selectors.CategoryMonths
-    known: selectors.CategoryMonths
+    publication: Publication | None
     eligible: dict[int, int]
     sources: list[EstimateSource]
 
     @classmethod
-    def of(cls, scope: Scope, filters: EquityFilters, breakdown: Breakdown) -> "Read":
-        counts, known = selectors.category_months(
-            scope=scope, measure=filters.measure, breakdown=breakdown, period=filters.period
-        )
+    def of(cls, scope: Scope, filters: EquityFilters, breakdown: Breakdown, today: datetime.date) -> "Read":
+        counts: selectors.CategoryMonths = {}
+        publication = None
+        if scope.everything_identified:
+            counts = selectors.category_months(
+                scope=scope, measure=filters.measure, breakdown=breakdown, period=filters.period
+            )
+        else:
+            found = published(
+                networks=list(scope.networks), measure_id=filters.measure.pk, viewer=scope.viewer, today=today
+            )
+            publication = found.network(scope.network.pk) if scope.network else found.state(scope.state.pk)
         eligible, sources = selectors.eligible(state=scope.state, breakdown=breakdown)
-        return cls(
-            selectors.categories_of(breakdown=breakdown, state=scope.state), counts, known, eligible, sources
+        categories = selectors.categories_of(breakdown=breakdown, state=scope.state)
+        return cls(categories, filters.period, counts, publication, eligible, sources)
+
+    @property
+    def reported(self) -> set[datetime.date]:
+        """The months with an approved count."""
+        if self.publication is None:
+            return {month for month, _ in self.counts}
+        return set(self.publication.month_figures)
+
+    def published(self, months: list[datetime.date]) -> Published[str]:
+        """Every category's count over the months (zero where none was reported), as the viewer may see
+        it, with the total of the months it covers."""
+        codes = {category.pk: category.code for category in self.categories}
+        if self.publication is None:
+            totals = selectors.in_period(self.counts, months)
+            cells = {code: totals.get(pk, 0) for pk, code in codes.items()}
+            return Published(total=sum(cells.values()), cells=cells)
+        figures = self.publication.group_over(codes, months)
+        covered = self.publication.months_of_quarters(months)
+        if not covered:
+            return Published(
+                total=None,
+                cells=dict.fromkeys(codes.values()),
+                reasons=dict.fromkeys(codes.values(), Reason.QUARTERLY),
+                total_reason=Reason.QUARTERLY,
+            )
+        total = self.publication.total_over(covered)
+        return Published(
+            total=total.value if total.value is not None else (None if total.hidden else 0),
+            cells={
+                codes[pk]: figure.value if figure.value is not None or figure.hidden else 0
+                for pk, figure in figures.items()
+            },
+            reasons={codes[pk]: figure.reason for pk, figure in figures.items() if figure.hidden},
+            total_reason=total.reason,
         )
 
-    def measured(self, scope: Scope, months: list[datetime.date] | None = None) -> BreakdownMeasures:
-        """The measures over the months (the whole period if none are given) as the scope's viewer may
-        see them, published on their own."""
-        counts, known = selectors.in_period(self.counts, months), selectors.in_period(self.known, months)
-        return measure(scope, self.categories, counts, known, self.eligible)
+    def measured(self, months: list[datetime.date] | None = None) -> BreakdownMeasures:
+        """The measures over the months (the whole period if none are given) as the viewer may see them."""
+        months = self.period.months if months is None else months
+        groups = [Group(c.code, c.name, self.eligible.get(c.pk)) for c in self.categories]
+        measured = breakdown_measures(groups, self.published(months), unknown_key=UNKNOWN[0])
+        if self.publication is None:
+            return measured
+        covered = self.publication.months_of_quarters(months)
+        complete = self.publication.complete_total(months)
+        return dataclasses.replace(
+            measured,
+            covers=_quarters_words(covered) if covered != list(months) else "",
+            complete_total=complete.value,
+            complete_reason=complete.reason,
+        )
+
+
+def _quarters_words(months: list[datetime.date]) -> str:
+    if not months:
+        return "no whole quarter"
+    first, last = quarter_label(quarter_of(months[0])), quarter_label(quarter_of(months[-1]))
+    return first if first == last else f"{first} to {last}"
 
 
 MOST_BARS = 15  # groups a bar chart shows readably
@@ -165,21 +203,19 @@ def breakdown_rows(measured: BreakdownMeasures, threshold: int) -> list[list[obj
                 "Not compared: no eligible population",
             ]
         )
-    rows.append(
-        [
-            "All participants",
-            Suppressed(threshold) if measured.total is None else measured.total,
-            None,
-            sum(group.eligible or 0 for group in measured.groups) or None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "",
-        ]
-    )
+    eligible = sum(group.eligible or 0 for group in measured.groups) or None
+    label = f"All participants, {measured.covers}" if measured.covers else "All participants"
+    total = measured.total
+    rows.append([label, _count_or(total, measured.total_reason, threshold), None, eligible, *[None] * 5, ""])
+    if measured.covers:
+        # The same figure the dashboards give: the total of the complete months of the period.
+        complete = _count_or(measured.complete_total, measured.complete_reason, threshold)
+        rows.append(["All participants in the complete months of the period", complete, *[None] * 7, ""])
     return rows
+
+
+def _count_or(count: int | None, reason: Reason | None, threshold: int) -> object:
+    return Suppressed(threshold, reason or Reason.INCLUDES) if count is None else count
 
 
 def representation_chart(measured: BreakdownMeasures, *, caption: str, element_id: str) -> Chart | None:
@@ -261,8 +297,8 @@ def quarters(period: MonthPeriod) -> list[tuple[str, list[datetime.date]]]:
 
 def trend(scope: Scope, read: Read, period: MonthPeriod, breakdown_name: str) -> tuple[Table, Chart | None]:
     """Each quarter's representation ratios, each quarter published on its own."""
-    reported = {month for month, _ in read.counts}
-    by_quarter = [(label, read.measured(scope, months)) for label, months in quarters(period)]
+    reported = read.reported
+    by_quarter = [(label, read.measured(months)) for label, months in quarters(period)]
     # Quarters at the end with no approved report yet (still being reported) say nothing.
     while by_quarter and not reported & set(dict(quarters(period))[by_quarter[-1][0]]):
         by_quarter.pop()
@@ -278,7 +314,7 @@ def trend(scope: Scope, read: Read, period: MonthPeriod, breakdown_name: str) ->
         row: list[object] = [label]
         for category in compared:
             group = groups[category.code]
-            row.append(Suppressed(scope.threshold) if group.suppressed else _ratio(group.representation))
+            row.append(_or_suppressed(_ratio(group.representation), group, scope.threshold))
             series[category.name].append(None if group.suppressed else _ratio(group.representation))
         table.rows.append(row)
     if not compared or len(by_quarter) < 2 or len(compared) > MOST_LINES:
@@ -336,11 +372,14 @@ def focus_goals_table(scope: Scope, breakdown_id: int, today: datetime.date) -> 
         ],
         slug="focus-goals",
     )
-    # The goals count the whole network, so they are published to the viewer's audience even on one
-    # partner's page.
-    for standing in goal_standings_for(goals=goals, today=today, audience=scope.audience):
+    # The goals count the whole network, so they are published to the viewer even on one partner's page.
+    for standing in goal_standings_for(goals=goals, today=today, viewer=scope.viewer):
         progress = standing.progress
-        hidden = "actual" in standing.hidden or _hidden_beside_its_breakdown(scope, standing)
+
+        def shown(name: str, value: object, standing=standing) -> object:
+            reason = standing.reasons.get(name)
+            return Suppressed(standing.threshold, reason) if reason else value
+
         table.rows.append(
             [
                 standing.goal.name,
@@ -348,37 +387,15 @@ def focus_goals_table(scope: Scope, breakdown_id: int, today: datetime.date) -> 
                 standing.goal.population.name if standing.goal.population else "Everyone",
                 f"{standing.goal.deadline:%B} {standing.goal.deadline.day}, {standing.goal.deadline.year}",
                 f"{standing.counted_to:%B %Y}" if standing.counted_to else None,
-                standing.counting.why or None,
+                ("Counted by whole quarter. " if standing.by_quarter else "") + (standing.counting.why or "")
+                or None,
                 progress.target,
-                Suppressed(scope.threshold) if hidden else progress.actual,
-                Suppressed(scope.threshold) if hidden else _percent(progress.share),
-                Suppressed(scope.threshold) if hidden else str(progress.outlook).capitalize(),
+                shown("actual", progress.actual),
+                shown("share", _percent(progress.share)),
+                shown("outlook", str(progress.outlook).capitalize()),
             ]
         )
     return table
-
-
-def _hidden_beside_its_breakdown(scope: Scope, standing: GoalStanding) -> bool:
-    """Whether the breakdown table of the goal's network over the goal's counted months hides the
-    goal's group (to protect another group's small count): then its count so far, shown beside that
-    table, would give the small count away. A few queries a goal for a population of focus."""
-    goal, population = standing.goal, standing.goal.population
-    if scope.audience.everything or population is None or standing.counted_to is None:
-        return False
-    network_scope = Scope(
-        state=scope.state,
-        audience=scope.audience,
-        network=goal.network,
-        threshold=threshold_of(goal.network),
-        networks=(goal.network,),
-    )
-    period = MonthPeriod(first=goal_period(goal).first, last=standing.counted_to)
-    read = Read.of(
-        network_scope, EquityFilters(period, goal.measure, population.breakdown), population.breakdown
-    )
-    counts, known = selectors.in_period(read.counts), selectors.in_period(read.known)
-    published = published_counts(network_scope, read.categories, counts, known)
-    return published.cells.get(population.code) is None
 
 
 @dataclass
@@ -406,16 +423,18 @@ class EquityBoard:
         return len(self.measured.groups) > MOST_BARS
 
 
-def breakdown_for(scope: Scope, filters: EquityFilters) -> tuple[BreakdownMeasures, list[EstimateSource]]:
+def breakdown_for(
+    scope: Scope, filters: EquityFilters, today: datetime.date
+) -> tuple[BreakdownMeasures, list[EstimateSource]]:
     """The period's measures of the breakdown, as the scope's viewer may see them (the API's figures)."""
-    read = Read.of(scope, filters, filters.breakdown)
-    return read.measured(scope), read.sources
+    read = Read.of(scope, filters, filters.breakdown, today)
+    return read.measured(), read.sources
 
 
 def equity_board(*, scope: Scope, filters: EquityFilters, today: datetime.date) -> EquityBoard:
     breakdown, period = filters.breakdown, filters.period
-    read = Read.of(scope, filters, breakdown)
-    measured = read.measured(scope)
+    read = Read.of(scope, filters, breakdown, today)
+    measured = read.measured()
     caption = (
         f"{filters.measure.name} by {breakdown.name.lower()} against the eligible population: "
         f"{scope.name}, {period}"
@@ -478,9 +497,9 @@ class CoverageBoard:
         return note(self.scope.threshold)
 
 
-def coverage_board(*, scope: Scope, filters: EquityFilters) -> CoverageBoard:
-    read = Read.of(scope, filters, selectors.county_breakdown())
-    categories, sources, measured = read.categories, read.sources, read.measured(scope)
+def coverage_board(*, scope: Scope, filters: EquityFilters, today: datetime.date) -> CoverageBoard:
+    read = Read.of(scope, filters, selectors.county_breakdown(), today)
+    categories, sources, measured = read.categories, read.sources, read.measured()
     found = selectors.coverage(scope=scope)
     by_code = {group.key: group for group in measured.groups}
     counties = [category for category in categories if category.county_id]

@@ -1,6 +1,6 @@
 """The equity measures of one breakdown, from counts as published and the eligible population.
 
-Everything here is computed from *published* counts (`equity.suppression` has already hidden the
+Everything here is computed from *published* counts (`metrics.publication` has already hidden the
 small ones), so a figure computed from a hidden count is hidden too, and nothing hidden can be worked
 back from a share, a ratio or a gap.
 
@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from equity.suppression import Published
+from core.disclosure import Published, Reason
 
 UNSTABLE_BELOW = 20
 Z_95 = 1.959963984540054
@@ -52,6 +52,7 @@ class GroupMeasures:
     fair_share_gap: int | None = None
     unstable: bool = False
     reference: bool = False
+    reason: Reason | None = None  # why the count is not shown
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class BreakdownMeasures:
     total: int | None  # None where suppressed
     share_of: str  # "known" or "all": what shares of participants are taken of
     reference: str | None  # the reference group's name
+    total_reason: Reason | None = None  # why the total is not shown
+    covers: str = ""  # the months the counts cover, where not the whole period ("Q1 2026 to Q3 2026")
+    complete_total: int | None = None  # all participants in the complete months of the period
+    complete_reason: Reason | None = None
 
 
 def reach_per_1000(count: int, eligible: int) -> float | None:
@@ -117,6 +122,7 @@ def breakdown_measures(
             name=group.name,
             count=count,
             suppressed=count is None,
+            reason=published.reasons.get(group.key),
             eligible=group.eligible,
             eligible_share=eligible_share,
             reference=reference is not None and group.key == reference.key,
@@ -132,6 +138,7 @@ def breakdown_measures(
             name=name,
             count=unknown_count,
             suppressed=unknown_count is None,
+            reason=published.reasons.get(unknown_key),
             eligible=None,
             share=unknown_count / published.total if unknown_count is not None and published.total else None,
         )
@@ -141,6 +148,7 @@ def breakdown_measures(
         total=published.total,
         share_of=share_of,
         reference=reference.name if reference else None,
+        total_reason=published.total_reason,
     )
 
 

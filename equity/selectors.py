@@ -10,17 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 
+from core.disclosure import threshold_for
 from equity.models import EligibleEstimate, EstimateSource
-from equity.suppression import threshold_for
-from goals.selectors import (
-    Audience,
-    MonthPeriod,
-    audience_for_states,
-    audience_from,
-    known_partners,
-    state_get_for_viewer,
-    threshold_of_group,
-)
+from goals.selectors import MonthPeriod, state_get_for_viewer, threshold_of_group
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN
 from metrics.models import (
     Breakdown,
@@ -31,7 +23,7 @@ from metrics.models import (
     RollupStateMonth,
 )
 from network.models import Network
-from network.selectors import Access, User, identified_for
+from network.selectors import Access, User, Viewer, viewer_for, viewer_for_states
 from partners.models import NON_SUPPLIER_STATUSES, County, Organization, PopulationOfFocus, Sector, State
 
 CategoryMonths = dict[tuple[datetime.date, int], int]  # (month, category id) -> count
@@ -39,11 +31,11 @@ CategoryMonths = dict[tuple[datetime.date, int], int]  # (month, category id) ->
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose counts a page shows (a network, a state, or one partner of a network) and, for its
-    viewer, which partners' identified figures are part of it and the threshold for the rest."""
+    """Whose counts a page shows (a network, a state, or one partner of a network), to which viewer
+    (`network.selectors.Viewer`), and the threshold for what the viewer may not see identified."""
 
     state: State
-    audience: Audience
+    viewer: Viewer
     network: Network | None = None
     organization: Organization | None = None
     threshold: int = 11
@@ -52,7 +44,7 @@ class Scope:
     @property
     def everything_identified(self) -> bool:
         """One partner's own figures are shown only to those who may see them: nothing to suppress."""
-        return self.audience.everything or self.organization is not None
+        return self.organization is not None or all(self.viewer.sees_all_of(n.pk) for n in self.networks)
 
     @property
     def name(self) -> str:
@@ -64,7 +56,7 @@ class Scope:
 def network_scope(*, user: User, network: Network, access: Access, organization_id: int | None) -> Scope:
     """A network's counts, or one partner's: 404 for an organization that never was a partner, 403
     where the viewer may not see that partner's identified figures."""
-    identified = identified_for(user=user, network=network, access=access)
+    viewer = viewer_for(user=user, network=network, access=access)
     organization = None
     if organization_id is not None:
         membership = (
@@ -72,15 +64,15 @@ def network_scope(*, user: User, network: Network, access: Access, organization_
         )
         if membership is None:
             raise Http404("That organization is not a partner in this network.")
-        if organization_id not in identified:
+        if not viewer.knows(network.pk, organization_id):
             raise PermissionDenied("This partner's own figures are for its staff and the backbone staff.")
         organization = membership.organization
     return Scope(
         state=network.state,
-        audience=audience_from(identified),
+        viewer=viewer,
         network=network,
         organization=organization,
-        threshold=threshold_for(identified.threshold),
+        threshold=threshold_for(network.suppression_threshold),
         networks=(network,),
     )
 
@@ -93,7 +85,7 @@ def state_scope(*, user: User, code: str) -> Scope:
     networks = tuple(Network.objects.filter(state=state).select_related("state").order_by("name"))
     return Scope(
         state=state,
-        audience=audience_for_states(user=user, states=[state]),
+        viewer=viewer_for_states(user=user, states=[state]),
         threshold=threshold_of_group(networks),
         networks=networks,
     )
@@ -105,9 +97,9 @@ def _in_period(period: MonthPeriod) -> Q:
 
 def category_months(
     *, scope: Scope, measure: Measure, breakdown: Breakdown, period: MonthPeriod
-) -> tuple[CategoryMonths, CategoryMonths]:
-    """Approved counts by month and category for the scope, and the part of them the viewer may see
-    identified (empty where everything is identified): two queries at most."""
+) -> CategoryMonths:
+    """Approved counts by month and category for the scope, for a viewer who sees every count of it
+    (others read `metrics.publication`): one query."""
     where = Q(measure=measure, breakdown=breakdown) & _in_period(period)
     if scope.organization is not None:
         rows = RollupPartnerMonth.objects.filter(
@@ -117,12 +109,7 @@ def category_months(
         rows = RollupNetworkMonth.objects.filter(where, network=scope.network)
     else:
         rows = RollupStateMonth.objects.filter(where, state=scope.state)
-    counts = _by_month_and_category(rows)
-    if scope.everything_identified or not scope.audience.knows_some:
-        return counts, {}
-    known = RollupPartnerMonth.objects.filter(where & known_partners(scope.audience))
-    known = known.filter(network=scope.network) if scope.network else known.filter(network__state=scope.state)
-    return counts, _by_month_and_category(known)
+    return _by_month_and_category(rows)
 
 
 def _by_month_and_category(rows) -> CategoryMonths:

@@ -41,8 +41,8 @@ def _network_filters(
     partners = Organization.objects.filter(
         memberships__network=network, memberships__left_on__isnull=True
     ).order_by("name")
-    if not scope.audience.everything:
-        partners = partners.filter(pk__in=scope.audience.known_in(network.pk))
+    if not scope.viewer.sees_all_of(network.pk):
+        partners = partners.filter(pk__in=scope.viewer.known_in(network.pk))
     form, filters = equity_filters(
         request.GET,
         today=timezone.localdate(),
@@ -80,7 +80,7 @@ def network_equity(request: HttpRequest, slug: str) -> HttpResponse:
 def network_coverage(request: HttpRequest, slug: str) -> HttpResponse:
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
     form, filters, scope = _network_filters(request, network, access)
-    board = boards.coverage_board(scope=scope, filters=filters)
+    board = boards.coverage_board(scope=scope, filters=filters, today=timezone.localdate())
     return _page(request, "equity/coverage.html", board, network=network, access=access, form=form)
 
 
@@ -103,7 +103,7 @@ def state_equity(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def state_coverage(request: HttpRequest, code: str) -> HttpResponse:
     form, filters, scope = _state_filters(request, code)
-    board = boards.coverage_board(scope=scope, filters=filters)
+    board = boards.coverage_board(scope=scope, filters=filters, today=timezone.localdate())
     return _page(request, "equity/coverage.html", board, state=scope.state, form=form)
 
 

@@ -5,7 +5,7 @@ count so far, pace, projection, outlook, monthly rate still needed), the partner
 network's monthly series. A partner's commitment and count are identified only for backbone staff, for
 the partner's own staff, and for state viewers where the partner shares its figures with the state;
 the rest are summed. To everyone but backbone staff the network's counts are aggregates, published
-through `equity.suppression` as on the dashboards (`goals.selectors`): a suppressed figure is null, and
+through `metrics.publication` as on the dashboards (`goals.selectors`): a suppressed figure is null, and
 ``suppressed`` says so.
 """
 
@@ -19,15 +19,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.disclosure import DEFAULT_THRESHOLD, Reason, words
 from goals import selectors
 from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
 from goals.progress import add_months, months_between
-from goals.selectors import Audience, GoalStanding, MonthPeriod, PartnerSoFar, period_default
+from goals.selectors import GoalStanding, MonthPeriod, PartnerSoFar, Viewer, period_default
 from metrics import completeness
 from metrics.api import MonthField
 from metrics.completeness import MonthReporting
 from network.api import NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, problems_from_errors
-from network.selectors import Access, network_get_for_user
+from network.selectors import Access, network_get_for_user, viewer_for
 
 SERIES_MONTHS = 24
 
@@ -83,10 +84,14 @@ class PopulationOut(serializers.Serializer):
     name = serializers.CharField()
 
 
-class BaselineOut(serializers.Serializer):
+class BaselineOut(serializers.Serializer):  # value: null where it is withheld from you
     start = serializers.DateField()
     end = serializers.DateField()
-    value = serializers.IntegerField()
+    value = serializers.IntegerField(
+        allow_null=True,
+        help_text="null where it is withheld from you: a population's baseline over part of a quarter, "
+        "whose counts are published by whole quarter only.",
+    )
 
 
 SUPPRESSED_HELP = (
@@ -101,6 +106,11 @@ class MonthCountOut(serializers.Serializer):
         allow_null=True, help_text="The approved count of the month; null where it is suppressed."
     )
     suppressed = serializers.BooleanField(help_text=f"Whether count is suppressed. {SUPPRESSED_HELP}")
+    suppressed_because = serializers.CharField(
+        allow_null=True,
+        help_text="Why count is null, in words: fewer than the threshold, hidden so that another count "
+        "cannot be worked out, provisional, or published by whole quarter only; null where it is shown.",
+    )
     complete = serializers.BooleanField(
         help_text="Whether the month's reports are in: every report expected, or the network's completeness "
         "threshold of them, approved or saying there was nothing to report. A month that is not complete "
@@ -200,11 +210,18 @@ class ProgressOut(serializers.Serializer):
     series = MonthCountOut(many=True, help_text="The network's count of the measure, every month.")
 
 
-def _month_out(month: datetime.date, count: int | None, reporting: MonthReporting | None) -> dict[str, Any]:
+def _month_out(
+    month: datetime.date,
+    count: int | None,
+    reporting: MonthReporting | None,
+    reason: Reason | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> dict[str, Any]:
     return {
         "month": f"{month:%Y-%m}",
         "count": count,
         "suppressed": count is None,
+        "suppressed_because": None if count is not None else words(reason or Reason.COMPLEMENT, threshold),
         "complete": bool(reporting and reporting.complete),
         "expected": reporting.expected if reporting else None,
         "received": reporting.received if reporting else None,
@@ -212,12 +229,12 @@ def _month_out(month: datetime.date, count: int | None, reporting: MonthReportin
 
 
 def _goal_out(
-    standing: GoalStanding, toward: dict[tuple[int, int], PartnerSoFar], audience: Audience
+    standing: GoalStanding, toward: dict[tuple[int, int], PartnerSoFar], viewer: Viewer
 ) -> dict[str, Any]:
     goal, progress = standing.goal, standing.progress
     shown, summed = [], []
     for commitment in goal.commitments.all():
-        known = audience.knows(goal.network_id, commitment.organization_id)
+        known = viewer.knows(goal.network_id, commitment.organization_id)
         (shown if known else summed).append(commitment)
     so_far: int | None = 0
     monthly = []
@@ -226,11 +243,19 @@ def _goal_out(
         if month not in counting.reporting:
             break
         count = standing.monthly.get(month, 0)
+        reason = standing.monthly_reasons.get(month)
+        if standing.by_quarter and month not in standing.monthly:
+            # A population's count is published by whole quarter: on the quarter's last month.
+            count, reason = None, Reason.QUARTERLY
+            out = _month_out(month, count, counting.reporting[month], reason, standing.threshold)
+            monthly.append({**out, "so_far": None})
+            continue
         if counting.is_provisional(month) or count is None or so_far is None:
             so_far = None
         else:
             so_far += count
-        monthly.append({**_month_out(month, count, counting.reporting[month]), "so_far": so_far})
+        out = _month_out(month, count, counting.reporting[month], reason, standing.threshold)
+        monthly.append({**out, "so_far": so_far})
     hidden = standing.hidden | standing.withheld
     population = goal.population
     figures = {
@@ -254,7 +279,11 @@ def _goal_out(
             if population
             else None
         ),
-        "baseline": {"start": goal.baseline_start, "end": goal.baseline_end, "value": goal.baseline_value},
+        "baseline": {
+            "start": goal.baseline_start,
+            "end": goal.baseline_end,
+            "value": None if standing.baseline_withheld else goal.baseline_value,
+        },
         "target_kind": goal.target_kind,
         "target_value": goal.target_value,
         "target": progress.target,
@@ -333,9 +362,9 @@ class NetworkProgress(TandemAPI, APIView):
         goals = [
             goal for goal in selectors.goals_of(network_ids=[network.pk]) if goal.measure_id == measure.pk
         ]
-        audience = selectors.audience_for(user=request.user, network=network, access=access)
+        viewer = viewer_for(user=request.user, network=network, access=access)
         today = timezone.localdate()
-        standings = selectors.goal_standings_for(goals=goals, today=today, audience=audience)
+        standings = selectors.goal_standings_for(goals=goals, today=today, viewer=viewer)
         toward = selectors.partners_so_far(
             network=network,
             goals=goals,
@@ -346,7 +375,7 @@ class NetworkProgress(TandemAPI, APIView):
             networks=[network], first=period.first, last=period.last, today=today
         )[network.pk]
         published = selectors.published_counts(
-            networks=[network], measure_id=measure.pk, period=period, audience=audience, with_states=False
+            networks=[network], measure_id=measure.pk, period=period, viewer=viewer, with_states=False
         )
         counts = published.networks[network.pk]
         data = {
@@ -354,13 +383,20 @@ class NetworkProgress(TandemAPI, APIView):
             "measure": measure.code,
             "refreshed_at": selectors.freshness(network_ids=[network.pk]).latest,
             "suppression_threshold": None
-            if audience.everything
+            if viewer.sees_all_of(network.pk)
             else published.network_thresholds[network.pk],
-            "goals": [_goal_out(standing, toward, audience) for standing in standings],
+            "goals": [_goal_out(standing, toward, viewer) for standing in standings],
             "series_from": f"{period.first:%Y-%m}",
             "series_to": f"{period.last:%Y-%m}",
             "series": [
-                _month_out(month, counts.get(month, 0), reporting.get(month)) for month in period.months
+                _month_out(
+                    month,
+                    counts.get(month, 0),
+                    reporting.get(month),
+                    published.network_reasons[network.pk].get(month),
+                    published.network_thresholds[network.pk],
+                )
+                for month in period.months
             ],
         }
         return Response(ProgressOut(data).data)

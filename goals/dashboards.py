@@ -9,20 +9,22 @@ whatever the number of partners) and drawn by `goals.figures`.
   goal, and the identified figures of only those partners that share them with the state;
 - site administrators: the networks of every state compared.
 
-Every aggregate of a dashboard but the backbone's is published to its viewer (a `selectors.Audience`)
-through `equity.suppression`, by the selectors; a suppressed cell of a table says so in words
+Every aggregate of a dashboard but the backbone's is published to its viewer (a `network.selectors.Viewer`)
+through `metrics.publication`, by the selectors; a suppressed cell of a table says so in words
 (`network.figures.Suppressed`), a chart leaves it out, and a summary does not state it.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
+from core.disclosure import Reason
 from goals import figures, selectors
 from goals.forms import DashboardFilters
 from goals.models import Goal
-from goals.selectors import Audience, Freshness, GoalStanding, MonthPeriod
+from goals.selectors import Freshness, GoalStanding, MonthPeriod, Viewer
 from metrics import completeness as completeness_reads
 from metrics.completeness import CellState, Completeness, MonthReporting, PartnerCompleteness
+from metrics.publication import Figure
 from network import health
 from network.figures import Chart, Suppressed, Table
 from network.models import Network
@@ -294,18 +296,18 @@ def partner_dashboard(
     goals: list[Goal],
     filters: DashboardFilters,
     today: datetime.date,
-    audience: Audience,
+    viewer: Viewer,
 ) -> PartnerBoard:
     """A partner's own progress and trend, next to the network's aggregates as published to the
-    ``audience``. Only call it for a user who may see this partner's identified figures
-    (`selectors.partner_get_for_dashboard`, whose `Identified` gives the audience)."""
+    ``viewer``. Only call it for a user who may see this partner's identified figures
+    (`selectors.partner_get_for_dashboard`, which gives the viewer)."""
     period, measure = filters.period, filters.measure
     commitments = selectors.commitment_standings(network=network, organization=organization, today=today)
     own = selectors.partner_series(
         network=network, organization_id=organization.pk, measure_id=measure.pk, period=period
     )
     counts = selectors.published_counts(
-        networks=[network], measure_id=measure.pk, period=period, audience=audience, with_states=False
+        networks=[network], measure_id=measure.pk, period=period, viewer=viewer, with_states=False
     )
     whole = "The whole network"
     months_in = completeness_reads.reporting_by_month(
@@ -316,9 +318,10 @@ def partner_dashboard(
         period,
         thresholds={whole: counts.network_thresholds[network.pk]},
         reporting={whole: months_in[network.pk]},
+        reasons={whole: counts.network_reasons[network.pk]},
     )
     caption = f"{measure.name} a month: {organization.name} and the whole {network.name}, {period}"
-    standings = selectors.goal_standings_for(goals=goals, today=today, audience=audience)
+    standings = selectors.goal_standings_for(goals=goals, today=today, viewer=viewer)
     return PartnerBoard(
         filters=filters,
         freshness=selectors.freshness(network_ids=[network.pk]),
@@ -350,7 +353,7 @@ NETWORK_COLUMNS = [
     "Backbone organization",
     "Partners",
     "Reports in",
-    "In the period",
+    "In the complete months of the period",
     "Monthly mean of the complete months",
     "Goals",
     "On track or reached",
@@ -382,7 +385,7 @@ def _network_rows(
     for network in networks:
         own = [s for s in standings if s.goal.network_id == network.pk]
         outlooks = [s.outlook for s in own]
-        total = _total(counts, network)
+        total = _total(counts, network, reporting[network.pk])
         threshold = counts.network_thresholds[network.pk]
         rows.append(
             ([network.state.name] if with_state else [])
@@ -391,7 +394,7 @@ def _network_rows(
                 network.backbone.name,
                 network.partner_count,
                 reports_in_words(reporting[network.pk], period),
-                Suppressed(threshold) if total is None else total,
+                Suppressed(threshold, total.reason) if total.hidden else total.value,
                 _complete_mean(counts.networks[network.pk], reporting[network.pk], threshold),
                 len(own),
                 sum(outlook in ("on track", "reached") for outlook in outlooks),
@@ -402,9 +405,30 @@ def _network_rows(
     return rows
 
 
-def _total(counts: selectors.PublishedCounts, network: Network) -> int | None:
-    """A network's count over the period as published: suppressed where a month's is."""
-    return selectors.published_sum(counts.networks[network.pk].values())
+def _total(
+    counts: selectors.PublishedCounts, network: Network, reporting: dict[datetime.date, MonthReporting]
+) -> Figure:
+    """A network's count over the complete months of the period, as published (the same figure the
+    equity pages give for all participants): suppressed where one of those months' is."""
+    months = [month for month, found in reporting.items() if found.complete]
+    assert counts.publications is not None
+    return counts.publications.network(network.pk).total_over(months)
+
+
+def _state_total(
+    counts: selectors.PublishedCounts, state: State, reporting: dict[datetime.date, MonthReporting]
+) -> Figure:
+    """A state's count over the complete months of the period, as published."""
+    months = [month for month, found in reporting.items() if found.complete]
+    assert counts.publications is not None
+    if state.pk in counts.publications.states:
+        return counts.publications.state(state.pk).total_over(months)
+    shown = counts.states.get(state.pk, {})
+    return Figure(selectors.published_sum(shown.get(m) for m in months if m in shown))
+
+
+def _shown(figure: Figure, threshold: int) -> object:
+    return Suppressed(threshold, figure.reason or Reason.INCLUDES) if figure.hidden else figure.value
 
 
 def _complete_mean(
@@ -417,7 +441,7 @@ def _complete_mean(
         return None
     total = selectors.published_sum(shown.get(month, 0) for month in months)
     if total is None:
-        return Suppressed(threshold)
+        return Suppressed(threshold, Reason.INCLUDES)
     return figures.one_decimal(total / len(months))
 
 
@@ -436,16 +460,16 @@ class StateBoard(Board):
 
 
 def state_dashboard(
-    *, state: State, filters: DashboardFilters, today: datetime.date, audience: Audience
+    *, state: State, filters: DashboardFilters, today: datetime.date, viewer: Viewer
 ) -> StateBoard:
-    """Every network of the state side by side, as published to the ``audience``
-    (`selectors.audience_for_states`); partners' own figures only where they share them with the
+    """Every network of the state side by side, as published to the ``viewer``
+    (`network.selectors.viewer_for_states`); partners' own figures only where they share them with the
     state. Only call it for the state's viewers (`selectors.state_get_for_viewer`)."""
     period, measure = filters.period, filters.measure
     networks = selectors.networks_in(states=[state])
     ids = [network.pk for network in networks]
     counts = selectors.published_counts(
-        networks=networks, measure_id=measure.pk, period=period, audience=audience
+        networks=networks, measure_id=measure.pk, period=period, viewer=viewer
     )
     reporting = completeness_reads.reporting_by_month(
         networks=networks, first=period.first, last=period.last, today=today
@@ -465,10 +489,14 @@ def state_dashboard(
             **{network.name: reporting[network.pk] for network in networks},
             statewide: completeness_reads.reporting_combined(list(reporting.values())),
         },
+        reasons={
+            **{network.name: counts.network_reasons[network.pk] for network in networks},
+            statewide: counts.state_reasons.get(state.pk, {}),
+        },
     )
-    totals = {network.pk: _total(counts, network) for network in networks}
+    totals = {network.pk: _total(counts, network, reporting[network.pk]).value for network in networks}
     standings = selectors.goal_standings_for(
-        goals=list(selectors.goals_of(network_ids=ids)), today=today, audience=audience
+        goals=list(selectors.goals_of(network_ids=ids)), today=today, viewer=viewer
     )
     shared = selectors.partner_sums(
         network_ids=ids, measure_id=measure.pk, period=period, shared_with_state_only=True
@@ -537,16 +565,16 @@ class CrossStateBoard(Board):
 
 
 def cross_state_dashboard(
-    *, filters: DashboardFilters, today: datetime.date, audience: Audience
+    *, filters: DashboardFilters, today: datetime.date, viewer: Viewer
 ) -> CrossStateBoard:
     """The networks of every state compared, for site administrators: network and state aggregates
-    only, as published to the ``audience`` (`selectors.audience_for_states`)."""
+    only, as published to the ``viewer`` (`network.selectors.viewer_for_states`)."""
     period, measure = filters.period, filters.measure
     networks = selectors.networks_in()
     ids = [network.pk for network in networks]
     states = list({network.state_id: network.state for network in networks}.values())
     counts = selectors.published_counts(
-        networks=networks, measure_id=measure.pk, period=period, audience=audience
+        networks=networks, measure_id=measure.pk, period=period, viewer=viewer
     )
     reporting = completeness_reads.reporting_by_month(
         networks=networks, first=period.first, last=period.last, today=today
@@ -558,15 +586,16 @@ def cross_state_dashboard(
         for state in states
     }
     standings = selectors.goal_standings_for(
-        goals=list(selectors.goals_of(network_ids=ids)), today=today, audience=audience
+        goals=list(selectors.goals_of(network_ids=ids)), today=today, viewer=viewer
     )
     monthly = figures.monthly_frame(
         {state.name: counts.states.get(state.pk, {}) for state in states},
         period,
         thresholds={state.name: counts.state_thresholds[state.pk] for state in states},
         reporting={state.name: by_state[state.pk] for state in states},
+        reasons={state.name: counts.state_reasons.get(state.pk, {}) for state in states},
     )
-    totals = {network.pk: _total(counts, network) for network in networks}
+    totals = {network.pk: _total(counts, network, reporting[network.pk]).value for network in networks}
     caption = f"{measure.name} a month, state by state, {period}"
     return CrossStateBoard(
         filters=filters,
@@ -578,7 +607,7 @@ def cross_state_dashboard(
                 "State",
                 "Networks",
                 "Reports in",
-                "In the period",
+                "In the complete months of the period",
                 "Monthly mean of the complete months",
             ],
             rows=[
@@ -586,7 +615,7 @@ def cross_state_dashboard(
                     state.name,
                     sum(network.state_id == state.pk for network in networks),
                     reports_in_words(by_state[state.pk], period),
-                    monthly.total_cell(state.name),
+                    _shown(_state_total(counts, state, by_state[state.pk]), monthly.threshold(state.name)),
                     _complete_mean(
                         counts.states.get(state.pk, {}), by_state[state.pk], monthly.threshold(state.name)
                     ),

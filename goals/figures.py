@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from equity.suppression import DEFAULT_THRESHOLD, note
+from core.disclosure import DEFAULT_THRESHOLD, Reason, note
 from goals.progress import add_months
 from goals.selectors import CommitmentStanding, Counting, GoalStanding, MonthPeriod
 from metrics.completeness import MonthReporting
@@ -16,7 +16,7 @@ from network.figures import COLOURS, Chart, Suppressed, Table, chart
 
 # Suppressed cells, said in words
 
-# How a chart summary speaks of a suppressed count (a table's note is `equity.suppression.note`).
+# How a chart summary speaks of a suppressed count (a table's note is `core.disclosure.note`).
 SUPPRESSED_WORDS = "suppressed to protect privacy"
 
 
@@ -53,6 +53,7 @@ class Monthly:
     hidden: Mapping[str, frozenset[datetime.date]] = field(default_factory=dict)
     thresholds: Mapping[str, int] = field(default_factory=dict)
     reporting: Mapping[str, Mapping[datetime.date, MonthReporting]] = field(default_factory=dict)
+    reasons: Mapping[str, Mapping[datetime.date, Reason]] = field(default_factory=dict)
 
     def is_provisional(self, column: str, month: datetime.date) -> bool:
         found = self.reporting.get(column, {}).get(month)
@@ -85,12 +86,21 @@ class Monthly:
 
     def cell(self, column: str, month: datetime.date) -> int | Suppressed | None:
         if self.is_hidden(column, month):
-            return Suppressed(self.threshold(column))
+            reason = self.reasons.get(column, {}).get(month, Reason.COMPLEMENT)
+            return Suppressed(self.threshold(column), reason)
         return _count(self.counts.loc[month, column])
+
+    def total_reason(self, column: str) -> Reason:
+        """Why the series' total is not shown: provisional where every month hidden is, else it
+        includes a suppressed count."""
+        reasons = {
+            self.reasons.get(column, {}).get(m, Reason.COMPLEMENT) for m in self.hidden.get(column, ())
+        }
+        return Reason.PROVISIONAL if reasons == {Reason.PROVISIONAL} else Reason.INCLUDES
 
     def total_cell(self, column: str) -> int | Suppressed:
         total = self.total(column)
-        return Suppressed(self.threshold(column)) if total is None else total
+        return Suppressed(self.threshold(column), self.total_reason(column)) if total is None else total
 
     def total_words(self, column: str) -> str:
         total = self.total(column)
@@ -102,6 +112,7 @@ def monthly_frame(
     period: MonthPeriod,
     thresholds: Mapping[str, int] | None = None,
     reporting: Mapping[str, Mapping[datetime.date, MonthReporting]] | None = None,
+    reasons: Mapping[str, Mapping[datetime.date, Reason]] | None = None,
 ) -> Monthly:
     """One column per series, one row per month of the period, from the selectors' {label: {month:
     count}} (None where a count is suppressed). A month without any approved report is missing (NaN),
@@ -128,6 +139,7 @@ def monthly_frame(
         hidden={label: months for label, months in hidden.items() if months},
         thresholds=dict(thresholds or {}),
         reporting=dict(reporting or {}),
+        reasons=dict(reasons or {}),
     )
 
 
@@ -288,7 +300,7 @@ def _population(standing: GoalStanding) -> str:
 def _shown(standing: GoalStanding, name: str, value: object) -> object:
     """A figure of the standing, or the words saying it is suppressed or withheld from the viewer."""
     if name in standing.hidden:
-        return Suppressed(standing.threshold)
+        return Suppressed(standing.threshold, standing.reasons.get(name, Reason.INCLUDES))
     if name in standing.withheld:
         return Withheld()
     return value
@@ -408,7 +420,10 @@ def burnup_rows(standing: GoalStanding) -> list[list[object]]:
         line = round(progress.target * (n + 1) / progress.months_total)
         words = reporting_words(standing.counting, month)
         count = standing.monthly.get(month, 0)
-        shown = Suppressed(standing.threshold) if count is None else count
+        reason = standing.monthly_reasons.get(month, Reason.COMPLEMENT)
+        shown = Suppressed(standing.threshold, reason) if count is None else count
+        if standing.by_quarter and month not in standing.monthly:
+            shown = Suppressed(standing.threshold, Reason.QUARTERLY)
         if n < progress.months_elapsed:
             so_far += count or 0
             projected = so_far if n == progress.months_elapsed - 1 else None

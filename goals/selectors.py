@@ -3,7 +3,7 @@
 The counts come only from the rollup tables (`metrics.models.Rollup*`), never from reports, each read in
 one grouped query (``values().annotate(Sum())``) however many partners there are. Who may see a
 partner's identified figures is answered here too, once, for the dashboards and the API, and every
-aggregate a viewer may not see identified is published through `equity.suppression` here.
+aggregate a viewer may not see identified is published through `metrics.publication` here.
 """
 
 import dataclasses
@@ -30,8 +30,9 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
+from django.utils import timezone
 
-from equity.suppression import DEFAULT_THRESHOLD, suppress, threshold_for
+from core.disclosure import DEFAULT_THRESHOLD, Reason, sum_shown, threshold_for, words
 from goals.models import Commitment, Goal
 from goals.progress import (
     RUN_RATE_MONTHS,
@@ -54,15 +55,16 @@ from metrics.models import (
     RollupPartnerMonth,
     RollupStateMonth,
 )
+from metrics.publication import Baseline, Publication, Publications, publications, quarter_months, sum_figures
 from network.models import DataSharing, Membership, Network
 from network.selectors import (
+    EVERYONE_IDENTIFIED,
     Access,
-    Identified,
     User,
-    identified_for,
+    Viewer,
     networks_visible_to,
-    organizations_for_user,
     states_viewed_by,
+    viewer_for,
 )
 from partners.models import Organization, State
 
@@ -100,78 +102,8 @@ def period_default(*, today: datetime.date, months: int = DEFAULT_MONTHS) -> Mon
     return MonthPeriod(first=add_months(last, -(months - 1)), last=last)
 
 
-# Whose identified figures a viewer may see
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Whose figures a viewer may see identified; every other figure they see is an aggregate and is
-    published through `equity.suppression`. Backbone staff see everything; partner staff their own
-    organizations; a state viewer also the partners that share their figures with the state."""
-
-    everything: bool = False
-    organization_ids: frozenset[int] = frozenset()  # in whichever network they are partners of
-    shared: frozenset[tuple[int, int]] = frozenset()  # (network id, organization id)
-
-    def knows(self, network_id: int, organization_id: int) -> bool:
-        return (
-            self.everything
-            or organization_id in self.organization_ids
-            or (network_id, organization_id) in self.shared
-        )
-
-    def known_in(self, network_id: int) -> frozenset[int]:
-        """The organizations of one network the audience may see (not meaningful for ``everything``)."""
-        return self.organization_ids | {org for network, org in self.shared if network == network_id}
-
-    @property
-    def knows_some(self) -> bool:
-        return bool(self.organization_ids or self.shared)
-
-
-EVERYONE_IDENTIFIED = Audience(everything=True)
-
-
-def audience_from(identified: Identified) -> Audience:
-    """The audience of one network's pages and API, from `network.selectors.identified_for`."""
-    if identified.every_partner:
-        return EVERYONE_IDENTIFIED
-    return Audience(organization_ids=identified.organization_ids)
-
-
-def audience_for(*, user: User, network: Network, access: Access) -> Audience:
-    return audience_from(identified_for(user=user, network=network, access=access))
-
-
-def audience_for_states(*, user: User, states: Sequence[State] | None = None) -> Audience:
-    """The audience of the state dashboard (of ``states``) and the cross-state one (every state):
-    aggregates only, with the identified figures of the partners sharing with the state, and of the
-    viewer's own organizations. Site administrators hold every permission, so their own organizations
-    are not asked: they see these dashboards as a state viewer does. Two queries."""
-    own: frozenset[int] = frozenset()
-    if not user.is_superuser:
-        own = frozenset(organizations_for_user(user=user).values_list("pk", flat=True))
-    shared = Membership.objects.filter(left_on__isnull=True, data_sharing=DataSharing.BACKBONE_AND_STATE)
-    if states is not None:
-        shared = shared.filter(network__state__in=list(states))
-    return Audience(
-        organization_ids=own, shared=frozenset(shared.values_list("network_id", "organization_id"))
-    )
-
-
-def known_partners(audience: Audience) -> Q:
-    """Partner rollup rows whose figures the audience may see identified."""
-    known = Q(organization_id__in=sorted(audience.organization_ids))
-    by_network: dict[int, list[int]] = defaultdict(list)
-    for network_id, organization_id in sorted(audience.shared):
-        by_network[network_id].append(organization_id)
-    for network_id, organization_ids in by_network.items():
-        known |= Q(network_id=network_id, organization_id__in=organization_ids)
-    return known
-
-
 def threshold_of(network: Network) -> int:
-    """The smallest count a network's aggregates publish (`equity.suppression.threshold_for`)."""
+    """The smallest count a network's aggregates publish (`core.disclosure.threshold_for`)."""
     return threshold_for(network.suppression_threshold)
 
 
@@ -226,16 +158,16 @@ def goals_running(*, network: Network, today: datetime.date) -> GoalsRunning:
     )
 
 
-def goal_list(*, network: Network, audience: Audience = EVERYONE_IDENTIFIED) -> QuerySet[Goal]:
+def goal_list(*, network: Network, viewer: Viewer = EVERYONE_IDENTIFIED) -> QuerySet[Goal]:
     """The network's goals with how much their partners committed, in one query. ``committed_withheld``
-    where the commitments the audience may not see are one partner's (`commitments_withheld`)."""
+    where the commitments the viewer may not see are one partner's (`commitments_withheld`)."""
     goals = network.goals.select_related("measure", "population", "population__breakdown").annotate(
         committed=Sum("commitments__amount")
     )
-    if audience.everything:
+    if viewer.sees_all_of(network.pk):
         goals = goals.annotate(committed_withheld=Value(False))
     else:
-        known = sorted(audience.known_in(network.pk))
+        known = sorted(viewer.known_in(network.pk))
         unseen = Count("commitments", filter=~Q(commitments__organization_id__in=known))
         goals = goals.annotate(unseen_commitments=unseen).annotate(
             committed_withheld=Case(When(unseen_commitments=1, then=True), default=False)
@@ -309,20 +241,6 @@ def state_series(
     return _series_by(rows.filter(_cell(measure_id, category_id) & _in(period)), "state_id")
 
 
-def known_series(
-    *, network_ids: Sequence[int], measure_id: int, period: MonthPeriod, audience: Audience
-) -> dict[int, Series]:
-    """What the audience may see identified of each network's count by month (for everyone): the sum
-    of its known partners' counts, from RollupPartnerMonth in one query; none for an audience that
-    knows no partner or sees every partner anyway."""
-    if audience.everything or not audience.knows_some:
-        return {}
-    rows = RollupPartnerMonth.objects.filter(network_id__in=list(network_ids))
-    return _series_by(
-        rows.filter(_cell(measure_id, None) & _in(period) & known_partners(audience)), "network_id"
-    )
-
-
 def partner_series(*, network: Network, organization_id: int, measure_id: int, period: MonthPeriod) -> Series:
     """One partner's count by month for everyone, from RollupPartnerMonth in one query."""
     rows = (
@@ -335,21 +253,15 @@ def partner_series(*, network: Network, organization_id: int, measure_id: int, p
     return {row["month"]: row["total"] for row in rows}
 
 
-def goal_series(
-    *, goals: Sequence[Goal], organization_id: int | None = None, known_to: Audience | None = None
-) -> dict[int, Series]:
+def goal_series(*, goals: Sequence[Goal], organization_id: int | None = None) -> dict[int, Series]:
     """Each goal's count by month over its own period: the network's (RollupNetworkMonth) or, given an
-    organization, that partner's, or, given an audience, the partners' it may see identified, summed
-    (RollupPartnerMonth). One query for all the goals."""
+    organization, that partner's (RollupPartnerMonth). One query for all the goals."""
     if not goals:
         return {}
-    of_partners = organization_id is not None or known_to is not None
-    model = RollupPartnerMonth if of_partners else RollupNetworkMonth
+    model = RollupPartnerMonth if organization_id is not None else RollupNetworkMonth
     rows = model.objects.filter(network_id__in={goal.network_id for goal in goals})
     if organization_id is not None:
         rows = rows.filter(organization_id=organization_id)
-    if known_to is not None:
-        rows = rows.filter(known_partners(known_to))
     series: dict[int, Series] = {goal.pk: {} for goal in goals}
     for goal, row in _matched_to_goals(goals, rows):
         series[goal.pk][row["month"]] = row["total"]
@@ -452,76 +364,68 @@ def partner_sums(
     ]
 
 
-# Publishing aggregates to a viewer (equity.suppression)
+# Publishing aggregates to a viewer (metrics.publication)
 
 Shown = dict[datetime.date, int | None]  # a count by month as published: None where it is suppressed
-
-_KNOWN, _REST = "known", "rest"
-
-
-def published_count(count: int, *, known: int, threshold: int) -> int | None:
-    """An aggregate count (a network's in a month, say) as published to a viewer who may see ``known``
-    of it identified. It is the total of the group {what they know, the rest}: hidden where the rest is
-    from 1 to ``threshold - 1`` (subtracting would give the rest away) and where it is itself."""
-    cells = {_KNOWN: known, _REST: count - known}
-    return suppress(cells, total=count, threshold=threshold, known={_KNOWN}).total
+Why = dict[datetime.date, Reason]  # why each month of a `Shown` not shown is not
 
 
-def published_series(series: Series, *, known: Series, threshold: int, audience: Audience) -> Shown:
-    """A network's count by month as published to the audience, month by month (`published_count`)."""
-    if audience.everything:
-        return dict(series)
-    return {
-        month: published_count(count, known=known.get(month, 0), threshold=threshold)
-        for month, count in series.items()
-    }
+def baselines_of(goals: Iterable[Goal]) -> list[Baseline]:
+    """The goals' baselines as the publication layer protects them: shown to every viewer of a goal."""
+    return [
+        Baseline(
+            key=goal.pk,
+            network_id=goal.network_id,
+            months=tuple(
+                MonthPeriod(month_start(goal.baseline_start), month_start(goal.baseline_end)).months
+            ),
+            category_id=goal.population_id,
+            value=goal.baseline_value,
+        )
+        for goal in goals
+    ]
+
+
+def published(
+    *, networks: Sequence[Network], measure_id: int, viewer: Viewer, today: datetime.date
+) -> Publications:
+    """The measure's counts of the networks as published to the viewer (`metrics.publication`): with
+    every network of each state the viewer sees statewide (and the state's cells), and every goal's
+    baseline, so that a count is published the same on every page whichever networks it shows."""
+    chosen = {network.pk: network for network in networks}
+    statewide = {network.state_id for network in networks} & set(viewer.states)
+    if statewide:
+        for network in Network.objects.filter(state_id__in=statewide).select_related("state"):
+            chosen.setdefault(network.pk, network)
+    hidden_from = [pk for pk in chosen if not viewer.sees_all_of(pk)]
+    goals = Goal.objects.filter(network_id__in=hidden_from, measure_id=measure_id) if hidden_from else []
+    return publications(
+        networks=list(chosen.values()),
+        measure=measure_id,
+        viewer=viewer,
+        today=today,
+        with_states=bool(statewide),
+        baselines=baselines_of(goals),
+    )
 
 
 def published_sum(counts: Iterable[int | None]) -> int | None:
-    """A count over several months, from their published counts: hidden where any of them is, since
-    the months shown beside it (here, or on a page for another period) would give the hidden one away.
-    Where every month is shown it tells nothing they do not."""
-    total = 0
-    for count in counts:
-        if count is None:
-            return None
-        total += count
-    return total
-
-
-def published_group_total(
-    total: int,
-    *,
-    counts: Mapping[int, int],
-    known: Mapping[int, int],
-    shown: Mapping[int, int | None],
-    threshold: int,
-) -> int | None:
-    """The total of a group of aggregate counts (a state's month: its networks'), each published on
-    its own as ``shown`` (`published_count`). Suppressed as one group: each network's rest (its count
-    less what the viewer knows of it), with what the viewer knows as known cells. A network shown on its
-    own is shown on every page, so it is known here too and cannot be the second cell hidden: where a
-    single rest would be hidden, the total is hidden instead."""
-    cells: dict[tuple[str, int], int] = {}
-    fixed: set[tuple[str, int]] = set()
-    for key, count in counts.items():
-        cells[_KNOWN, key] = known.get(key, 0)
-        cells[_REST, key] = count - known.get(key, 0)
-        fixed.add((_KNOWN, key))
-        if shown.get(key) is not None:
-            fixed.add((_REST, key))
-    return suppress(cells, total=total, threshold=threshold, known=fixed).total
+    """A count over several published counts: hidden where any of them is (`core.disclosure.sum_shown`)."""
+    return sum_shown(counts)
 
 
 @dataclass(frozen=True)
 class PublishedCounts:
-    """Each network's and each state's count by month as published to one audience, and the threshold
-    each applies (a state's: the largest of its networks')."""
+    """Each network's and each state's count by month as published to one viewer, why each count not
+    shown is not, and the threshold each applies (a state's: the largest of its networks')."""
 
     networks: dict[int, Shown]
     states: dict[int, Shown]
     network_thresholds: dict[int, int]
     state_thresholds: dict[int, int]
+    network_reasons: dict[int, Why] = dataclasses.field(default_factory=dict)
+    state_reasons: dict[int, Why] = dataclasses.field(default_factory=dict)
+    publications: Publications | None = None
 
 
 def published_counts(
@@ -529,49 +433,43 @@ def published_counts(
     networks: Sequence[Network],
     measure_id: int,
     period: MonthPeriod,
-    audience: Audience,
+    viewer: Viewer,
     with_states: bool = True,
+    today: datetime.date | None = None,
 ) -> PublishedCounts:
     """The networks' counts by month (for everyone) and, ``with_states``, their states' (the sum over
-    each state's networks), as published to the audience: a network's month on its own
-    (`published_count`), a state's as the total of its networks' (`published_group_total`). Up to four
-    queries."""
-    ids = [network.pk for network in networks]
+    each state's networks), as published to the viewer (`published`)."""
+    today = today or timezone.localdate()
+    found = published(networks=networks, measure_id=measure_id, viewer=viewer, today=today)
+    months = period.months
+    network_pubs = {network.pk: found.network(network.pk) for network in networks}
     state_ids = sorted({network.state_id for network in networks}) if with_states else []
-    by_network = network_series(network_ids=ids, measure_id=measure_id, period=period)
-    by_state = state_series(state_ids=state_ids, measure_id=measure_id, period=period) if state_ids else {}
-    known = known_series(network_ids=ids, measure_id=measure_id, period=period, audience=audience)
-    network_thresholds = {network.pk: threshold_of(network) for network in networks}
-    state_thresholds = {
-        state_id: threshold_of_group(n for n in networks if n.state_id == state_id) for state_id in state_ids
-    }
-    shown = {
-        network.pk: published_series(
-            by_network.get(network.pk, {}),
-            known=known.get(network.pk, {}),
-            threshold=network_thresholds[network.pk],
-            audience=audience,
-        )
-        for network in networks
-    }
-    states: dict[int, Shown] = {}
-    for state_id in state_ids:
-        members = [network.pk for network in networks if network.state_id == state_id]
-        states[state_id] = {}
-        for month, total in by_state.get(state_id, {}).items():
-            if audience.everything:
-                states[state_id][month] = total
-                continue
-            # Only networks with an approved report in the month are cells: the others show "no data".
-            reporting = [pk for pk in members if month in by_network.get(pk, {})]
-            states[state_id][month] = published_group_total(
-                total,
-                counts={pk: by_network[pk][month] for pk in reporting},
-                known={pk: known.get(pk, {}).get(month, 0) for pk in reporting},
-                shown={pk: shown[pk][month] for pk in reporting},
-                threshold=state_thresholds[state_id],
-            )
-    return PublishedCounts(shown, states, network_thresholds, state_thresholds)
+    state_pubs = {state_id: _state_publication(found, state_id, networks) for state_id in state_ids}
+    return PublishedCounts(
+        networks={pk: pub.series(months) for pk, pub in network_pubs.items()},
+        states={pk: pub.series(months) for pk, pub in state_pubs.items()},
+        network_thresholds={pk: pub.threshold for pk, pub in network_pubs.items()},
+        state_thresholds={pk: pub.threshold for pk, pub in state_pubs.items()},
+        network_reasons={pk: pub.reasons(months) for pk, pub in network_pubs.items()},
+        state_reasons={pk: pub.reasons(months) for pk, pub in state_pubs.items()},
+        publications=found,
+    )
+
+
+def _state_publication(found: Publications, state_id: int, networks: Sequence[Network]) -> Publication:
+    """A state's publication; for a viewer who sees it only through networks they see every partner
+    of (backbone staff), the sum of those networks'."""
+    if state_id in found.states:
+        return found.state(state_id)
+    members = [found.network(n.pk) for n in networks if n.state_id == state_id]
+    combined = Publication(
+        threshold=max(p.threshold for p in members), identified=all(p.identified for p in members)
+    )
+    for member in members:
+        for month, figure in member.month_figures.items():
+            before = combined.month_figures.get(month)
+            combined.month_figures[month] = figure if before is None else sum_figures([before, figure])
+    return combined
 
 
 @dataclass(frozen=True)
@@ -669,10 +567,27 @@ class GoalStanding:
     hidden: frozenset[str] = frozenset()  # suppressed: computed from a count that may not be shown
     withheld: frozenset[str] = frozenset()  # would give away one partner's own commitment
     threshold: int = DEFAULT_THRESHOLD
+    reasons: dict[str, Reason] = dataclasses.field(default_factory=dict)  # why each hidden figure is
+    monthly_reasons: Why = dataclasses.field(default_factory=dict)  # why each month's count not shown is not
+    by_quarter: bool = False  # counted by whole quarter (a population's count, for a viewer who may
+    # not see every partner): a quarter's count stands on its last month
+    baseline_withheld: bool = False
 
     @property
     def coverage(self) -> float | None:
         return coverage(target=self.goal.target, commitments=[self.committed])
+
+    def why_hidden(self, name: str) -> str:
+        """Why a figure of the standing is not shown, in words."""
+        return words(self.reasons.get(name, Reason.INCLUDES), self.threshold)
+
+    @property
+    def so_far_hidden_words(self) -> str:
+        return self.why_hidden("actual")
+
+    @property
+    def outlook_hidden_words(self) -> str:
+        return self.why_hidden("outlook")
 
     @property
     def outlook(self) -> str | None:
@@ -723,47 +638,81 @@ def goal_standings(*, goals: Sequence[Goal], today: datetime.date) -> list[GoalS
     return standings
 
 
-def goal_standings_for(
-    *, goals: Sequence[Goal], today: datetime.date, audience: Audience
-) -> list[GoalStanding]:
-    """`goal_standings` as published to the audience (fetch the goals with `goals_of`): a month's count
-    is suppressed as the network's count of the month is (`published_count`); the count so far, and all
-    that is computed from it, where any month counted is; the recent monthly rate where any of its
-    months is; and the commitments added up where those the viewer may not see are one partner's.
-    One query more than `goal_standings` where the audience knows some partners."""
+def goal_standings_for(*, goals: Sequence[Goal], today: datetime.date, viewer: Viewer) -> list[GoalStanding]:
+    """`goal_standings` as published to the viewer (fetch the goals with `goals_of`), from the
+    publication layer (`published`): a month's count as published; the count so far, and all that is
+    computed from it, hidden where a month counted is; the recent monthly rate where one of its months
+    is; the commitments added up where those the viewer may not see are one partner's. A goal for a
+    population is counted by whole quarter, the way such counts are published."""
     standings = goal_standings(goals=goals, today=today)
-    if audience.everything:
-        return standings
-    known = goal_series(goals=goals, known_to=audience) if audience.knows_some else {}
-    return [_published(standing, known.get(standing.goal.pk, {}), audience) for standing in standings]
+    hidden_from = [s for s in standings if not viewer.sees_all_of(s.goal.network_id)]
+    by_measure: dict[int, list[GoalStanding]] = defaultdict(list)
+    for standing in hidden_from:
+        by_measure[standing.goal.measure_id].append(standing)
+    found: dict[int, GoalStanding] = {}
+    for measure_id, group in by_measure.items():
+        networks = list({s.goal.network_id: s.goal.network for s in group}.values())
+        pubs = published(networks=networks, measure_id=measure_id, viewer=viewer, today=today)
+        for standing in group:
+            found[standing.goal.pk] = _published(
+                standing, pubs.network(standing.goal.network_id), viewer, today
+            )
+    return [found.get(standing.goal.pk, standing) for standing in standings]
 
 
-def _published(standing: GoalStanding, known: Series, audience: Audience) -> GoalStanding:
+def _published(
+    standing: GoalStanding, publication: Publication, viewer: Viewer, today: datetime.date
+) -> GoalStanding:
     goal = standing.goal
-    threshold = threshold_of(goal.network)
-    monthly = published_series(standing.monthly, known=known, threshold=threshold, audience=audience)
-    counted = goal_period(goal).months[: standing.progress.months_elapsed]
-    hidden: set[str] = set()
-    if published_sum(monthly.get(month, 0) for month in counted) is None:
-        hidden |= SO_FAR_FIGURES
-    if published_sum(monthly.get(month, 0) for month in counted[-RUN_RATE_MONTHS:]) is None:
-        hidden |= RATE_FIGURES
+    months = goal_period(goal).months
+    counted = months[: standing.progress.months_elapsed]
+    reasons: dict[str, Reason] = {}
+    if goal.population_id is None:
+        monthly = publication.series(months)
+        monthly_reasons = publication.reasons(months)
+        progress_ = standing.progress
+        so_far = publication.total_over(counted)
+        rate = publication.total_over(counted[-RUN_RATE_MONTHS:])
+        by_quarter = False
+    else:
+        # Published by whole quarter: each quarter's count stands on its last month.
+        quarters = publication.quarters_in(counted)
+        figures = {q: publication.quarter(goal.population_id, q) for q in quarters}
+        monthly = {quarter_months(q)[-1]: f.value for q, f in figures.items()}
+        monthly_reasons = {quarter_months(q)[-1]: f.reason for q, f in figures.items() if f.hidden}
+        counted_to = quarter_months(quarters[-1])[-1] if quarters else None
+        shown = {month: value or 0 for month, value in monthly.items()}
+        progress_ = _progress(goal.target, goal, shown, counted_to, today)
+        so_far = sum_figures(figures.values())
+        rate = sum_figures(list(figures.values())[-1:])
+        by_quarter = True
+    if so_far.hidden:
+        for name in SO_FAR_FIGURES:
+            reasons[name] = so_far.reason
+    if rate.hidden:
+        for name in RATE_FIGURES:
+            reasons.setdefault(name, rate.reason)
     return dataclasses.replace(
         standing,
+        progress=progress_,
         monthly=monthly,
-        hidden=frozenset(hidden),
-        withheld=COMMITTED_FIGURES if commitments_withheld(goal, audience) else frozenset(),
-        threshold=threshold,
+        monthly_reasons=monthly_reasons,
+        hidden=frozenset(reasons),
+        reasons=reasons,
+        withheld=COMMITTED_FIGURES if commitments_withheld(goal, viewer) else frozenset(),
+        threshold=publication.threshold,
+        by_quarter=by_quarter,
+        baseline_withheld=goal.pk in publication.withheld_baselines,
     )
 
 
-def commitments_withheld(goal: Goal, audience: Audience) -> bool:
+def commitments_withheld(goal: Goal, viewer: Viewer) -> bool:
     """Whether the commitments to a goal added up would give away one partner's own commitment (an
-    identified figure) to the audience: where those they may not see are a single partner's."""
+    identified figure) to the viewer: where those they may not see are a single partner's."""
     unseen = {
         commitment.organization_id
         for commitment in goal.commitments.all()
-        if not audience.knows(goal.network_id, commitment.organization_id)
+        if not viewer.knows(goal.network_id, commitment.organization_id)
     }
     return len(unseen) == 1
 
@@ -860,7 +809,7 @@ def partners_so_far(
 
 def partner_get_for_dashboard(
     *, user: User, network: Network, access: Access, organization_id: int
-) -> tuple[Organization, Identified]:
+) -> tuple[Organization, Viewer]:
     """A partner of the network (now or before) whose identified figures the user may see: 404 if it
     never was a partner, 403 if the user may see the network but not this partner's figures."""
     membership = (
@@ -871,10 +820,10 @@ def partner_get_for_dashboard(
     )
     if membership is None:
         raise Http404("That organization is not a partner in this network.")
-    identified = identified_for(user=user, network=network, access=access)
-    if organization_id not in identified:
+    viewer = viewer_for(user=user, network=network, access=access)
+    if not viewer.knows(network.pk, organization_id):
         raise PermissionDenied("This partner's own figures are for its staff and the backbone staff.")
-    return membership.organization, identified
+    return membership.organization, viewer
 
 
 # The state and the cross-state views

@@ -14,9 +14,9 @@ from django.utils import timezone
 from goals import dashboards, figures, selectors, services
 from goals.forms import CommitmentsForm, GoalForm, dashboard_filters
 from goals.models import Goal
-from network.figures import Suppressed, download_or_none
+from network.figures import download_or_none
 from network.models import Network
-from network.selectors import Access, network_get_for_user
+from network.selectors import Access, network_get_for_user, viewer_for, viewer_for_states
 
 
 def _context(network: Network, access: Access, **extra: object) -> dict[str, object]:
@@ -30,19 +30,19 @@ def _context(network: Network, access: Access, **extra: object) -> dict[str, obj
 def goal_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The network's goals: every member sees them; backbone staff set them."""
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
-    audience = selectors.audience_for(user=request.user, network=network, access=access)
-    goals = list(selectors.goal_list(network=network, audience=audience))
+    viewer = viewer_for(user=request.user, network=network, access=access)
+    goals = list(selectors.goal_list(network=network, viewer=viewer))
     standings = selectors.goal_standings_for(
         goals=list(selectors.goals_of(network_ids=[network.pk])),
         today=timezone.localdate(),
-        audience=audience,
+        viewer=viewer,
     )
     by_goal = {standing.goal.pk: standing for standing in standings}
     rows = [(goal, by_goal[goal.pk]) for goal in goals]
     return render(
         request,
         "goals/goal_list.html",
-        _context(network, access, rows=rows, withheld=figures.Withheld(), suppressed=Suppressed()),
+        _context(network, access, rows=rows, withheld=figures.Withheld()),
     )
 
 
@@ -139,7 +139,7 @@ def dashboard_network(request: HttpRequest, slug: str) -> HttpResponse:
 def dashboard_partner(request: HttpRequest, slug: str, organization_id: int) -> HttpResponse:
     """A partner's progress against its commitments, its own trend and the network's aggregate trend."""
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
-    organization, identified = selectors.partner_get_for_dashboard(
+    organization, viewer = selectors.partner_get_for_dashboard(
         user=request.user, network=network, access=access, organization_id=organization_id
     )
     today = timezone.localdate()
@@ -151,7 +151,7 @@ def dashboard_partner(request: HttpRequest, slug: str, organization_id: int) -> 
         goals=goals,
         filters=filters,
         today=today,
-        audience=selectors.audience_from(identified),
+        viewer=viewer,
     )
     if download := download_or_none(request, *board.tables):
         return download
@@ -168,8 +168,8 @@ def dashboard_state(request: HttpRequest, code: str) -> HttpResponse:
     state = selectors.state_get_for_viewer(user=request.user, code=code)
     today = timezone.localdate()
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures())
-    audience = selectors.audience_for_states(user=request.user, states=[state])
-    board = dashboards.state_dashboard(state=state, filters=filters, today=today, audience=audience)
+    viewer = viewer_for_states(user=request.user, states=[state])
+    board = dashboards.state_dashboard(state=state, filters=filters, today=today, viewer=viewer)
     if download := download_or_none(request, *board.tables):
         return download
     return render(request, "goals/dashboard_state.html", {"state": state, "form": form, "board": board})
@@ -182,8 +182,8 @@ def dashboard_states(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page.")
     today = timezone.localdate()
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures())
-    audience = selectors.audience_for_states(user=request.user)
-    board = dashboards.cross_state_dashboard(filters=filters, today=today, audience=audience)
+    viewer = viewer_for_states(user=request.user)
+    board = dashboards.cross_state_dashboard(filters=filters, today=today, viewer=viewer)
     if download := download_or_none(request, *board.tables):
         return download
     return render(request, "goals/dashboard_states.html", {"form": form, "board": board})

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
+from core.disclosure import Reason, words
+
 
 @dataclass
 class Table:
@@ -29,15 +31,16 @@ class Table:
 
 @dataclass(frozen=True)
 class Suppressed:
-    """A table cell hidden by small-count suppression: said in words (on the page and in the CSV),
-    never only by colour or by an empty cell, which would read as "no data". It does not say "1 to 10":
-    a cell hidden because it would give a small one away can be any size; the table's note says why."""
+    """A table cell not shown to protect privacy (`core.disclosure`): said in words, with its reason
+    (on the page and in the CSV), never only by colour or by an empty cell, which would read as "no
+    data". A count hidden so that another cannot be worked out can be any size: its words say so."""
 
     threshold: int = 11
+    reason: Reason = Reason.COMPLEMENT
     is_suppressed = True
 
     def __str__(self) -> str:
-        return "Suppressed"
+        return words(self.reason, self.threshold)
 
 
 @dataclass

@@ -203,31 +203,89 @@ def who_is_missing(*, network: Network) -> WhoIsMissing:
 
 
 @dataclass(frozen=True)
-class Identified:
-    """The partners of one network whose identified figures a user may see, and the network's
-    suppression threshold for every other figure."""
+class Viewer:
+    """Whose identified figures a user may see: the one description every page, chart, CSV and API
+    answer asks, and the publication layer (`metrics.publication`) publishes everything else to.
+    Backbone staff see every partner of their networks; partner staff their own organizations, in any
+    network; a state viewer also the partners whose current membership shares with the state."""
 
-    every_partner: bool
-    organization_ids: frozenset[int]
-    threshold: int = 11
+    every_partner_of: frozenset[int] = frozenset()  # networks
+    organization_ids: frozenset[int] = frozenset()  # their own organizations
+    shared: frozenset[tuple[int, int]] = frozenset()  # (network, organization) shared with their state
+    states: frozenset[int] = frozenset()  # states whose statewide pages they see
+    everything: bool = False  # every partner of every network (`EVERYONE_IDENTIFIED`)
 
-    def __contains__(self, organization_id: object) -> bool:
-        return self.every_partner or organization_id in self.organization_ids
+    def sees_all_of(self, network_id: int) -> bool:
+        return self.everything or network_id in self.every_partner_of
 
-
-def identified_for(*, user: User, network: Network, access: Access) -> Identified:
-    """Backbone staff see every partner; partner staff their own organizations; a state viewer the
-    partners whose current membership shares with the state. A fixed number of queries."""
-    if access >= Access.MANAGE:
-        return Identified(True, frozenset(), network.suppression_threshold)
-    own = set(organizations_for_user(user=user).values_list("pk", flat=True))
-    if states_viewed_by(user=user).filter(pk=network.state_id).exists():
-        own |= set(
-            network.memberships.filter(
-                left_on__isnull=True, data_sharing=DataSharing.BACKBONE_AND_STATE
-            ).values_list("organization_id", flat=True)
+    def knows(self, network_id: int, organization_id: int) -> bool:
+        return (
+            self.sees_all_of(network_id)
+            or organization_id in self.organization_ids
+            or (network_id, organization_id) in self.shared
         )
-    return Identified(False, frozenset(own), network.suppression_threshold)
+
+    def known_in(self, network_id: int) -> frozenset[int]:
+        """The organizations of one network whose figures the viewer sees, short of all of them."""
+        return self.organization_ids | {org for network, org in self.shared if network == network_id}
+
+    @property
+    def knows_some(self) -> bool:
+        return bool(self.organization_ids or self.shared or self.every_partner_of)
+
+    def known_partners(self) -> Q:
+        """Partner rollup rows (or memberships) whose figures the viewer sees identified."""
+        known = Q(organization_id__in=sorted(self.organization_ids)) | Q(
+            network_id__in=sorted(self.every_partner_of)
+        )
+        by_network: dict[int, list[int]] = {}
+        for network_id, organization_id in sorted(self.shared):
+            by_network.setdefault(network_id, []).append(organization_id)
+        for network_id, organization_ids in by_network.items():
+            known |= Q(network_id=network_id, organization_id__in=organization_ids)
+        return known
+
+
+EVERYONE_IDENTIFIED = Viewer(everything=True)
+
+
+def viewer_of(*, user: User) -> Viewer:
+    """A user as a viewer, the same on every page: the networks they manage, their own organizations,
+    the states they view and the partners sharing with those states. Four queries."""
+    if not user.is_authenticated or not user.is_active:
+        return Viewer()
+    states = frozenset(states_viewed_by(user=user).values_list("pk", flat=True))
+    shared = Membership.objects.filter(
+        left_on__isnull=True, data_sharing=DataSharing.BACKBONE_AND_STATE, network__state__in=sorted(states)
+    )
+    return Viewer(
+        every_partner_of=frozenset(networks_managed_by(user=user).values_list("pk", flat=True)),
+        organization_ids=frozenset(organizations_for_user(user=user).values_list("pk", flat=True)),
+        shared=frozenset(shared.values_list("network_id", "organization_id")) if states else frozenset(),
+        states=states,
+    )
+
+
+def viewer_for(*, user: User, network: Network, access: Access) -> Viewer:
+    """The viewer of one network's pages and API (`viewer_of`); a site administrator, who holds every
+    permission, sees every partner of it."""
+    if user.is_superuser and access >= Access.MANAGE:
+        return Viewer(every_partner_of=frozenset({network.pk}))
+    return viewer_of(user=user)
+
+
+def viewer_for_states(*, user: User, states: "list[State] | None" = None) -> Viewer:
+    """The viewer of the statewide dashboards (of ``states``, or of every state). Site administrators
+    hold every permission, so they see these dashboards as a state viewer does, with no organization
+    of their own."""
+    if not user.is_superuser:
+        return viewer_of(user=user)
+    viewed = State.objects.all() if states is None else State.objects.filter(pk__in=[s.pk for s in states])
+    ids = frozenset(viewed.values_list("pk", flat=True))
+    shared = Membership.objects.filter(
+        left_on__isnull=True, data_sharing=DataSharing.BACKBONE_AND_STATE, network__state__in=sorted(ids)
+    )
+    return Viewer(shared=frozenset(shared.values_list("network_id", "organization_id")), states=ids)
 
 
 def organizations_with_memberships(*, user: User) -> QuerySet[Organization]:

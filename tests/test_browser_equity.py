@@ -9,19 +9,21 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from core.disclosure import Reason, words
 from equity.demo import build_eligible
 from goals.demo import build_goals
 from goals.selectors import period_default
 from metrics.demo import build_reports
 from network.demo import ANCHOR, build_demo
-from network.figures import Suppressed
 from partners.models import County
 from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PASSWORD = "tandem-demo"
-SUPPRESSED = str(Suppressed())  # what a hidden cell says, in words
+# What a hidden cell says, in words: each reason says its own.
+REASONS = re.compile("^(" + "|".join(re.escape(words(reason)) for reason in Reason) + ")$")
+FEWER = words(Reason.SMALL)  # "Suppressed: fewer than 11"
 SMALL_COUNT = re.compile(r"^(10|[1-9])$")
 
 
@@ -40,11 +42,12 @@ def figure(page: Page, element_id: str) -> dict:
 
 
 def assert_hidden_in_words(table: Locator) -> None:
-    """At least one suppressed cell, which says so in words (not only by its colour); no row with a
-    suppressed cell shows a count from 1 to 10 anywhere."""
+    """At least one suppressed cell, which says why in words (not only by its colour), and one that
+    reads "fewer than 11"; no row with a suppressed cell shows a count from 1 to 10 anywhere."""
     hidden = table.locator("tbody tr").filter(has=table.page.locator(".tandem-suppressed"))
     expect(hidden.first).to_be_visible()
-    expect(hidden.first.locator(".tandem-suppressed").first).to_have_text(SUPPRESSED)
+    expect(hidden.first.locator(".tandem-suppressed").first).to_have_text(REASONS)
+    expect(table.locator(".tandem-suppressed", has_text=FEWER).first).to_be_visible()
     for row in hidden.all():
         cells = [text.strip() for text in row.locator("td").all_inner_texts()]
         assert not [text for text in cells if SMALL_COUNT.match(text)], cells
@@ -67,7 +70,9 @@ def test_the_state_viewer_finds_who_is_missing_in_kansas(page: Page, live_server
     page.get_by_role("textbox", name=re.compile(r"^To\b")).fill(f"{period.last:%Y-%m}")
     page.get_by_role("button", name="Show", exact=True).click()
     expect(breakdown.locator("caption")).to_contain_text(str(period))
-    expect(page.get_by_text("Counts from 1 to 10 are suppressed")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("counts from 1 to 10 of partners whose figures you may not see"))
+    ).to_be_visible()
     assert_hidden_in_words(breakdown)
     # The chart draws no bar for a suppressed group, and its hover text holds no number.
     bars = figure(page, "representation-chart")["data"][0]

@@ -2,6 +2,7 @@
 partner's own figures, bad filters, every measure against its formula worked out here from the
 counts reported, and queries that do not grow with the partners."""
 
+import datetime
 import math
 
 import pytest
@@ -10,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from equity.tests.factories import estimates_stored, report_approved
+from goals.progress import add_months
 from goals.tests.factories import recent_months
-from metrics import rollups
+from metrics import rollups, services
 from network.models import DataSharing
 from network.tests.factories import MembershipFactory
 from partners.tests.factories import OrganizationFactory, SupplierFactory, state
@@ -29,8 +31,9 @@ ELIGIBLE = {
     "nhopi": 2_000,
     "multiracial": 28_000,
 }
-# One month's enrollments by race. All four Asian participants are Sunflower's; Prairie YMCA is the
-# partner staff's own organization.
+# One month's enrollments by race, July 2026: the first month of the last complete calendar quarter
+# (every partner that reports monthly says it had nothing to report in August and September). All four
+# Asian participants are Sunflower's; Prairie YMCA is the partner staff's own organization.
 RACE = {
     "Prairie YMCA": {"white": 60, "black": 20, "multiracial": 10, "unknown": 5},
     "Sunflower Clinic": {"white": 50, "black": 15, "asian": 4, "multiracial": 11, "unknown": 7},
@@ -48,13 +51,31 @@ NETWORK = counts_of(*RACE)
 
 
 @pytest.fixture
-def month(world):
-    [month] = recent_months(1)
-    return month
+def quarter(world) -> list[datetime.date]:
+    """The last complete calendar quarter's three months (July to September 2026)."""
+    months = recent_months(5)[:3]
+    assert months[0].month in (1, 4, 7, 10)
+    return months
 
 
 @pytest.fixture
-def partners(world, month):
+def month(quarter):
+    return quarter[0]
+
+
+def nothing_reported(network, organization, month: datetime.date, user) -> None:
+    """A month with nothing to report, submitted: in, for the month to be complete."""
+    services.report_nothing_to_report(
+        network=network,
+        organization=organization,
+        month=month,
+        user=user,
+        today=add_months(month, 1) + datetime.timedelta(days=3),
+    )
+
+
+@pytest.fixture
+def partners(world, quarter):
     sunflower = SupplierFactory(name="Sunflower Clinic")
     flint = SupplierFactory(name="Flint Hills Health")
     for organization in (sunflower, flint):
@@ -64,18 +85,27 @@ def partners(world, month):
         "Sunflower Clinic": sunflower,
         "Flint Hills Health": flint,
     }
+    first, *rest = quarter
     for name, race in RACE.items():
         report_approved(
-            network=world.network, organization=organizations[name], month=month, user=world.admin, race=race
+            network=world.network, organization=organizations[name], month=first, user=world.admin, race=race
         )
+        for month in rest:
+            nothing_reported(world.network, organizations[name], month, world.admin)
     assert rollups.rollup_rebuild()
     estimates_stored(state=state("KS"), breakdown="race", estimates=ELIGIBLE, name="ACS × CDC", year=2023)
     return organizations
 
 
 @pytest.fixture
-def query(month) -> dict[str, str]:
-    return {"measure": "enrollments", "breakdown": "race", "from": f"{month:%Y-%m}", "to": f"{month:%Y-%m}"}
+def query(quarter) -> dict[str, str]:
+    """The whole quarter: what is published to a viewer who may not see every partner's figures."""
+    return {
+        "measure": "enrollments",
+        "breakdown": "race",
+        "from": f"{quarter[0]:%Y-%m}",
+        "to": f"{quarter[-1]:%Y-%m}",
+    }
 
 
 def groups(body: dict) -> dict[str, dict]:
@@ -166,18 +196,47 @@ def test_the_networks_threshold(world, partners, query, api_for):
     )
 
 
+REASONS = {
+    "Suppressed: fewer than 11",
+    "Suppressed: fewer than 20",
+    "Suppressed so that another count cannot be worked out",
+    "Suppressed: includes a suppressed count",
+    "Provisional: not all reports are in",
+    "Shown by whole quarter only",
+}
+
+
+def assert_published_honestly(body: dict, true: dict[str, int], rest: dict[str, int]) -> None:
+    """The invariants of what is published: every small rest (1 to threshold - 1 of the participants the
+    viewer may not see) hidden; every count shown the true one; every hidden count says why in words;
+    and the hidden counts' rest, which the total less the counts shown gives away, not small."""
+    threshold = body["threshold"]
+    every = {**groups(body), "unknown": body["unknown"]}
+    for code, group in every.items():
+        if 0 < rest[code] < threshold:
+            assert_hidden(group)
+        if group["suppressed"]:
+            assert group["count"] is None and group["suppressed_because"] in REASONS, group
+        else:
+            assert group["count"] == true[code], code
+    if body["total"] is not None:
+        assert body["total"] == sum(true.values())
+        hidden = [code for code, group in every.items() if group["suppressed"]]
+        assert not 0 < sum(rest[code] for code in hidden) < threshold, hidden
+
+
 @pytest.mark.parametrize("sharing", [False, True])
 def test_state_viewers_see_the_aggregate_suppressed(world, partners, query, api_for, sharing):
     if sharing:
         partners["Sunflower Clinic"].memberships.update(data_sharing=DataSharing.BACKBONE_AND_STATE)
     body = api_for(world.state_viewer).get(URL, query).json()
     found = groups(body)
+    assert body["threshold"] == 11
     if not sharing:
-        # Four Asian participants hidden, and the next smallest count above zero (the unknown) with them.
-        assert min((n, code) for code, n in NETWORK.items() if code != "asian" and n > 0) == (12, "unknown")
+        # The state sees none of the partners identified: the four Asian participants hidden, and
+        # enough beside them that they cannot be worked out.
+        rest = NETWORK
         assert_hidden(found["asian"])
-        assert_hidden(body["unknown"])
-        assert found["multiracial"]["count"] == NETWORK["multiracial"]
     else:
         # Sunflower's figures are the state's to see: every Asian participant is Sunflower's, and what is
         # left of the multiracial and unknown counts is small.
@@ -186,9 +245,56 @@ def test_state_viewers_see_the_aggregate_suppressed(world, partners, query, api_
         assert found["asian"]["count"] == 4 and not found["asian"]["suppressed"]
         assert_hidden(found["multiracial"])
         assert_hidden(body["unknown"])
-    for code in ("white", "black"):
-        assert found[code]["count"] == NETWORK[code]
+        for code in ("white", "black"):
+            assert found[code]["count"] == NETWORK[code]
+        assert body["total"] == sum(NETWORK.values())
+    assert_published_honestly(body, NETWORK, rest)
+
+
+def test_state_viewers_see_the_large_counts_of_the_aggregate(world, partners, query, api_for):
+    """Hiding the four Asian participants needs one more count beside them (the unknown, 12), in the
+    network's cells and the state's: the white and black counts and the total have no reason to hide."""
+    body = api_for(world.state_viewer).get(URL, query).json()
+    found = groups(body)
+    assert min((n, code) for code, n in NETWORK.items() if code != "asian" and n > 0) == (12, "unknown")
+    for code in ("white", "black", "multiracial"):
+        assert found[code]["count"] == NETWORK[code], code
     assert body["total"] == sum(NETWORK.values())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="implementation bug: Publication.group_over sums the quarters' figures with sum_figures, "
+    "which says 'includes a suppressed count' even of a period of one quarter whose count is itself small",
+)
+def test_a_small_count_of_one_quarter_says_it_is_small(world, partners, query, api_for):
+    found = groups(api_for(world.partner).get(URL, query).json())
+    assert found["asian"]["suppressed_because"] == "Suppressed: fewer than 11"
+
+
+def test_a_month_of_an_incomplete_quarter_is_shown_by_whole_quarter_only(world, partners, api_for):
+    """November 2026: its quarter is still running, so a viewer who may not see every partner's figures
+    gets no category's count of it; backbone staff still see every count of the month."""
+    [november] = recent_months(1)
+    assert (november.year, november.month) == (2026, 11)
+    for name, race in RACE.items():
+        report_approved(
+            network=world.network, organization=partners[name], month=november, user=world.admin, race=race
+        )
+    assert rollups.rollup_rebuild()
+    query = {"measure": "enrollments", "breakdown": "race", "from": "2026-11", "to": "2026-11"}
+    for user in (world.partner, world.state_viewer):
+        body = api_for(user).get(URL, query).json()
+        for group in [*body["groups"], body["unknown"]]:
+            assert_hidden(group)
+            assert group["suppressed_because"] == "Shown by whole quarter only", group
+        assert body["total"] is None
+    body = api_for(world.backbone).get(URL, query).json()
+    found = groups(body)
+    for code in RACES:
+        assert found[code]["count"] == NETWORK[code] and not found[code]["suppressed"], code
+    assert body["unknown"]["count"] == NETWORK["unknown"]
+    assert body["total"] == sum(NETWORK.values()) and body["covers"] == ""
 
 
 def test_one_partner_of_ones_own(world, partners, query, api_for):

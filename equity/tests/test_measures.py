@@ -4,8 +4,8 @@ import math
 
 import pytest
 
+from core.disclosure import Equation, Published, protect
 from equity.measures import Group, breakdown_measures, fair_share_gap, rate_ratio, reach_per_1000
-from equity.suppression import Published, suppress
 
 GROUPS = [Group("a", "A", 600), Group("b", "B", 300), Group("c", "C", 100), Group("unknown", "Unknown", None)]
 
@@ -69,6 +69,17 @@ def test_ratios_from_fewer_than_20_participants_are_unstable():
     # A reference group under 20 makes every rate ratio unstable.
     result = measured({"a": 15, "b": 40, "c": 25, "unknown": 0})
     assert all(group.unstable for group in result.groups)
+
+
+def suppress(cells: dict[str, int]) -> Published[str]:
+    """The cells of one group published under their total (`core.disclosure.protect`)."""
+    total = sum(cells.values())
+    hidden = protect({**cells, "all": total}, [Equation(plus=tuple(cells), minus=("all",))], avoid={"all"})
+    return Published(
+        total=None if "all" in hidden else total,
+        cells={key: None if key in hidden else count for key, count in cells.items()},
+        reasons={key: reason for key, reason in hidden.items() if key in cells},
+    )
 
 
 def test_nothing_is_computed_from_a_suppressed_count():

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from goals import selectors
 from network.models import Network
+from network.selectors import viewer_for
 
 register = template.Library()
 
@@ -18,11 +19,11 @@ def live_goals(context: dict[str, Any], network: Network) -> dict[str, Any]:
     runs, the last one that ended and the next to start."""
     request = context["request"]
     today = timezone.localdate()
-    audience = selectors.audience_for(user=request.user, network=network, access=context["access"])
+    viewer = viewer_for(user=request.user, network=network, access=context["access"])
     running = selectors.goals_running(network=network, today=today)
     return {
         "network": network,
-        "standings": selectors.goal_standings_for(goals=running.live, today=today, audience=audience),
+        "standings": selectors.goal_standings_for(goals=running.live, today=today, viewer=viewer),
         "ended": running.last_ended,
         "upcoming": running.next_up,
     }

@@ -31,7 +31,7 @@ from goals.tests.factories import (
 from metrics import completeness
 from metrics.models import Category, Measure, MonthlyReport, ReportStatus
 from network.models import DataSharing, Network
-from network.selectors import Access, identified_for
+from network.selectors import Access, viewer_for
 from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import SupplierFactory, state
 
@@ -274,12 +274,15 @@ def test_reporting_by_month_equals_a_direct_count_and_freshness(world, pairs, hi
 
 def test_identified_figures(world, pairs):
     network, sharing, not_sharing = world.network, pairs[1][1].pk, pairs[2][1].pk
-    backbone = identified_for(user=world.backbone, network=network, access=Access.MANAGE)
-    assert sharing in backbone and not_sharing in backbone and world.supplier.pk in backbone
-    partner = identified_for(user=world.partner, network=network, access=Access.VIEW)
-    assert world.supplier.pk in partner and sharing not in partner and not_sharing not in partner
-    viewer = identified_for(user=world.state_viewer, network=network, access=Access.VIEW)
-    assert sharing in viewer and not_sharing not in viewer and world.supplier.pk not in viewer
+    n = network.pk
+    backbone = viewer_for(user=world.backbone, network=network, access=Access.MANAGE)
+    assert all(backbone.knows(n, pk) for pk in (sharing, not_sharing, world.supplier.pk))
+    partner = viewer_for(user=world.partner, network=network, access=Access.VIEW)
+    assert partner.knows(n, world.supplier.pk) and not partner.knows(n, sharing)
+    assert not partner.knows(n, not_sharing)
+    viewer = viewer_for(user=world.state_viewer, network=network, access=Access.VIEW)
+    assert viewer.knows(n, sharing) and not viewer.knows(n, not_sharing)
+    assert not viewer.knows(n, world.supplier.pk)
 
     with pytest.raises(PermissionDenied):
         selectors.partner_get_for_dashboard(
