@@ -121,6 +121,11 @@ def protect(
             beyond_help.add(key)
         else:
             hidden[choice] = Reason.COMPLEMENT
+    # Give back each complement the others make needless, the last chosen first.
+    for key in [key for key, reason in hidden.items() if reason == Reason.COMPLEMENT][::-1]:
+        trial = {other: reason for other, reason in hidden.items() if other != key}
+        if _exposed(cells, equations, trial, by_cell, threshold, beyond_help) is None:
+            hidden = trial
     return hidden
 
 
@@ -216,8 +221,9 @@ def _complement(
 ) -> Key | None:
     """The published cell to hide beside ``key``, among the cells linked to it: the smallest that
     covers ``short_by`` (a count above zero first: a hidden zero only says the others add up to what
-    they do), a category before a total. Where ``key`` can be worked out, the first such cell with which
-    it no longer can, if there is one."""
+    they do), a category before a total. Where ``key`` can be worked out: the first category with which
+    it no longer can; else a category of an equation in which it is the only cell hidden (each such
+    equation needs one); only then a total."""
     near = [other for index in by_cell.get(key, ()) for other in equations[index].cells]
     pool = dict.fromkeys(near + _linked(key, equations, hidden, by_cell))
     candidates = sorted(
@@ -226,12 +232,35 @@ def _complement(
     )
     if not candidates:
         return None
-    if short_by == 0:
-        for other in candidates[:MOST_TRIED]:
-            trial = {*hidden, other}
-            if key not in determined(trial, equations, by_cell):
-                return other
-    return candidates[0]
+    if short_by:
+        return candidates[0]
+    categories = [other for other in candidates if other not in avoid]
+    totals = [other for other in candidates if other in avoid]
+    if found := _first_freeing(key, categories, equations, hidden, by_cell):
+        return found
+    alone = [
+        index
+        for index in by_cell.get(key, ())
+        if not any(c in hidden for c in equations[index].cells if c != key)
+    ]
+    for other in categories:
+        if any(other in equations[index].cells for index in alone):
+            return other
+    return _first_freeing(key, totals, equations, hidden, by_cell) or candidates[0]
+
+
+def _first_freeing(
+    key: Key,
+    candidates: Sequence[Key],
+    equations: Sequence[Equation[Key]],
+    hidden: Mapping[Key, Reason],
+    by_cell: Mapping[Key, list[int]],
+) -> Key | None:
+    """The first candidate with which, hidden too, ``key`` can no longer be worked out."""
+    for other in candidates[:MOST_TRIED]:
+        if key not in determined({*hidden, other}, equations, by_cell):
+            return other
+    return None
 
 
 MOST_TRIED = 40  # complements tried one by one before settling for the smallest

@@ -153,6 +153,8 @@ class Publication:
                     totals[category_id] += count
             return {category_id: Figure(totals.get(category_id, 0)) for category_id in category_ids}
         quarters = self.quarters_in(months)
+        if len(quarters) == 1:  # one cell: its own figure, with its own reason
+            return {category_id: self.quarter(category_id, quarters[0]) for category_id in category_ids}
         return {
             category_id: sum_figures(self.quarter(category_id, q) for q in quarters) if quarters else NO_DATA
             for category_id in category_ids

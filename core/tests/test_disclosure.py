@@ -317,6 +317,54 @@ def test_a_baseline_of_one_small_month_cannot_be_protected_and_protect_still_end
     assert worked_out("T1", [k for k in cells if k != "B"], equations)
 
 
+def rule_holds(cells, equations, hidden, threshold: int = DEFAULT_THRESHOLD) -> bool:
+    """No hidden small count can be worked out, and no equation's hidden cells all on one side add up
+    to a small count."""
+    if {key for key in hidden if is_small(cells[key], threshold)} & worked_out_of(hidden, equations):
+        return False
+    for equation in equations:
+        plus = [key for key in equation.plus if key in hidden]
+        minus = [key for key in equation.minus if key in hidden]
+        if bool(plus) != bool(minus) and is_small(sum(cells[key] for key in plus or minus), threshold):
+            return False
+    return True
+
+
+def test_a_month_total_is_not_hidden_where_categories_will_do():
+    # A quarter of three months, January small, three breakdowns whose categories are all large: one
+    # category of each breakdown hidden beside January keeps it from being worked out.
+    cells = {"T1": 5, "T2": 30, "T3": 30, "A1": 40, "A2": 12, "A3": 13, "B1": 30, "B2": 20, "B3": 15}
+    cells |= {"C1": 50, "C2": 15}
+    totals = ("T1", "T2", "T3")
+    equations = [
+        Equation(plus=("A1", "A2", "A3"), minus=totals),
+        Equation(plus=("B1", "B2", "B3"), minus=totals),
+        Equation(plus=("C1", "C2"), minus=totals),
+    ]
+    assert rule_holds(cells, equations, {"T1", "A2", "B3", "C2"})  # categories do the job
+    hidden = protect(cells, equations, avoid=set(totals))
+    assert rule_holds(cells, equations, hidden)
+    assert not {"T2", "T3"} & set(hidden), hidden  # actual: T2 hidden as a complement
+
+
+def test_no_complement_is_hidden_for_nothing():
+    # January of network A is small; the state's January is A's and B's added up; A's quarter has two
+    # breakdowns. Hiding one category of each breakdown and B's January protects it; more is waste.
+    cells = {"TA1": 5, "TA2": 30, "a1": 12, "a2": 11, "a3": 12, "b1": 20, "b2": 15, "b3": 0}
+    cells |= {"TB1": 40, "ST1": 45}
+    equations = [
+        Equation(plus=("a1", "a2", "a3"), minus=("TA1", "TA2")),
+        Equation(plus=("b1", "b2", "b3"), minus=("TA1", "TA2")),
+        Equation(plus=("ST1",), minus=("TA1", "TB1")),
+    ]
+    hidden = protect(cells, equations, avoid={"TA1", "TA2", "TB1", "ST1"})
+    assert rule_holds(cells, equations, hidden)
+    # Actual: a1, a2, a3, b2 and TB1 hidden; two of a1, a2, a3 are not needed.
+    for key, reason in hidden.items():
+        if reason == Reason.COMPLEMENT:
+            assert not rule_holds(cells, equations, set(hidden) - {key}), (key, hidden)
+
+
 def test_dates_work_as_keys():
     # Keys are any hashable: the publication layer uses tuples with dates in them.
     january, february = datetime.date(2025, 1, 1), datetime.date(2025, 2, 1)

@@ -262,11 +262,6 @@ def test_state_viewers_see_the_large_counts_of_the_aggregate(world, partners, qu
     assert body["total"] == sum(NETWORK.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="implementation bug: Publication.group_over sums the quarters' figures with sum_figures, "
-    "which says 'includes a suppressed count' even of a period of one quarter whose count is itself small",
-)
 def test_a_small_count_of_one_quarter_says_it_is_small(world, partners, query, api_for):
     found = groups(api_for(world.partner).get(URL, query).json())
     assert found["asian"]["suppressed_because"] == "Suppressed: fewer than 11"

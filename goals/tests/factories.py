@@ -13,8 +13,8 @@ from django.utils import timezone
 from goals.models import Commitment, Goal, TargetKind
 from goals.progress import add_months, month_start
 from metrics import services
-from metrics.models import Measure, MonthlyReport, ReportSource, ReportStatus, ReportValue
-from metrics.tests.factories import values_for
+from metrics.models import Measure, MonthlyReport, ReportStatus, ReportValue
+from metrics.tests.factories import report_approved, submit, values_for  # noqa: F401 (shared)
 from network.models import Network
 from partners.models import Organization
 
@@ -53,44 +53,6 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     goal = factory.SubFactory(GoalFactory)
     organization = factory.SubFactory("partners.tests.factories.SupplierFactory")
     amount = 30
-
-
-def report_approved(
-    *,
-    network: Network,
-    organization: Organization,
-    month: datetime.date,
-    totals: dict[str, int],
-    user: AbstractBaseUser,
-    seed: int = 0,
-) -> MonthlyReport:
-    """A month submitted and approved, through the services (run inside
-    ``django_capture_on_commit_callbacks(execute=True)`` for the rollups to follow)."""
-    report = submit(
-        network=network, organization=organization, month=month, totals=totals, user=user, seed=seed
-    )
-    return services.report_approve(report=report, version=report.current_version.number, user=user)
-
-
-def submit(
-    *,
-    network: Network,
-    organization: Organization,
-    month: datetime.date,
-    totals: dict[str, int],
-    user: AbstractBaseUser,
-    seed: int = 0,
-) -> MonthlyReport:
-    return services.report_save(
-        network=network,
-        organization=organization,
-        month=month,
-        values=values_for(network, totals, seed=seed),
-        user=user,
-        source=ReportSource.API,
-        submit=True,
-        today=add_months(month, 1) + datetime.timedelta(days=3),
-    )
 
 
 def random_history(

@@ -1,10 +1,17 @@
 """Valid monthly figures for tests: every breakdown of each measure adds up to its total."""
 
+import datetime
 import random
 
+from django.contrib.auth.models import AbstractBaseUser
+
+from metrics import services
 from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
+from metrics.completeness import month_add
+from metrics.models import MonthlyReport, ReportSource
 from metrics.validation import ValueIn
 from network.models import Network
+from partners.models import Organization
 
 
 def split(total: int, parts: int, rng: random.Random) -> list[int]:
@@ -30,3 +37,41 @@ def values_for(network: Network, totals: dict[str, int], seed: int = 0, counties
             for code, count in zip(codes, split(total, len(codes), rng), strict=True):
                 values.append(ValueIn(measure, breakdown, code, count))
     return values
+
+
+def report_approved(
+    *,
+    network: Network,
+    organization: Organization,
+    month: datetime.date,
+    totals: dict[str, int],
+    user: AbstractBaseUser,
+    seed: int = 0,
+) -> MonthlyReport:
+    """A month submitted and approved, through the services (run inside
+    ``django_capture_on_commit_callbacks(execute=True)`` for the rollups to follow)."""
+    report = submit(
+        network=network, organization=organization, month=month, totals=totals, user=user, seed=seed
+    )
+    return services.report_approve(report=report, version=report.current_version.number, user=user)
+
+
+def submit(
+    *,
+    network: Network,
+    organization: Organization,
+    month: datetime.date,
+    totals: dict[str, int],
+    user: AbstractBaseUser,
+    seed: int = 0,
+) -> MonthlyReport:
+    return services.report_save(
+        network=network,
+        organization=organization,
+        month=month,
+        values=values_for(network, totals, seed=seed),
+        user=user,
+        source=ReportSource.API,
+        submit=True,
+        today=month_add(month, 1) + datetime.timedelta(days=3),
+    )
