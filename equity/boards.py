@@ -21,7 +21,7 @@ from equity.selectors import Coverage, Scope
 from goals.selectors import MonthPeriod, goal_standings_for, goals_of, published
 from metrics.catalogue import UNKNOWN
 from metrics.models import Breakdown, Category
-from metrics.publication import Publication, quarter_label, quarter_of
+from metrics.publication import Publication, quarter_label, quarter_months, quarter_of
 from network.figures import Chart, Suppressed, Table, chart
 
 # Formatting: what a cell says
@@ -112,11 +112,14 @@ class Read:
         figures = self.publication.group_over(codes, months)
         covered = self.publication.months_of_quarters(months)
         if not covered:
+            # A whole quarter whose reports are not all in is provisional; a part of one is never shown.
+            whole = any(set(quarter_months(quarter_of(m))) <= set(months) for m in months)
+            reason = Reason.PROVISIONAL if whole else Reason.QUARTERLY
             return Published(
                 total=None,
                 cells=dict.fromkeys(codes.values()),
-                reasons=dict.fromkeys(codes.values(), Reason.QUARTERLY),
-                total_reason=Reason.QUARTERLY,
+                reasons=dict.fromkeys(codes.values(), reason),
+                total_reason=reason,
             )
         total = self.publication.total_over(covered)
         return Published(

@@ -42,15 +42,22 @@ def figure(page: Page, element_id: str) -> dict:
 
 
 def assert_hidden_in_words(table: Locator) -> None:
-    """At least one suppressed cell, which says why in words (not only by its colour), and one that
-    reads "fewer than 11"; no row with a suppressed cell shows a count from 1 to 10 anywhere."""
+    """At least one suppressed cell, which says why in words (not only by its colour); no row with a
+    suppressed cell shows a count from 1 to 10 anywhere."""
     hidden = table.locator("tbody tr").filter(has=table.page.locator(".tandem-suppressed"))
     expect(hidden.first).to_be_visible()
-    expect(hidden.first.locator(".tandem-suppressed").first).to_have_text(REASONS)
-    expect(table.locator(".tandem-suppressed", has_text=FEWER).first).to_be_visible()
+    for cell in hidden.locator(".tandem-suppressed").all():
+        expect(cell).to_have_text(REASONS)
     for row in hidden.all():
         cells = [text.strip() for text in row.locator("td").all_inner_texts()]
         assert not [text for text in cells if SMALL_COUNT.match(text)], cells
+
+
+def assert_a_small_count_says_so(page: Page) -> None:
+    """The quarter-by-quarter table, where each group's count is one published cell, reads "fewer than
+    11" where a quarter's count is small."""
+    trend = page.get_by_role("table", name=re.compile("quarter by quarter"))
+    expect(trend.locator(".tandem-suppressed", has_text=FEWER).first).to_be_visible()
 
 
 def test_the_state_viewer_finds_who_is_missing_in_kansas(page: Page, live_server, demo):
@@ -74,6 +81,7 @@ def test_the_state_viewer_finds_who_is_missing_in_kansas(page: Page, live_server
         page.get_by_text(re.compile("counts from 1 to 10 of partners whose figures you may not see"))
     ).to_be_visible()
     assert_hidden_in_words(breakdown)
+    assert_a_small_count_says_so(page)
     # The chart draws no bar for a suppressed group, and its hover text holds no number.
     bars = figure(page, "representation-chart")["data"][0]
     hidden = [
@@ -106,4 +114,19 @@ def test_the_state_viewer_finds_who_is_missing_in_kansas(page: Page, live_server
     hovers = [text for trace in figure(page, "county-map")["data"] for text in trace["hovertext"]]
     assert [text for text in hovers if "suppressed" in text]
     assert not [text for text in hovers if "suppressed" in text and re.search(r"\d", text)]
+    assert_accessible(page)
+
+
+def test_partner_staff_read_why_a_network_count_is_hidden(page: Page, live_server, demo):
+    """Partner staff see their network's equity page with the other partners' small counts hidden,
+    each saying why in words."""
+    sign_in(page, live_server.url, "partner-kansas-1", PASSWORD)
+    page.goto(f"{live_server.url}/networks/kansas/equity/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Equity")
+    breakdown = page.get_by_role("table", name=re.compile("^Enrollments by race against the eligible"))
+    assert_hidden_in_words(breakdown)
+    expect(
+        breakdown.get_by_role("rowheader", name=re.compile("^All participants in the complete months"))
+    ).to_be_visible()
+    assert_a_small_count_says_so(page)
     assert_accessible(page)
