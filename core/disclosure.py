@@ -114,35 +114,72 @@ def protect(
         for key in equation.cells:
             by_cell[key].append(index)
     beyond_help: set[Key] = set()  # every cell linked to these is hidden or fixed already
-    while exposed := _exposed(cells, equations, hidden, by_cell, threshold, beyond_help):
-        key, short_by = exposed
+    # The hidden cells that can be worked out, kept up to date group by group: adding a cell changes
+    # only the group it joins.
+    pinned = set(determined(hidden, equations, by_cell))
+    order = {key: n for n, key in enumerate(cells)}  # a set's order may differ between processes
+    while True:
+        key = min((key for key in pinned if key not in beyond_help), key=order.__getitem__, default=None)
+        short_by = 0
+        if key is None:
+            found = _small_sum(cells, equations, hidden, threshold, beyond_help, range(len(equations)))
+            if found is None:
+                break
+            key, short_by = found
         choice = _complement(key, short_by, cells, equations, hidden, by_cell, fixed, avoid)
         if choice is None:
             beyond_help.add(key)
-        else:
-            hidden[choice] = Reason.COMPLEMENT
-    # Give back each complement the others make needless, the last chosen first.
-    for key in [key for key, reason in hidden.items() if reason == Reason.COMPLEMENT][::-1]:
+            continue
+        hidden[choice] = Reason.COMPLEMENT
+        touched = _group_cells(hidden, equations, by_cell, {choice, key})
+        pinned = (pinned - touched) | set(determined(hidden, equations, by_cell, seeds={choice, key}))
+    # Give back each complement the others make needless, the last chosen first: where showing it
+    # pins down no cell and makes no sum small that was not already beyond help.
+    complements = [key for key, reason in hidden.items() if reason == Reason.COMPLEMENT]
+    for key in complements[::-1] if len(complements) <= MOST_GIVEN_BACK else ():
         trial = {other: reason for other, reason in hidden.items() if other != key}
-        if _exposed(cells, equations, trial, by_cell, threshold, beyond_help) is None:
+        neighbours = {
+            other for index in by_cell.get(key, ()) for other in equations[index].cells if other in trial
+        }
+        if not set(determined(trial, equations, by_cell, seeds=neighbours)) <= pinned:
+            continue
+        linked = by_cell.get(key, ())
+        if _small_sums(cells, equations, trial, threshold, linked) <= _small_sums(
+            cells, equations, hidden, threshold, linked
+        ):
             hidden = trial
     return hidden
 
 
-def _exposed(
+def _small_sums(
     cells: Mapping[Key, int],
     equations: Sequence[Equation[Key]],
     hidden: Mapping[Key, Reason],
-    by_cell: Mapping[Key, list[int]],
+    threshold: int,
+    indexes: Iterable[int],
+) -> set[int]:
+    """The equations among ``indexes`` whose hidden cells, all on one side, add up to a small count."""
+    found = set()
+    for index in indexes:
+        plus = [key for key in equations[index].plus if key in hidden]
+        minus = [key for key in equations[index].minus if key in hidden]
+        if bool(plus) != bool(minus) and is_small(sum(cells[key] for key in plus or minus), threshold):
+            found.add(index)
+    return found
+
+
+def _small_sum(
+    cells: Mapping[Key, int],
+    equations: Sequence[Equation[Key]],
+    hidden: Mapping[Key, Reason],
     threshold: int,
     beyond_help: Collection[Key],
+    indexes: Iterable[int],
 ) -> tuple[Key, int] | None:
-    """A hidden cell that can be worked out (with 0), or one in an equation whose hidden cells, all on
-    one side, add up to a small count (with how much more must be hidden); None where all are safe."""
-    for key in determined(hidden, equations, by_cell):
-        if key not in beyond_help:
-            return key, 0
-    for equation in equations:
+    """An equation whose hidden cells, all on one side, add up to a small count (which anyone can work
+    out): one of them, with how much more must be hidden; None where there is none."""
+    for index in indexes:
+        equation = equations[index]
         plus = [key for key in equation.plus if key in hidden]
         minus = [key for key in equation.minus if key in hidden]
         if (plus and minus) or (plus or minus)[:1] and (plus or minus)[0] in beyond_help:
@@ -153,32 +190,37 @@ def _exposed(
     return None
 
 
+def _group_cells(
+    hidden: Collection[Key],
+    equations: Sequence[Equation[Key]],
+    by_cell: Mapping[Key, list[int]],
+    seeds: set[Key],
+) -> set[Key]:
+    return {key for group in _groups(hidden, equations, by_cell, seeds) for key in group}
+
+
 def determined(
     hidden: Collection[Key],
     equations: Sequence[Equation[Key]],
     by_cell: Mapping[Key, list[int]] | None = None,
+    seeds: Iterable[Key] | None = None,
 ) -> list[Key]:
     """The hidden cells that the equations, with every other cell published, pin down: those on which
     every solution of the equations restricted to the hidden cells (their null space) is zero. Worked
-    out per connected group of hidden cells, with a singular value decomposition."""
+    out per connected group of hidden cells (only the groups of ``seeds``, if given), with a singular
+    value decomposition."""
     if by_cell is None:
         by_cell = defaultdict(list)
         for index, equation in enumerate(equations):
             for key in equation.cells:
                 by_cell[key].append(index)
     found = []
-    for group in _groups(hidden, equations, by_cell):
+    for group in _groups(hidden, equations, by_cell, seeds):
         rows = sorted({index for key in group for index in by_cell.get(key, ())})
         if not rows:
             continue
         column = {key: n for n, key in enumerate(group)}
-        matrix = np.zeros((len(rows), len(group)))
-        for row, index in enumerate(rows):
-            for sign, side in ((1.0, equations[index].plus), (-1.0, equations[index].minus)):
-                for key in side:
-                    if key in column:
-                        matrix[row, column[key]] += sign
-        _, singular, vt = np.linalg.svd(matrix)
+        _, singular, vt = np.linalg.svd(_matrix(equations, rows, column))
         rank = int((singular > 1e-9).sum())
         null = vt[rank:]
         for key, n in column.items():
@@ -188,12 +230,16 @@ def determined(
 
 
 def _groups(
-    hidden: Collection[Key], equations: Sequence[Equation[Key]], by_cell: Mapping[Key, list[int]]
+    hidden: Collection[Key],
+    equations: Sequence[Equation[Key]],
+    by_cell: Mapping[Key, list[int]],
+    seeds: Iterable[Key] | None = None,
 ) -> Iterable[list[Key]]:
-    """The hidden cells in groups linked by equations (each group can be audited on its own)."""
+    """The hidden cells in groups linked by equations (each group can be audited on its own): every
+    group, or those of the hidden ``seeds``."""
     hidden_set = set(hidden)
     seen: set[Key] = set()
-    for start in hidden:
+    for start in hidden if seeds is None else [seed for seed in seeds if seed in hidden_set]:
         if start in seen:
             continue
         group, stack = [], [start]
@@ -256,14 +302,43 @@ def _first_freeing(
     hidden: Mapping[Key, Reason],
     by_cell: Mapping[Key, list[int]],
 ) -> Key | None:
-    """The first candidate with which, hidden too, ``key`` can no longer be worked out."""
+    """The first candidate with which, hidden too, ``key`` can no longer be worked out. With A the
+    equations over the hidden cells of ``key``'s group (``key`` pinned down: every null vector of A is
+    zero there), hiding a cell c frees ``key`` where A x = -a_c has a solution with x[key] != 0: one
+    pseudo-inverse for all the candidates. A candidate in an equation none of the group is in is pinned
+    down itself, so frees nothing."""
+    group = next(iter(_groups(hidden, equations, by_cell, [key])), [key])
+    rows = sorted({index for cell in group for index in by_cell.get(cell, ())})
+    column = {cell: n for n, cell in enumerate(group)}
+    row_of = {index: n for n, index in enumerate(rows)}
+    matrix = _matrix(equations, rows, column)
+    inverse = np.linalg.pinv(matrix)
     for other in candidates[:MOST_TRIED]:
-        if key not in determined({*hidden, other}, equations, by_cell):
+        if any(index not in row_of for index in by_cell.get(other, ())):
+            continue
+        a_c = np.zeros(len(rows))
+        for index in by_cell.get(other, ()):
+            equation = equations[index]
+            a_c[row_of[index]] += equation.plus.count(other) - equation.minus.count(other)
+        x = -inverse @ a_c
+        if np.abs(matrix @ x + a_c).max() < 1e-7 and abs(x[column[key]]) > 1e-7:
             return other
     return None
 
 
-MOST_TRIED = 40  # complements tried one by one before settling for the smallest
+def _matrix(equations: Sequence[Equation[Key]], rows: Sequence[int], column: Mapping[Key, int]) -> np.ndarray:
+    """The equations ``rows`` over the cells of ``column`` (+1 for a cell on the left, -1 on the right)."""
+    matrix = np.zeros((len(rows), len(column)))
+    for row, index in enumerate(rows):
+        for sign, side in ((1.0, equations[index].plus), (-1.0, equations[index].minus)):
+            for cell in side:
+                if cell in column:
+                    matrix[row, column[cell]] += sign
+    return matrix
+
+
+MOST_TRIED = 40  # complements tried one by one before settling for another rule
+MOST_GIVEN_BACK = 60  # past this many complements in a group, giving each back is not tried
 
 
 def _linked(

@@ -321,7 +321,7 @@ def partner_dashboard(
         reasons={whole: counts.network_reasons[network.pk]},
     )
     caption = f"{measure.name} a month: {organization.name} and the whole {network.name}, {period}"
-    standings = selectors.goal_standings_for(goals=goals, today=today, viewer=viewer)
+    standings = selectors.goal_standings_for(goals=goals, today=today, viewer=viewer, already=counts)
     return PartnerBoard(
         filters=filters,
         freshness=selectors.freshness(network_ids=[network.pk]),
@@ -496,7 +496,7 @@ def state_dashboard(
     )
     totals = {network.pk: _total(counts, network, reporting[network.pk]).value for network in networks}
     standings = selectors.goal_standings_for(
-        goals=list(selectors.goals_of(network_ids=ids)), today=today, viewer=viewer
+        goals=list(selectors.goals_of(network_ids=ids)), today=today, viewer=viewer, already=counts
     )
     shared = selectors.partner_sums(
         network_ids=ids, measure_id=measure.pk, period=period, shared_with_state_only=True
@@ -586,7 +586,7 @@ def cross_state_dashboard(
         for state in states
     }
     standings = selectors.goal_standings_for(
-        goals=list(selectors.goals_of(network_ids=ids)), today=today, viewer=viewer
+        goals=list(selectors.goals_of(network_ids=ids)), today=today, viewer=viewer, already=counts
     )
     monthly = figures.monthly_frame(
         {state.name: counts.states.get(state.pk, {}) for state in states},

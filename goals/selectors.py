@@ -426,6 +426,7 @@ class PublishedCounts:
     network_reasons: dict[int, Why] = dataclasses.field(default_factory=dict)
     state_reasons: dict[int, Why] = dataclasses.field(default_factory=dict)
     publications: Publications | None = None
+    measure_id: int | None = None
 
 
 def published_counts(
@@ -453,6 +454,7 @@ def published_counts(
         network_reasons={pk: pub.reasons(months) for pk, pub in network_pubs.items()},
         state_reasons={pk: pub.reasons(months) for pk, pub in state_pubs.items()},
         publications=found,
+        measure_id=measure_id,
     )
 
 
@@ -638,12 +640,19 @@ def goal_standings(*, goals: Sequence[Goal], today: datetime.date) -> list[GoalS
     return standings
 
 
-def goal_standings_for(*, goals: Sequence[Goal], today: datetime.date, viewer: Viewer) -> list[GoalStanding]:
+def goal_standings_for(
+    *,
+    goals: Sequence[Goal],
+    today: datetime.date,
+    viewer: Viewer,
+    already: PublishedCounts | None = None,
+) -> list[GoalStanding]:
     """`goal_standings` as published to the viewer (fetch the goals with `goals_of`), from the
     publication layer (`published`): a month's count as published; the count so far, and all that is
     computed from it, hidden where a month counted is; the recent monthly rate where one of its months
     is; the commitments added up where those the viewer may not see are one partner's. A goal for a
-    population is counted by whole quarter, the way such counts are published."""
+    population is counted by whole quarter, the way such counts are published. ``already``: the page's
+    `published_counts`, whose publications serve the goals of its measure and networks."""
     standings = goal_standings(goals=goals, today=today)
     hidden_from = [s for s in standings if not viewer.sees_all_of(s.goal.network_id)]
     by_measure: dict[int, list[GoalStanding]] = defaultdict(list)
@@ -652,7 +661,11 @@ def goal_standings_for(*, goals: Sequence[Goal], today: datetime.date, viewer: V
     found: dict[int, GoalStanding] = {}
     for measure_id, group in by_measure.items():
         networks = list({s.goal.network_id: s.goal.network for s in group}.values())
-        pubs = published(networks=networks, measure_id=measure_id, viewer=viewer, today=today)
+        reused = already.publications if already and already.measure_id == measure_id else None
+        if reused and all(network.pk in reused.networks for network in networks):
+            pubs = reused
+        else:
+            pubs = published(networks=networks, measure_id=measure_id, viewer=viewer, today=today)
         for standing in group:
             found[standing.goal.pk] = _published(
                 standing, pubs.network(standing.goal.network_id), viewer, today

@@ -219,7 +219,7 @@ def _counts(rows, key: str, breakdown_of: dict[int, int]) -> dict[tuple, int]:
     category's breakdown."""
     found: dict[tuple, int] = {}
     values = rows.values(key, "month", "category_id", "breakdown_id", "breakdown__code")
-    for row in values.annotate(n=Sum("count")).order_by():
+    for row in values.annotate(n=Sum("count")).order_by(key, "month", "category_id"):
         category = None if row["breakdown__code"] == TOTAL_BREAKDOWN else row["category_id"]
         found[row[key], row["month"], category] = row["n"] or 0
         breakdown_of[row["category_id"]] = row["breakdown_id"]
@@ -230,7 +230,7 @@ class _Solver:
     """Builds the cells and equations of a set of networks (and their states) and protects them."""
 
     def __init__(self, networks, counts, known, every, reporting, with_states, baselines):
-        self.networks = list(networks)
+        self.networks = sorted(networks, key=lambda network: network.pk)  # the same order on every page
         self.counts = counts
         self.known = known
         self.every = every
@@ -280,13 +280,13 @@ class _Solver:
                 categories_in[n, quarter_of(m)].add(c)
         for network in self.networks:
             n = network.pk
-            for month in self._months(n):
+            for month in sorted(self._months(n)):
                 cell = ("T", n, month)
                 self.cells[cell] = self.rest(n, month, None)
                 if not self.complete(n, month):
                     self.preset[cell] = Reason.PROVISIONAL
             whole[n] = {q for q in self._quarters() if all(self.complete(n, m) for m in quarter_months(q))}
-            for quarter in whole[n]:
+            for quarter in sorted(whole[n]):
                 by_breakdown: dict[int, list[Cell]] = defaultdict(list)
                 for category in sorted(categories_in.get((n, quarter), ())):
                     cell = ("C", n, category, quarter)
@@ -304,7 +304,7 @@ class _Solver:
             states[network.state_id].append(network.pk)
         for state, members in states.items():
             months = set().union(*(self._months(n) for n in members))
-            for month in months:
+            for month in sorted(months):
                 cell = ("ST", state, month)
                 parts = tuple(("T", n, month) for n in members if ("T", n, month) in self.cells)
                 self.cells[cell] = sum(self.cells[part] for part in parts)
@@ -312,7 +312,7 @@ class _Solver:
                 if not all(self.complete(n, month) for n in members):
                     self.preset[cell] = Reason.PROVISIONAL
             category_cells = self._category_cells()
-            for quarter in set.intersection(*(whole[n] for n in members)):
+            for quarter in sorted(set.intersection(*(whole[n] for n in members))):
                 categories = {c for (_, n, c, q) in category_cells if n in members and q == quarter}
                 for category in sorted(categories):
                     cell = ("SC", state, category, quarter)
