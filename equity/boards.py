@@ -412,6 +412,7 @@ class EquityBoard:
     trend_table: Table
     trend_chart: Chart | None
     goals_table: Table
+    whole_quarters: MonthPeriod | None = None  # the period of whole quarters the groups' counts cover
 
     @property
     def tables(self) -> list[Table]:
@@ -424,6 +425,10 @@ class EquityBoard:
     @property
     def too_many_for_a_chart(self) -> bool:
         return len(self.measured.groups) > MOST_BARS
+
+    @property
+    def mostly_hidden(self) -> bool:
+        return sum(group.suppressed for group in self.measured.groups) * 2 > len(self.measured.groups)
 
 
 def breakdown_for(
@@ -443,7 +448,9 @@ def equity_board(*, scope: Scope, filters: EquityFilters, today: datetime.date) 
         f"{scope.name}, {period}"
     )
     trend_table, trend_chart = trend(scope, read, period, breakdown.name)
+    covered = read.publication.months_of_quarters(period.months) if read.publication else []
     return EquityBoard(
+        whole_quarters=MonthPeriod(covered[0], covered[-1]) if measured.covers and covered else None,
         scope=scope,
         filters=filters,
         sources=read.sources,

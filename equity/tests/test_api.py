@@ -509,3 +509,33 @@ def test_the_same_number_of_queries_for_3_and_12_partners(world, month, query, a
         with CaptureQueriesContext(connection) as queries:
             assert client.get(URL, query).status_code == 200
         assert len(queries.captured_queries) == few[role], role
+
+
+@pytest.mark.parametrize("role", ["partner", "state_viewer"])
+def test_no_two_periods_difference_to_a_small_count(world, partners, quarter, api_for, role):
+    """The attack this layer closes: ask for months A..B and A+1..B and subtract. Over every period from
+    May to November 2026, no two counts shown of one group (or of all participants) differ by 1 to 10."""
+    client = api_for(getattr(world, role))
+    months = [add_months(quarter[0], n) for n in range(-2, 5)]
+    shown: dict[str, set[int]] = {}
+    for first_index, first in enumerate(months):
+        for last in months[first_index:]:
+            body = client.get(
+                URL,
+                {
+                    "measure": "enrollments",
+                    "breakdown": "race",
+                    "from": f"{first:%Y-%m}",
+                    "to": f"{last:%Y-%m}",
+                },
+            ).json()
+            for group in [*body["groups"], body["unknown"]]:
+                if group and group["count"] is not None:
+                    shown.setdefault(group["category"], set()).add(group["count"])
+            for name in ("total", "complete_total"):
+                if body[name] is not None:
+                    shown.setdefault(name, set()).add(body[name])
+    assert shown  # something is published
+    for name, counts in shown.items():
+        differences = {abs(a - b) for a in counts for b in counts}
+        assert not {d for d in differences if 0 < d < 11}, (name, sorted(counts))
