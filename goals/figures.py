@@ -35,7 +35,7 @@ def noted(table: Table) -> Table:
     """The table, its caption saying so where some of its cells are suppressed."""
     thresholds = [cell.threshold for row in table.rows for cell in row if isinstance(cell, Suppressed)]
     if thresholds:
-        table.caption = f"{table.caption}. {note(max(thresholds))}"
+        table.caption = f"{table.caption.rstrip('.')}. {note(max(thresholds))}"
     return table
 
 
