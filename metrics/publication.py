@@ -255,8 +255,16 @@ class _Solver:
         return total - self.known.get((network_id, month, category), 0)
 
     def solve(self) -> Publications:
-        by_network = self._network_cells()
-        states = self._state_cells(by_network) if self.with_states else {}
+        # Each network's rows, months and category cells, gathered once.
+        self.rows_of: dict[int, list[tuple[datetime.date, int | None, int]]] = defaultdict(list)
+        for (n, month, category), count in self.counts.items():
+            self.rows_of[n].append((month, category, count))
+        self.whole = self._network_cells()
+        self.category_cells_of: dict[int, list[Cell]] = defaultdict(list)
+        for cell in self.cells:
+            if cell[0] == "C":
+                self.category_cells_of[cell[1]].append(cell)
+        states = self._state_cells(self.whole) if self.with_states else {}
         self._baseline_cells()
         hidden = self._protect()
         return Publications(
@@ -265,7 +273,7 @@ class _Solver:
         )
 
     def _months(self, network_id: int) -> set[datetime.date]:
-        return {m for (n, m, _) in self.counts if n == network_id}
+        return {month for month, _, _ in self.rows_of.get(network_id, ())}
 
     def _quarters(self) -> set[datetime.date]:
         return {quarter_of(m) for (_, m, _) in self.counts}
@@ -278,6 +286,7 @@ class _Solver:
         for n, m, c in self.counts:
             if c is not None:
                 categories_in[n, quarter_of(m)].add(c)
+        quarters = self._quarters()
         for network in self.networks:
             n = network.pk
             for month in sorted(self._months(n)):
@@ -285,7 +294,7 @@ class _Solver:
                 self.cells[cell] = self.rest(n, month, None)
                 if not self.complete(n, month):
                     self.preset[cell] = Reason.PROVISIONAL
-            whole[n] = {q for q in self._quarters() if all(self.complete(n, m) for m in quarter_months(q))}
+            whole[n] = {q for q in quarters if all(self.complete(n, m) for m in quarter_months(q))}
             for quarter in sorted(whole[n]):
                 by_breakdown: dict[int, list[Cell]] = defaultdict(list)
                 for category in sorted(categories_in.get((n, quarter), ())):
@@ -311,9 +320,9 @@ class _Solver:
                 self.equations.append(Equation(plus=(cell,), minus=parts))
                 if not all(self.complete(n, month) for n in members):
                     self.preset[cell] = Reason.PROVISIONAL
-            category_cells = self._category_cells()
+            category_cells = [cell for n in members for cell in self.category_cells_of.get(n, ())]
             for quarter in sorted(set.intersection(*(whole[n] for n in members))):
-                categories = {c for (_, n, c, q) in category_cells if n in members and q == quarter}
+                categories = {c for (_, _, c, q) in category_cells if q == quarter}
                 for category in sorted(categories):
                     cell = ("SC", state, category, quarter)
                     parts = tuple(
@@ -324,9 +333,6 @@ class _Solver:
                     self.cells[cell] = sum(self.cells[part] for part in parts)
                     self.equations.append(Equation(plus=(cell,), minus=parts))
         return dict(states)
-
-    def _category_cells(self) -> list[Cell]:
-        return [cell for cell in self.cells if cell[0] == "C"]
 
     def _baseline_cells(self) -> None:
         """A baseline is shown to every viewer of its goal, so it is a fixed cell: the months (or whole
@@ -417,9 +423,7 @@ class _Solver:
         identified = n in self.every
         publication = Publication(threshold=self.thresholds[n], identified=identified)
         publication.complete_months = {m for m, found in self.reporting.get(n, {}).items() if found.complete}
-        for (network_id, month, category), count in self.counts.items():
-            if network_id != n:
-                continue
+        for month, category, count in self.rows_of.get(n, ()):
             if category is None:
                 cell = ("T", n, month)
                 publication.month_figures[month] = (
@@ -428,14 +432,11 @@ class _Solver:
             elif identified:
                 publication.category_months[month, category] = count
         if not identified:
-            publication.complete_quarters = {q for (kind, m, _, q) in self._category_cells() if m == n} | {
-                q for q in self._quarters() if all(self.complete(n, m) for m in quarter_months(q))
-            }
-            for cell in self._category_cells():
-                _, network_id, category, quarter = cell
-                if network_id == n:
-                    shown = sum(self.counts.get((n, m, category), 0) for m in quarter_months(quarter))
-                    publication.quarter_figures[category, quarter] = self._figure(cell, shown, hidden)
+            publication.complete_quarters = set(self.whole[n])
+            for cell in self.category_cells_of.get(n, ()):
+                _, _, category, quarter = cell
+                shown = sum(self.counts.get((n, m, category), 0) for m in quarter_months(quarter))
+                publication.quarter_figures[category, quarter] = self._figure(cell, shown, hidden)
             publication.withheld_baselines = {
                 b.key for b in self.baselines if b.network_id == n and b.key in self.withheld
             }
@@ -449,8 +450,8 @@ class _Solver:
             *({m for m, found in self.reporting.get(n, {}).items() if found.complete} for n in members)
         )
         totals: dict[tuple[datetime.date, int | None], int] = defaultdict(int)
-        for (network_id, month, category), count in self.counts.items():
-            if network_id in members:
+        for n in members:
+            for month, category, count in self.rows_of.get(n, ()):
                 totals[month, category] += count
         for (month, category), count in totals.items():
             if category is None:
@@ -461,15 +462,10 @@ class _Solver:
             elif identified:
                 publication.category_months[month, category] = count
         if not identified:
+            publication.complete_quarters = set.intersection(*(self.whole[n] for n in members))
             for cell in self.cells:
                 if cell[0] == "SC" and cell[1] == state:
                     _, _, category, quarter = cell
-                    publication.complete_quarters.add(quarter)
                     shown = sum(totals.get((m, category), 0) for m in quarter_months(quarter))
                     publication.quarter_figures[category, quarter] = self._figure(cell, shown, hidden)
-            publication.complete_quarters |= {
-                q
-                for q in self._quarters()
-                if all(self.complete(n, m) for n in members for m in quarter_months(q))
-            }
         return publication
