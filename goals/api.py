@@ -364,7 +364,15 @@ class NetworkProgress(TandemAPI, APIView):
         ]
         viewer = viewer_for(user=request.user, network=network, access=access)
         today = timezone.localdate()
-        standings = selectors.goal_standings_for(goals=goals, today=today, viewer=viewer)
+        published = selectors.published_counts(
+            networks=[network],
+            measure_id=measure.pk,
+            period=period,
+            viewer=viewer,
+            with_states=False,
+            today=today,
+        )
+        standings = selectors.goal_standings_for(goals=goals, today=today, viewer=viewer, already=published)
         toward = selectors.partners_so_far(
             network=network,
             goals=goals,
@@ -374,9 +382,6 @@ class NetworkProgress(TandemAPI, APIView):
         reporting = completeness.reporting_by_month(
             networks=[network], first=period.first, last=period.last, today=today
         )[network.pk]
-        published = selectors.published_counts(
-            networks=[network], measure_id=measure.pk, period=period, viewer=viewer, with_states=False
-        )
         counts = published.networks[network.pk]
         data = {
             "network": network.slug,
