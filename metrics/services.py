@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core import jobs
 from metrics.catalogue import Catalogue
 from metrics.models import (
     MonthlyReport,
@@ -61,12 +62,10 @@ def _rollup_after_commit(report: MonthlyReport) -> None:
     """Queue the rollup of this report once the change is committed (ids only), and note in the same
     transaction that it is pending. Robust: a broker that is down fails nothing here, and the rollup
     whose message it lost is run by the sweep (`metrics.rollups.rollup_sweep`) within minutes."""
-    from metrics import tasks  # tasks call these services; imported here to keep imports one-way
 
-    report_id = report.pk
-    RollupPending.objects.create(report_id=report_id)
+    RollupPending.objects.create(report_id=report.pk)
     if not _rollups_deferred.get():
-        transaction.on_commit(lambda: tasks.rollup_report.delay(report_id), robust=True)
+        jobs.send_on_commit("metrics.tasks.rollup_report", report.pk)
 
 
 def _memberships(network: Network, organization: Organization) -> list[Membership]:

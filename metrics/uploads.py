@@ -47,6 +47,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from core import jobs
 from metrics import services
 from metrics.catalogue import Catalogue
 from metrics.importers import dprp, tandem
@@ -298,10 +299,9 @@ def _enqueue(upload_id: int) -> None:
     sends it again once the broker is back. The partner never gets an error for Tandem's broker."""
 
     def send() -> None:
-        from metrics import tasks  # the task module imports this one
 
         try:
-            tasks.upload_read.delay(upload_id)
+            jobs.send("metrics.tasks.upload_read", upload_id)
         except (OperationalError, OSError):
             logger.warning("Upload %s stays queued: the broker cannot be reached", upload_id, exc_info=True)
 

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class NetworkConfig(AppConfig):
     name = "network"
+
+    def ready(self) -> None:
+        from network import tasks  # noqa: F401  registers the tasks the services queue by name

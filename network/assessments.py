@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core import jobs
 from network.dates import long_date
 from network.models import (
     AssessmentInvitation,
@@ -116,12 +117,9 @@ def _invitations_create(*, assessment_round: AssessmentRound) -> list[Assessment
 
 
 def _queue_invitations(*, assessment_round: AssessmentRound, base_url: str) -> None:
-    from network import tasks  # tasks call these services; import here to keep the import one-way
-
-    round_id = assessment_round.pk
     # Robust: if the broker (or, with eager tasks, the mail server) fails, the round stays open and the
     # daily job sends the invitations still unsent.
-    transaction.on_commit(lambda: tasks.send_assessment_invitations.delay(round_id, base_url), robust=True)
+    jobs.send_on_commit("network.tasks.send_assessment_invitations", assessment_round.pk, base_url)
 
 
 @transaction.atomic
