@@ -876,6 +876,3 @@ def measures() -> list[Measure]:
 def measure_by_code(found: Sequence[Measure], code: str) -> Measure | None:
     return next((measure for measure in found if measure.code == code), None)
 
-
-def counts_in(series: Mapping[datetime.date, int], period: MonthPeriod) -> int:
-    return sum(count for month, count in series.items() if period.first <= month <= period.last)

@@ -105,10 +105,6 @@ class MonthlyReport(models.Model):
     def __str__(self) -> str:
         return f"{self.organization}, {self.month:%B %Y}"
 
-    @property
-    def is_received(self) -> bool:
-        return self.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
-
 
 class ReportSource(models.TextChoices):
     FORM = "form", "Form"

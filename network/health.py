@@ -405,10 +405,6 @@ class ContractDurations:
             and self.days_in_current_stage > self.alert_days
         )
 
-    @property
-    def days_before_execution(self) -> int:
-        return sum(self.days_by_stage.get(stage, 0) for stage in PIPELINE_STAGES)
-
 
 def contract_durations(
     *, contract: Contract, changes: Sequence[ContractStageChange], today: datetime.date, alert_days: int

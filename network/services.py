@@ -32,12 +32,8 @@ from partners.models import Contact, Organization, State
 
 # What each role may do, as django-guardian object permissions on the role's root object.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    RoleKind.BACKBONE_STAFF: ["network.view_network", "network.manage_network"],
-    RoleKind.PARTNER_STAFF: [
-        "partners.view_organization",
-        "partners.change_organization",
-        "partners.submit_report",
-    ],
+    RoleKind.BACKBONE_STAFF: ["network.manage_network"],
+    RoleKind.PARTNER_STAFF: ["partners.change_organization", "partners.submit_report"],
     RoleKind.STATE_VIEWER: ["partners.view_state_networks"],
 }
 

@@ -22,7 +22,7 @@ def test_role_grant_gives_exactly_the_role_permissions():
     network = NetworkFactory()
     user = UserFactory()
     services.role_grant(user=user, kind=RoleKind.BACKBONE_STAFF, scope=network)
-    assert perms(user, network) == {"view_network", "manage_network"}
+    assert perms(user, network) == {"manage_network"}
     assert perms(user, network.backbone) == set()
 
 
@@ -33,7 +33,7 @@ def test_role_grant_twice_keeps_one_current_role():
     second = services.role_grant(user=user, kind=RoleKind.PARTNER_STAFF, scope=organization)
     assert first == second
     assert Role.objects.filter(user=user).count() == 1
-    assert perms(user, organization) == {"view_organization", "change_organization", "submit_report"}
+    assert perms(user, organization) == {"change_organization", "submit_report"}
 
 
 def test_role_grant_refuses_a_scope_of_the_wrong_kind():
