@@ -15,8 +15,9 @@ from rest_framework.test import APIClient
 from accounts import services as accounts_services
 from config.celery import app as celery_app
 from metrics import catalogue
-from network import instruments, services
+from network import services
 from network.models import Membership, Network, RoleKind
+from network.partnership import instruments
 from network.tests.factories import MembershipFactory, NetworkFactory, UserFactory
 from partners import reference
 from partners.models import Organization

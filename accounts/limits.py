@@ -27,7 +27,7 @@ def refused(request: HttpRequest, *, template: str, seconds: int, detail: str) -
     """A 429 that says when to try again: JSON for the API, a page for a person."""
     retry_at = timezone.now() + datetime.timedelta(seconds=seconds)
     if request.path.startswith("/api/"):
-        # The API's problem format (network.api); when to try again is in the Retry-After header.
+        # The API's problem format (core.api); when to try again is in the Retry-After header.
         response: HttpResponse = JsonResponse(
             {"detail": f"{detail} Try again in {wait_text(seconds)}.", "problems": []}, status=429
         )

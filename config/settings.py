@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "metrics",
     "goals",
     "equity",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -324,15 +325,17 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 REST_FRAMEWORK = {
+    # Token first, so a client without credentials gets 401 and a `WWW-Authenticate: Token` header
+    # (with the session first DRF answers 403); the session serves the browsable API and the docs.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # drf-spectacular's, listing every refusal an operation can give in the problem format.
-    "DEFAULT_SCHEMA_CLASS": "network.api.TandemSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.TandemSchema",
     # Every refusal in the problem format: {"detail": ..., "problems": [...]}.
-    "EXCEPTION_HANDLER": "network.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
@@ -351,7 +354,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 # Under /api/, a CSRF failure is answered in the API's problem format (pages get Django's page).
-CSRF_FAILURE_VIEW = "network.api.csrf_failure"
+CSRF_FAILURE_VIEW = "core.api.csrf_failure"
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` passes.
 if not DEBUG:

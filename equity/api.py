@@ -14,18 +14,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import MAX_ID, NOT_SIGNED_IN, REFUSED, Refused, TandemAPI
+from core.calendar import month_count
 from core.disclosure import DEFAULT_THRESHOLD, Reason, words
+from core.ids import whole_number
 from equity import boards, selectors
 from equity.forms import DEFAULT_BREAKDOWN, EquityFilters
 from equity.measures import GroupMeasures
 from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
-from goals.progress import months_between
 from goals.selectors import MonthPeriod, measures, period_default
 from metrics.api import MONTH_PATTERN
 from metrics.validation import parse_month
-from network.api import MAX_ID, NOT_SIGNED_IN, REFUSED, Refused, TandemAPI
 from network.selectors import Access, network_get_for_user
-from partners.ids import whole_number
 
 
 class GroupOut(serializers.Serializer):
@@ -219,7 +219,7 @@ class NetworkBreakdown(TandemAPI, APIView):
             if months[name] is None:
                 problems.append(_problem(name, f"{text!r} is not a month.", "a month as YYYY-MM"))
         first, last = months["from"], months["to"]
-        if first and last and (first > last or months_between(first, last) > LONGEST_MONTHS):
+        if first and last and (first > last or month_count(first, last) > LONGEST_MONTHS):
             problems.append(
                 _problem("to", "The period cannot run backwards or over ten years.", "a month after from")
             )

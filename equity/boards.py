@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from core.calendar import quarter_label, quarter_months, quarter_of
 from core.disclosure import Published, Reason, note
+from core.figures import Chart, Suppressed, Table, chart
+from core.numbers import as_percent
 from equity import selectors
 from equity.forms import EquityFilters
 from equity.geography import county_map_geo, county_shapes
@@ -21,14 +24,9 @@ from equity.selectors import Coverage, Scope
 from goals.selectors import MonthPeriod, goal_standings_for, goals_of, published
 from metrics.catalogue import UNKNOWN
 from metrics.models import Breakdown, Category
-from metrics.publication import Publication, quarter_label, quarter_months, quarter_of
-from network.figures import Chart, Suppressed, Table, chart
+from metrics.publication import Publication
 
 # Formatting: what a cell says
-
-
-def _percent(value: float | None) -> float | None:
-    return None if value is None else round(100 * value, 1)
 
 
 def _ratio(value: float | None) -> float | None:
@@ -180,9 +178,9 @@ def breakdown_rows(measured: BreakdownMeasures, threshold: int) -> list[list[obj
             [
                 group.name,
                 _or_suppressed(group.count, group, threshold),
-                _or_suppressed(_percent(group.share), group, threshold),
+                _or_suppressed(as_percent(group.share, digits=1), group, threshold),
                 group.eligible,
-                _percent(group.eligible_share),
+                as_percent(group.eligible_share, digits=1),
                 _or_suppressed(_ratio(group.representation), group, threshold),
                 _or_suppressed(None if group.reach is None else round(group.reach, 1), group, threshold),
                 _or_suppressed(_interval(group), group, threshold),
@@ -237,7 +235,8 @@ def representation_chart(measured: BreakdownMeasures, *, caption: str, element_i
             f"{group.name}: suppressed to protect privacy"
             if group.suppressed
             else f"{group.name}: representation ratio {group.representation:.2f}; "
-            f"{_percent(group.share)}% of participants, {_percent(group.eligible_share)}% of the eligible"
+            f"{as_percent(group.share, digits=1)}% of participants, "
+            f"{as_percent(group.eligible_share, digits=1)}% of the eligible"
             + (" (unstable: fewer than 20 participants)" if group.unstable else "")
             if group.representation is not None
             else f"{group.name}: no ratio"
@@ -394,7 +393,7 @@ def focus_goals_table(scope: Scope, breakdown_id: int, today: datetime.date) -> 
                 or None,
                 progress.target,
                 shown("actual", progress.actual),
-                shown("share", _percent(progress.share)),
+                shown("share", as_percent(progress.share, digits=1)),
                 shown("outlook", str(progress.outlook).capitalize()),
             ]
         )

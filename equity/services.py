@@ -6,12 +6,12 @@ from collections import defaultdict
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from core.ids import whole_number
+from core.problems import Problem, ReportRefused
 from equity.models import EligibleEstimate, EstimateSource
 from metrics.catalogue import COUNTY_BREAKDOWN, UNKNOWN
 from metrics.importers.encoding import csv_error_problem, missing_columns, table_read
 from metrics.models import Category
-from metrics.validation import Problem, ReportRefused
-from partners.ids import whole_number
 from partners.models import State
 
 ESTIMATE_COLUMNS = ["state", "breakdown", "category", "estimate"]

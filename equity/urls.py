@@ -1,6 +1,6 @@
 from django.urls import path
 
-from equity import api, views
+from equity import views
 
 app_name = "equity"
 
@@ -10,6 +10,4 @@ urlpatterns = [
     path("states/<str:code>/equity/", views.state_equity, name="state"),
     path("states/<str:code>/equity/coverage/", views.state_coverage, name="state_coverage"),
     path("equity/estimates/", views.estimates, name="estimates"),
-    # Beside metrics' and goals' API under /api/v1/
-    path("api/v1/networks/<slug:slug>/breakdown/", api.NetworkBreakdown.as_view(), name="api_breakdown"),
 ]

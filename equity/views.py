@@ -10,16 +10,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core.figures import download_or_none
+from core.ids import id_or_none
+from core.problems import ReportRefused
 from equity import boards, selectors, services
 from equity.forms import EquityFilters, EquityForm, EstimatesImportForm, equity_filters
 from equity.models import EstimateSource
 from equity.selectors import Scope
 from goals.selectors import measures
-from metrics.validation import ReportRefused
-from network.figures import download_or_none
 from network.models import Network
 from network.selectors import Access, network_get_for_user
-from partners.ids import id_or_none
 from partners.models import Organization
 
 

@@ -19,15 +19,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, problems_from_errors
+from core.calendar import month_add, month_count
 from core.disclosure import DEFAULT_THRESHOLD, Reason, words
 from goals import selectors
 from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
-from goals.progress import add_months, months_between
 from goals.selectors import GoalStanding, MonthPeriod, PartnerSoFar, Viewer, period_default
 from metrics import completeness
 from metrics.api import MonthField
 from metrics.completeness import MonthReporting
-from network.api import NOT_SIGNED_IN, REFUSED, Refused, TandemAPI, problems_from_errors
 from network.selectors import Access, network_get_for_user, viewer_for
 
 SERIES_MONTHS = 24
@@ -409,8 +409,8 @@ class NetworkProgress(TandemAPI, APIView):
     @staticmethod
     def _period(given: dict[str, Any]) -> MonthPeriod:
         last = given.get("month_to") or period_default(today=timezone.localdate()).last
-        first = given.get("month_from") or add_months(last, -(SERIES_MONTHS - 1))
-        if first > last or months_between(first, last) > LONGEST_MONTHS:
+        first = given.get("month_from") or month_add(last, -(SERIES_MONTHS - 1))
+        if first > last or month_count(first, last) > LONGEST_MONTHS:
             raise Refused(
                 "The filters were refused.",
                 [

@@ -11,13 +11,15 @@ whatever the number of partners) and drawn by `goals.figures`.
 
 Every aggregate of a dashboard but the backbone's is published to its viewer (a `network.selectors.Viewer`)
 through `metrics.publication`, by the selectors; a suppressed cell of a table says so in words
-(`network.figures.Suppressed`), a chart leaves it out, and a summary does not state it.
+(`core.figures.Suppressed`), a chart leaves it out, and a summary does not state it.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from core.disclosure import Reason
+from core.figures import Chart, Suppressed, Table
+from core.numbers import percent
 from goals import figures, selectors
 from goals.forms import DashboardFilters
 from goals.models import Goal
@@ -25,9 +27,8 @@ from goals.selectors import Freshness, GoalStanding, MonthPeriod, Viewer
 from metrics import completeness as completeness_reads
 from metrics.completeness import CellState, Completeness, MonthReporting, PartnerCompleteness
 from metrics.publication import Figure
-from network import health
-from network.figures import Chart, Suppressed, Table
 from network.models import Network
+from network.partnership import contracting
 from partners.models import Organization, State
 
 
@@ -77,7 +78,7 @@ class PartnerLine:
     def share(self) -> int | None:
         if self.commitment is None or self.toward is None:
             return None
-        return round(100 * self.toward / self.commitment) if self.commitment else None
+        return percent(self.toward, self.commitment)
 
     def reporting_cells(self, months: list[datetime.date]) -> list[object]:
         if self.reporting is None:
@@ -117,7 +118,7 @@ class NetworkBoard(Board):
     partners_chart: Chart | None
     completeness: Completeness
     completeness_table: Table
-    late_contracts: list[health.ContractDurations]
+    late_contracts: list[contracting.ContractDurations]
     contracts_table: Table
     alert_days: int = 0
 
@@ -174,7 +175,7 @@ def network_dashboard(
         slug="partners",
     )
     _, completeness_table = completeness_reads.completeness_tables(reporting)
-    contracts = health.contracting_summary(network=network, today=today)
+    contracts = contracting.contracting_summary(network=network, today=today)
     return NetworkBoard(
         filters=filters,
         freshness=selectors.freshness(network_ids=[network.pk]),

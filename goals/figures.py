@@ -1,5 +1,5 @@
 """The dashboards' figures: the selectors' counts reshaped with pandas, drawn with plotly, and the same
-numbers as tables (shown beside the charts and offered as CSV), in `network.figures`' pieces."""
+numbers as tables (shown beside the charts and offered as CSV), in `core.figures`' pieces."""
 
 import datetime
 from collections.abc import Mapping, Sequence
@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.calendar import month_add, month_name
 from core.disclosure import DEFAULT_THRESHOLD, Reason, note
-from goals.progress import add_months
+from core.figures import COLOURS, Chart, Suppressed, Table, chart
+from core.numbers import as_percent
 from goals.selectors import CommitmentStanding, Counting, GoalStanding, MonthPeriod
 from metrics.completeness import MonthReporting
-from network.figures import COLOURS, Chart, Suppressed, Table, chart
 
 # Suppressed cells, said in words
 
@@ -147,14 +148,6 @@ def _count(value: float) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
-def _month_label(month: datetime.date) -> str:
-    return f"{month:%B %Y}"
-
-
-def _percent(share: float | None) -> int | None:
-    return None if share is None else round(100 * share)
-
-
 def one_decimal(value: float | None) -> float | int | None:
     if value is None:
         return None
@@ -188,7 +181,7 @@ def trend_table(monthly: Monthly, *, caption: str, slug: str = "trend") -> Table
     if monthly.any_provisional:
         table.caption = f"{caption}. {PROVISIONAL_NOTE}"
     for month in monthly.counts.index:
-        row: list[object] = [_month_label(month)]
+        row: list[object] = [month_name(month)]
         for column in monthly.columns:
             row.append(monthly.cell(column, month))
             if column in monthly.reporting:
@@ -312,21 +305,21 @@ def goal_row(standing: GoalStanding) -> list[object]:
         goal.name,
         goal.measure.name,
         _population(standing),
-        _month_label(goal.starts_on),
+        month_name(goal.starts_on),
         f"{goal.deadline:%B} {goal.deadline.day}, {goal.deadline.year}",
-        _month_label(standing.counted_to) if standing.counted_to else None,
+        month_name(standing.counted_to) if standing.counted_to else None,
         standing.counting.why or None,
         progress.target,
         _shown(standing, "actual", progress.actual),
-        _shown(standing, "share", _percent(progress.share)),
+        _shown(standing, "share", as_percent(progress.share)),
         round(progress.expected_by_now),
-        _shown(standing, "pace", _percent(progress.pace)),
+        _shown(standing, "pace", as_percent(progress.pace)),
         _shown(standing, "run_rate", one_decimal(progress.run_rate)),
         _shown(standing, "projected", round(progress.projected)),
         _shown(standing, "outlook", str(progress.outlook).capitalize()),
         _shown(standing, "needed_per_month", one_decimal(progress.needed_per_month)),
         _shown(standing, "committed", standing.committed),
-        _shown(standing, "coverage", _percent(standing.coverage)),
+        _shown(standing, "coverage", as_percent(standing.coverage)),
     ]
 
 
@@ -351,7 +344,7 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
     ]
     positions = list(range(len(standings)))
     expected = [
-        _percent(s.progress.expected_by_now / s.progress.target if s.progress.target else None)
+        as_percent(s.progress.expected_by_now / s.progress.target if s.progress.target else None)
         for s in standings
     ]
     outlooks = [s.outlook or f"outlook {SUPPRESSED_WORDS}" for s in standings]
@@ -369,7 +362,7 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
             go.Bar(
                 name="So far",
                 y=positions,
-                x=[None if "share" in s.hidden else _percent(s.progress.share) for s in standings],
+                x=[None if "share" in s.hidden else as_percent(s.progress.share) for s in standings],
                 orientation="h",
                 marker_color="#005ea2",
                 customdata=[f"{name} ({outlook})" for name, outlook in zip(names, outlooks, strict=True)],
@@ -416,7 +409,7 @@ def burnup_rows(standing: GoalStanding) -> list[list[object]]:
     rows: list[list[object]] = []
     so_far = 0
     for n in range(progress.months_total):
-        month = add_months(first, n)
+        month = month_add(first, n)
         line = round(progress.target * (n + 1) / progress.months_total)
         words = reporting_words(standing.counting, month)
         count = standing.monthly.get(month, 0)
@@ -427,13 +420,13 @@ def burnup_rows(standing: GoalStanding) -> list[list[object]]:
         if n < progress.months_elapsed:
             so_far += count or 0
             projected = so_far if n == progress.months_elapsed - 1 else None
-            rows.append([_month_label(month), shown, words, so_far, line, projected])
+            rows.append([month_name(month), shown, words, so_far, line, projected])
         else:
             ahead = n - progress.months_elapsed + 1
             # A provisional month without an approved report has no count yet: not a zero.
             in_month = shown if month in standing.monthly else None
             rows.append(
-                [_month_label(month), in_month, words, None, line, round(so_far + progress.run_rate * ahead)]
+                [month_name(month), in_month, words, None, line, round(so_far + progress.run_rate * ahead)]
             )
     return rows
 
@@ -461,7 +454,7 @@ def _number(value: object) -> int | None:
 
 def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
     goal, progress = standing.goal, standing.progress
-    months = [add_months(goal.starts_on.replace(day=1), n) for n in range(len(table.rows))]
+    months = [month_add(goal.starts_on.replace(day=1), n) for n in range(len(table.rows))]
     x = [month.isoformat() for month in months]
     column = {name: [row[i] for row in table.rows] for i, name in enumerate(BURNUP_COLUMNS)}
     late = [standing.counting.is_provisional(month) for month in months]
@@ -579,12 +572,12 @@ def commitments_table(standings: Sequence[CommitmentStanding], *, organization: 
                 goal.measure.name,
                 f"{population.breakdown.name}: {population.name}" if population else "Everyone",
                 f"{goal.deadline:%B} {goal.deadline.day}, {goal.deadline.year}",
-                _month_label(standing.counted_to) if standing.counted_to else None,
+                month_name(standing.counted_to) if standing.counted_to else None,
                 _own_why(standing.counting),
                 progress.target,
                 progress.actual,
-                _percent(progress.share),
-                _percent(progress.pace),
+                as_percent(progress.share),
+                as_percent(progress.pace),
                 round(progress.projected),
                 str(progress.outlook).capitalize(),
                 one_decimal(progress.needed_per_month),

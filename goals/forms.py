@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from core.calendar import month_count
 from goals import selectors
 from goals.models import Goal, TargetKind
-from goals.progress import months_between
 from goals.selectors import MonthPeriod, period_default
 from metrics.models import Category, Measure
 from metrics.validation import FIRST_MONTH, LAST_MONTH, parse_month
@@ -161,7 +161,7 @@ class DashboardForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
             self.add_error("end", "The period cannot end before it starts.")
-        elif start and end and months_between(start, end) > LONGEST_MONTHS:
+        elif start and end and month_count(start, end) > LONGEST_MONTHS:
             self.add_error("end", "Choose a period of at most ten years.")
         return cleaned
 

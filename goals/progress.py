@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.calendar import month_add, month_count, month_of
+
 RUN_RATE_MONTHS = 3
 AT_RISK_SHARE = 0.9
 
@@ -30,20 +32,6 @@ class Outlook(StrEnum):
     REACHED = "reached"
     NOT_STARTED = "not started"
     WAITING = "waiting for reports"  # months of the goal are over, but none is complete yet
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def months_between(first: datetime.date, last: datetime.date) -> int:
-    """Months from ``first``'s month to ``last``'s month, both counted; 0 if ``last`` is earlier."""
-    return max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -83,10 +71,10 @@ def progress(
     """Where a goal stands, from its counts by month (first day of the month -> count) of the complete
     months up to ``counted_to`` (None while no month of the goal is complete). ``today`` only tells a
     goal that has not started from one waiting for its first complete month."""
-    first, last = month_start(starts_on), month_start(deadline)
-    months_total = months_between(first, last)
-    elapsed = min(months_total, months_between(first, month_start(counted_to))) if counted_to else 0
-    months = [add_months(first, n) for n in range(elapsed)]
+    first, last = month_of(starts_on), month_of(deadline)
+    months_total = month_count(first, last)
+    elapsed = min(months_total, month_count(first, month_of(counted_to))) if counted_to else 0
+    months = [month_add(first, n) for n in range(elapsed)]
     actual = sum(monthly.get(month, 0) for month in months)
     recent = months[-RUN_RATE_MONTHS:]
     run_rate = sum(monthly.get(month, 0) for month in recent) / len(recent) if recent else 0.0
@@ -96,7 +84,7 @@ def progress(
     if actual >= target:
         outlook = Outlook.REACHED
     elif not elapsed:
-        outlook = Outlook.NOT_STARTED if month_start(today) <= first else Outlook.WAITING
+        outlook = Outlook.NOT_STARTED if month_of(today) <= first else Outlook.WAITING
     elif projected >= target:
         outlook = Outlook.ON_TRACK
     elif projected >= AT_RISK_SHARE * target:

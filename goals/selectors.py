@@ -32,17 +32,10 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from core.calendar import month_add, month_count, month_of, quarter_months
 from core.disclosure import DEFAULT_THRESHOLD, Reason, sum_shown, threshold_for, words
 from goals.models import Commitment, Goal
-from goals.progress import (
-    RUN_RATE_MONTHS,
-    Progress,
-    add_months,
-    coverage,
-    month_start,
-    months_between,
-    progress,
-)
+from goals.progress import RUN_RATE_MONTHS, Progress, coverage, progress
 from metrics import completeness
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN
 from metrics.completeness import MonthReporting
@@ -55,7 +48,7 @@ from metrics.models import (
     RollupPartnerMonth,
     RollupStateMonth,
 )
-from metrics.publication import Baseline, Publication, Publications, publications, quarter_months, sum_figures
+from metrics.publication import Baseline, Publication, Publications, publications, sum_figures
 from network.models import DataSharing, Membership, Network
 from network.selectors import (
     EVERYONE_IDENTIFIED,
@@ -80,7 +73,7 @@ class MonthPeriod:
 
     @property
     def months(self) -> list[datetime.date]:
-        return [add_months(self.first, n) for n in range(months_between(self.first, self.last))]
+        return [month_add(self.first, n) for n in range(month_count(self.first, self.last))]
 
     def __str__(self) -> str:
         if self.first == self.last:
@@ -93,13 +86,13 @@ DEFAULT_MONTHS = 12
 
 def last_complete_month(today: datetime.date) -> datetime.date:
     """The month before ``today``'s, which is still being reported."""
-    return add_months(month_start(today), -1)
+    return month_add(month_of(today), -1)
 
 
 def period_default(*, today: datetime.date, months: int = DEFAULT_MONTHS) -> MonthPeriod:
     """The ``months`` complete months up to the last one."""
     last = last_complete_month(today)
-    return MonthPeriod(first=add_months(last, -(months - 1)), last=last)
+    return MonthPeriod(first=month_add(last, -(months - 1)), last=last)
 
 
 def threshold_of(network: Network) -> int:
@@ -210,7 +203,7 @@ def _in(period: MonthPeriod) -> Q:
 
 
 def goal_period(goal: Goal) -> MonthPeriod:
-    return MonthPeriod(first=month_start(goal.starts_on), last=month_start(goal.deadline))
+    return MonthPeriod(first=month_of(goal.starts_on), last=month_of(goal.deadline))
 
 
 Series = dict[datetime.date, int]
@@ -340,10 +333,9 @@ def partner_sums(
     if shared_with_state_only:
         rows = rows.filter(
             Exists(
-                Membership.objects.filter(
+                Membership.objects.current().filter(
                     network_id=OuterRef("network_id"),
                     organization_id=OuterRef("organization_id"),
-                    left_on__isnull=True,
                     data_sharing=DataSharing.BACKBONE_AND_STATE,
                 )
             )
@@ -376,9 +368,7 @@ def baselines_of(goals: Iterable[Goal]) -> list[Baseline]:
         Baseline(
             key=goal.pk,
             network_id=goal.network_id,
-            months=tuple(
-                MonthPeriod(month_start(goal.baseline_start), month_start(goal.baseline_end)).months
-            ),
+            months=tuple(MonthPeriod(month_of(goal.baseline_start), month_of(goal.baseline_end)).months),
             category_id=goal.population_id,
             value=goal.baseline_value,
         )
@@ -605,7 +595,7 @@ class GoalStanding:
 def _last_counted(goal: Goal, counted: Progress) -> datetime.date | None:
     if not counted.months_elapsed:
         return None
-    return add_months(month_start(goal.starts_on), counted.months_elapsed - 1)
+    return month_add(month_of(goal.starts_on), counted.months_elapsed - 1)
 
 
 def goal_reporting(
@@ -875,4 +865,3 @@ def measures() -> list[Measure]:
 
 def measure_by_code(found: Sequence[Measure], code: str) -> Measure | None:
     return next((measure for measure in found if measure.code == code), None)
-

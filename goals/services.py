@@ -113,7 +113,7 @@ def commitment_set(
     if not amount:
         Commitment.objects.filter(goal=goal, organization=organization).delete()
         return None
-    is_partner = goal.network.memberships.filter(organization=organization, left_on__isnull=True).exists()
+    is_partner = goal.network.memberships.current().filter(organization=organization).exists()
     if not is_partner or organization.pk == goal.network.backbone_id:
         raise ValidationError(f"{organization} is not a partner of {goal.network} that can commit to a goal.")
     commitment, _ = Commitment.objects.update_or_create(

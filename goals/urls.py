@@ -1,6 +1,6 @@
 from django.urls import path
 
-from goals import api, views
+from goals import views
 
 app_name = "goals"
 
@@ -19,6 +19,4 @@ urlpatterns = [
     ),
     path("states/<str:code>/dashboard/", views.dashboard_state, name="dashboard_state"),
     path("dashboard/states/", views.dashboard_states, name="dashboard_states"),
-    # The API's figures of progress, beside metrics' API under /api/v1/ (metrics may not import goals)
-    path("api/v1/networks/<slug:slug>/progress/", api.NetworkProgress.as_view(), name="api_progress"),
 ]

@@ -11,10 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core.figures import download_or_none
+from core.numbers import as_percent
 from goals import dashboards, figures, selectors, services
 from goals.forms import CommitmentsForm, GoalForm, dashboard_filters
 from goals.models import Goal
-from network.figures import download_or_none
 from network.models import Network
 from network.selectors import Access, network_get_for_user, viewer_for, viewer_for_states
 
@@ -109,14 +110,10 @@ def goal_commitments(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             goal=goal,
             form=form,
             committed=committed,
-            coverage=_percent(committed / goal.target if goal.target else None),
+            coverage=as_percent(committed / goal.target if goal.target else None),
             former=[c for c in commitments if c.organization_id not in current],
         ),
     )
-
-
-def _percent(share: float | None) -> int | None:
-    return None if share is None else round(100 * share)
 
 
 # Dashboards

@@ -5,16 +5,13 @@ sees what the pages see and refuses what the form and file upload refuse, with t
 """
 
 import datetime
-import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
-from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.generics import ListAPIView
@@ -24,6 +21,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from core.api import MAX_ID, NOT_SIGNED_IN, REFUSED, ProblemOut, Refused, TandemAPI, problems_from_errors
+from core.calendar import month_iso, report_due_on
+from core.problems import ReportRefused
 from metrics.models import (
     MonthlyReport,
     ReportSource,
@@ -37,33 +37,12 @@ from metrics.models import (
 from metrics.selectors import organizations_reporting_for, report_get_for_user, reports_visible_to
 from metrics.services import report_save
 from metrics.uploads import Change, UploadNotReady, upload_discard, upload_read, upload_save
-from metrics.validation import (
-    MAX_COUNT,
-    ReportRefused,
-    ValueIn,
-    month_label,
-    parse_month,
-    report_due_on,
-)
-from network.api import MAX_ID, NOT_SIGNED_IN, REFUSED, ProblemOut, Refused, TandemAPI, problems_from_errors
+from metrics.validation import MAX_COUNT, ValueIn, parse_month
 from network.models import Membership, Network
 from network.selectors import User, networks_visible_to
 from partners.models import Organization
 
 # Docs (the token endpoints are accounts.api)
-
-
-class ApiDocs(SpectacularSwaggerView):
-    """Swagger UI, its assets served by Tandem (drf-spectacular-sidecar)."""
-
-    @extend_schema(exclude=True)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().get(request, *args, **kwargs)
-        # Swagger UI would load a badge from validator.swagger.io: nothing the page needs leaves the site.
-        ui_settings = spectacular_settings.SWAGGER_UI_SETTINGS
-        if isinstance(ui_settings, dict):
-            response.data["settings"] = json.dumps({**ui_settings, "validatorUrl": None})
-        return response
 
 
 # Reading reports
@@ -100,7 +79,7 @@ class ReportOut(serializers.ModelSerializer):
         ]
 
     def get_month(self, report: MonthlyReport) -> str:
-        return month_label(report.month)
+        return month_iso(report.month)
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_due_on(self, report: MonthlyReport) -> str:

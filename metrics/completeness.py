@@ -14,56 +14,23 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from metrics.models import MonthlyReport, ReportStatus
-from metrics.validation import (
-    Problem,
-    month_end,
-    month_label,
-    month_problems,
+from core.calendar import (
+    is_locked,
+    month_add,
+    month_iso,
+    month_range,
     report_due_on,
     report_locks_after,
 )
-from network.figures import Table
+from core.figures import Table
+from core.numbers import percent
+from core.problems import Problem
+from metrics.models import MonthlyReport, ReportStatus
+from metrics.validation import month_problems
 from network.models import Membership, Network
 from partners.models import Organization
 
 RECEIVED = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
-
-
-def month_add(month: datetime.date, months: int) -> datetime.date:
-    """The first day of the month ``months`` after (or before) ``month``."""
-    index = month.year * 12 + month.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    """First days of the months from ``first`` to ``last``, both included, oldest first."""
-    months = []
-    month = first.replace(day=1)
-    while month <= last:
-        months.append(month)
-        month = month_add(month, 1)
-    return months
-
-
-def member_in(membership: Membership, month: datetime.date) -> bool:
-    """The same rule `validation.month_problems` applies: a member for any day of the month."""
-    return membership.joined_on <= month_end(month) and (
-        membership.left_on is None or membership.left_on >= month
-    )
-
-
-def percent(part: int, whole: int) -> int | None:
-    return None if not whole else round(100 * part / whole)
-
-
-def is_locked(
-    network: Network, month: datetime.date, reopened_until: datetime.date | None, today: datetime.date
-) -> bool:
-    """Past the lock date, unless backbone staff reopened the month until today or later."""
-    if reopened_until and today <= reopened_until:
-        return False
-    return today > report_locks_after(network, month)
 
 
 def submitted_on_time(
@@ -92,7 +59,7 @@ class ReportingMonth:
 
     @property
     def label(self) -> str:
-        return month_label(self.month)
+        return month_iso(self.month)
 
     @property
     def status(self) -> str:
@@ -158,8 +125,8 @@ def reporting_months(
         )
     }
     months = []
-    for month in reversed(months_between(first, current)):
-        if not any(member_in(m, month) for m in memberships):
+    for month in reversed(month_range(first, current)):
+        if not any(m.is_member_in(month) for m in memberships):
             continue
         report = reports.get(month)
         submitted_at = report.first_submitted_at if report else None
@@ -241,7 +208,7 @@ def month_complete(*, expected: int, received: int, threshold: int) -> bool:
 def months_over(first: datetime.date, last: datetime.date, today: datetime.date) -> list[datetime.date]:
     """The months from ``first`` to ``last`` that are over by ``today`` (the current month is still
     being lived, so it has nothing to report yet)."""
-    return months_between(first, min(last, month_add(today.replace(day=1), -1)))
+    return month_range(first, min(last, month_add(today.replace(day=1), -1)))
 
 
 def reporting_by_month(
@@ -275,17 +242,15 @@ def _expected_by_month(
     """Distinct partners that report monthly and were members, by network and month: one query."""
     spells: dict[tuple[int, int], list[Membership]] = defaultdict(list)
     for membership in (
-        Membership.objects.filter(
-            network__in=list(networks), reports_monthly=True, joined_on__lte=month_end(months[-1])
-        )
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=months[0]))
+        Membership.objects.during(months[0], months[-1])
+        .filter(network__in=list(networks), reports_monthly=True)
         .only("network_id", "organization_id", "joined_on", "left_on")
     ):
         spells[membership.network_id, membership.organization_id].append(membership)
     expected: dict[tuple[int, datetime.date], int] = defaultdict(int)
     for (network_id, _), memberships in spells.items():
         for month in months:
-            if any(member_in(membership, month) for membership in memberships):
+            if any(membership.is_member_in(month) for membership in memberships):
                 expected[network_id, month] += 1
     return expected
 
@@ -365,7 +330,7 @@ def partners_reporting_by_month(
     )
     for pk in ids:
         for month in months:
-            owed = int(any(member_in(membership, month) for membership in spells[pk]))
+            owed = int(any(membership.is_member_in(month) for membership in spells[pk]))
             got = owed and int((pk, month) in reported)
             found[pk][month] = MonthReporting(
                 month, owed, got, month_complete(expected=owed, received=got, threshold=100)
@@ -502,10 +467,10 @@ def completeness(
     many partners there are."""
     today = today or timezone.localdate()
     end = (end or last_due_month(network, today)).replace(day=1)
-    window = months_between(month_add(end, -(months - 1)), end)
+    window = month_range(month_add(end, -(months - 1)), end)
     memberships = list(
-        Membership.objects.filter(network=network, reports_monthly=True, joined_on__lte=month_end(end))
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=window[0]))
+        Membership.objects.during(window[0], end)
+        .filter(network=network, reports_monthly=True)
         .select_related("organization")
         .order_by("organization__name", "organization_id", "joined_on")
     )
@@ -553,7 +518,7 @@ def _cell(
     report_id = report["id"] if report else None
     status = report["status"] if report else ""
     locked = is_locked(network, month, report["reopened_until"] if report else None, today)
-    if not any(member_in(spell, month) for spell in spells):
+    if not any(spell.is_member_in(month) for spell in spells):
         return CompletenessCell(CellState.NOT_EXPECTED, report_id, status, locked)
     if report_due_on(network, month) >= today:
         return CompletenessCell(CellState.NOT_DUE, report_id, status, locked)

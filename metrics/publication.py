@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max, Min, Sum
 
+from core.calendar import month_add, quarter_months, quarter_of
 from core.disclosure import Equation, Reason, protect, threshold_for
 from metrics import completeness
 from metrics.catalogue import TOTAL_BREAKDOWN
-from metrics.completeness import month_add
 from metrics.models import Measure, RollupNetworkMonth, RollupPartnerMonth
 from network.models import Network
 from network.selectors import Viewer
@@ -36,19 +36,6 @@ from network.selectors import Viewer
 # Cells: ("T", network, month) a month's total; ("C", network, category, quarter) a category's quarter;
 # ("ST", state, month) and ("SC", state, category, quarter) the same for a state; ("B", key) a baseline.
 Cell = tuple[Hashable, ...]
-
-
-def quarter_of(month: datetime.date) -> datetime.date:
-    """The first month of the calendar quarter ``month`` is in."""
-    return datetime.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
-
-
-def quarter_months(quarter: datetime.date) -> list[datetime.date]:
-    return [month_add(quarter, n) for n in range(3)]
-
-
-def quarter_label(quarter: datetime.date) -> str:
-    return f"Q{(quarter.month - 1) // 3 + 1} {quarter.year}"
 
 
 @dataclass(frozen=True)

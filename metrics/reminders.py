@@ -27,9 +27,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core.calendar import long_date, month_iso, report_due_on, report_locks_after
 from metrics.models import MonthlyReport, ReminderKind, ReminderOptOut, ReportReminder, ReportStatus
-from metrics.validation import month_end, month_label, report_due_on, report_locks_after
-from network.dates import long_date
 from network.models import Membership, Network, Role, RoleKind
 from partners.models import Organization
 
@@ -50,7 +49,7 @@ def report_form_path(*, network: Network, organization: Organization, month: dat
     """The path of the partner's form for one month: the one place reminder links are built."""
     return reverse(
         "metrics:report_form",
-        kwargs={"slug": network.slug, "organization_id": organization.pk, "month": month_label(month)},
+        kwargs={"slug": network.slug, "organization_id": organization.pk, "month": month_iso(month)},
     )
 
 
@@ -71,10 +70,6 @@ class _Due:
         return (self.membership.organization_id, self.membership.network_id, self.month)
 
 
-def _member_in(membership: Membership, month: datetime.date) -> bool:
-    return membership.joined_on <= month_end(month)
-
-
 def _months_due(membership: Membership, today: datetime.date) -> list[_Due]:
     """The months of one current membership that may need a reminder today, by the calendar alone."""
     network = membership.network
@@ -83,13 +78,13 @@ def _months_due(membership: Membership, today: datetime.date) -> list[_Due]:
     # Due soon: last month (due this month) or, with an early due day, this month (due next month).
     for month in (_previous_month(this_month), this_month):
         due_on = report_due_on(network, month)
-        if due_on - datetime.timedelta(days=DUE_SOON_DAYS) <= today < due_on and _member_in(
-            membership, month
+        if due_on - datetime.timedelta(days=DUE_SOON_DAYS) <= today < due_on and membership.is_member_in(
+            month
         ):
             found.append(_Due(membership, month, ReminderKind.DUE_SOON))
     # Missing: past the due day and not locked. Later months lock later, so walk back until one is.
     month = _previous_month(this_month)
-    while _member_in(membership, month) and report_locks_after(network, month) >= today:
+    while membership.is_member_in(month) and report_locks_after(network, month) >= today:
         if report_due_on(network, month) < today:
             found.append(_Due(membership, month, ReminderKind.MISSING))
         month = _previous_month(month)
@@ -105,7 +100,7 @@ def _reopened(memberships: list[Membership], today: datetime.date) -> list[_Due]
         membership = by_key.get((organization_id, network_id))
         if (
             membership
-            and _member_in(membership, month)
+            and membership.is_member_in(month)
             and report_locks_after(membership.network, month) < today
         ):
             found.append(_Due(membership, month, ReminderKind.MISSING))
@@ -188,9 +183,7 @@ def report_reminders_send(*, today: datetime.date, base_url: str) -> dict[str, i
     reminders were due but had no one to go to. Running it again the same day sends nothing more.
     """
     memberships = list(
-        Membership.objects.filter(left_on__isnull=True, reports_monthly=True).select_related(
-            "network", "organization"
-        )
+        Membership.objects.current().filter(reports_monthly=True).select_related("network", "organization")
     )
     candidates = [due for membership in memberships for due in _months_due(membership, today)]
     candidates += _reopened(memberships, today)
@@ -269,9 +262,8 @@ def reminder_subscriptions(*, user: AbstractBaseUser) -> list[ReminderSubscripti
         user=user, kind=RoleKind.PARTNER_STAFF, ended_at__isnull=True
     ).values("organization_id")
     memberships = (
-        Membership.objects.filter(
-            organization_id__in=organization_ids, left_on__isnull=True, reports_monthly=True
-        )
+        Membership.objects.current()
+        .filter(organization_id__in=organization_ids, reports_monthly=True)
         .select_related("organization", "network")
         .order_by("organization__name", "network__name")
     )

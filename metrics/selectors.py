@@ -44,10 +44,9 @@ def reporting_organization_get(*, user: User, network: Network, organization_id:
 
 def _shared_with_state() -> Exists:
     return Exists(
-        Membership.objects.filter(
+        Membership.objects.current().filter(
             network=OuterRef("network"),
             organization=OuterRef("organization"),
-            left_on__isnull=True,
             data_sharing=DataSharing.BACKBONE_AND_STATE,
         )
     )

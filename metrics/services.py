@@ -16,6 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core import jobs
+from core.calendar import long_date, month_iso
+from core.problems import Problem, ReportRefused
 from metrics.catalogue import Catalogue
 from metrics.models import (
     MonthlyReport,
@@ -28,16 +30,7 @@ from metrics.models import (
     RollupPending,
     Upload,
 )
-from metrics.validation import (
-    Cells,
-    Problem,
-    ReportRefused,
-    ValueIn,
-    month_label,
-    month_problems,
-    values_check,
-)
-from network.dates import long_date
+from metrics.validation import Cells, ValueIn, month_problems, values_check
 from network.models import Membership, Network
 from partners.models import Organization
 
@@ -90,7 +83,7 @@ def report_check(
     """Every problem of one month's values, without storing anything."""
     catalogue = catalogue or Catalogue.for_state(network.state_id)
     today = today or timezone.localdate()
-    label = month_label(month)
+    label = month_iso(month)
     cells, problems = values_check(catalogue, list(values), month=label)
     reopened = (
         MonthlyReport.objects.filter(network=network, organization=organization, month=month)
@@ -142,14 +135,14 @@ def report_save(
     )
     if nothing_to_report and any(cells.values()):
         problems.append(
-            Problem("a month with nothing to report has no counts above 0", month=month_label(month))
+            Problem("a month with nothing to report has no counts above 0", month=month_iso(month))
         )
     if not nothing_to_report and not values:
         problems.append(
             Problem(
                 "no counts were given",
                 "at least one measure's total, or “nothing to report this month”",
-                month=month_label(month),
+                month=month_iso(month),
             )
         )
     if problems:

@@ -48,6 +48,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from core import jobs
+from core.calendar import month_iso, month_of
+from core.problems import Problem, ReportRefused
 from metrics import services
 from metrics.catalogue import Catalogue
 from metrics.importers import dprp, tandem
@@ -62,7 +64,7 @@ from metrics.models import (
     UploadFormat,
     UploadStatus,
 )
-from metrics.validation import Cells, Problem, ReportRefused, month_end, month_label
+from metrics.validation import Cells
 from network.models import Membership, Network
 from partners.models import Organization
 
@@ -368,7 +370,7 @@ def _month_result(
     month: datetime.date, cells: Cells, stored: StoredMonth, change: str, **extra: Any
 ) -> dict[str, Any]:
     return {
-        "month": month_label(month),
+        "month": month_iso(month),
         "change": change,
         "totals": _totals(cells),
         "stored_totals": _totals(stored.cells)
@@ -465,17 +467,11 @@ def _months_touched(
 ) -> list[datetime.date]:
     """Every month in which a participant of the file attended: their first session (so their
     enrollment month and their categories) may have changed, and with it each of those months."""
-    return sorted({dprp.month_of(day) for participant, day in sessions if participant in participants})
+    return sorted({month_of(day) for participant, day in sessions if participant in participants})
 
 
 def _memberships(network: Network, organization: Organization) -> list[Membership]:
     return list(Membership.objects.filter(network=network, organization=organization))
-
-
-def _member_in(memberships: list[Membership], month: datetime.date) -> bool:
-    return any(
-        m.joined_on <= month_end(month) and (m.left_on is None or m.left_on >= month) for m in memberships
-    )
 
 
 @dataclass
@@ -505,7 +501,7 @@ def _dprp_months(
         kept = {key: n for key, n in stored[month].cells.items() if key[0] not in DPRP_MEASURES}
         cells = {**kept, **counts[month]}
         change = _change(cells, stored[month], submit=upload.submit)
-        if not _member_in(memberships, month):
+        if not any(m.is_member_in(month) for m in memberships):
             change = Change.NOT_REPORTED
         elif month >= today.replace(day=1):
             change = Change.NOT_OVER
@@ -609,7 +605,7 @@ def _upload_save(
         saved = _dprp_save(locked, user, catalogue, today)
     locked.status = UploadStatus.SAVED
     locked.result = {key: value for key, value in locked.result.items() if key != "sessions"}
-    locked.result["saved"] = [month_label(report.month) for report in saved]
+    locked.result["saved"] = [month_iso(report.month) for report in saved]
     locked.finished_at = timezone.now()
     locked.save()
     upload.refresh_from_db()

@@ -6,48 +6,15 @@ words a partner understands. Anything with a problem is refused whole.
 
 import datetime
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
+from core.calendar import long_date, month_end, month_iso, report_locks_after
+from core.problems import Problem
 from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
-from network.dates import long_date
 from network.models import Membership, Network
 
 Cells = dict[tuple[str, str, str], int]  # (measure, breakdown, category) -> count
-
-
-@dataclass(frozen=True)
-class Problem:
-    message: str
-    expected: str = ""
-    line: int | None = None
-    column: str = ""
-    month: str = ""  # YYYY-MM, where the problem belongs to one month
-
-    def as_dict(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value not in ("", None)}
-
-    def __str__(self) -> str:
-        where = ", ".join(
-            part
-            for part in (
-                f"line {self.line}" if self.line else "",
-                f"column {self.column}" if self.column else "",
-            )
-            if part
-        )
-        if not where and self.month and self.month not in self.message:
-            where = self.month
-        text = f"{where}: {self.message}" if where else self.message
-        return f"{text} ({self.expected})" if self.expected else text
-
-
-class ReportRefused(Exception):
-    """Raised with every problem found; nothing was stored."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems[:5]))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -60,10 +27,6 @@ class ValueIn:
     count: Any
     line: int | None = None
     column: str = ""
-
-
-def month_label(month: datetime.date) -> str:
-    return f"{month:%Y-%m}"
 
 
 # The months Tandem reads. The National DPP began in 2010, so a month outside these is a slip of the
@@ -217,21 +180,6 @@ def totals_check(catalogue: Catalogue, cells: Cells, *, month: str = "") -> list
     return problems
 
 
-def report_due_on(network: Network, month: datetime.date) -> datetime.date:
-    """A month is due on the network's due day of the following month."""
-    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following.replace(day=network.report_due_day)
-
-
-def report_locks_after(network: Network, month: datetime.date) -> datetime.date:
-    """The last day a month takes changes without backbone staff reopening it."""
-    return report_due_on(network, month) + datetime.timedelta(days=network.report_lock_days)
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
-
-
 def month_problems(
     *,
     network: Network,
@@ -241,7 +189,7 @@ def month_problems(
     reopened_until: datetime.date | None,
 ) -> list[Problem]:
     """The month is over, the organization was a partner in it, and it is not locked."""
-    label = month_label(month)
+    label = month_iso(month)
     if month > today.replace(day=1):
         return [Problem(f"{label} is in the future", "a month that is over", month=label)]
     if month == today.replace(day=1):
@@ -259,9 +207,7 @@ def month_problems(
             Problem("the organization is not a partner in this network", "a member organization", month=label)
         ]
     first_joined = min(m.joined_on for m in memberships)
-    member = any(
-        m.joined_on <= month_end(month) and (m.left_on is None or m.left_on >= month) for m in memberships
-    )
+    member = any(m.is_member_in(month) for m in memberships)
     if not member:
         if month_end(month) < first_joined:
             return [

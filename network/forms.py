@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from core.ids import ModelMultipleIdsField
 from network.models import Attendance, Contract, ContractStage, Meeting, Membership, Network, Workgroup
-from partners.ids import ModelMultipleIdsField
 from partners.models import Contact, County, Organization, OrganizationKind, PopulationOfFocus, Sector
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from partners.ids import LARGEST_ID
+from core.ids import LARGEST_ID
 
 
 class AddressValuesMiddleware:

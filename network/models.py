@@ -1,11 +1,14 @@
 """How organizations work together: networks, membership, roles, workgroups, meetings, contracts."""
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from core.calendar import member_in, month_end, month_of
 from partners.models import Contact, Organization, State
 
 
@@ -92,6 +95,19 @@ class DataSharing(models.TextChoices):
     BACKBONE_AND_STATE = "backbone_and_state", "Backbone organization and state health department"
 
 
+class MembershipQuerySet(models.QuerySet):
+    def current(self) -> "MembershipQuerySet":
+        """Memberships not ended: the network's partners today."""
+        return self.filter(left_on__isnull=True)
+
+    def during(self, first: datetime.date, last: datetime.date | None = None) -> "MembershipQuerySet":
+        """Memberships for any day of the months from ``first``'s to ``last``'s (``first``'s alone by
+        default): the rule of `Membership.is_member_in`, in SQL."""
+        return self.filter(joined_on__lte=month_end(last or first)).filter(
+            Q(left_on__isnull=True) | Q(left_on__gte=month_of(first))
+        )
+
+
 class Membership(models.Model):
     """An organization's membership of a network, from its joined date to its left date."""
 
@@ -111,6 +127,8 @@ class Membership(models.Model):
         help_text="Whether the partner is expected to submit monthly enrollment reports.",
     )
     notes = models.TextField(blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization__name"]
@@ -132,6 +150,10 @@ class Membership(models.Model):
     @property
     def is_current(self) -> bool:
         return self.left_on is None
+
+    def is_member_in(self, month: datetime.date) -> bool:
+        """A member for any day of ``month``: the one rule reports, reminders and completeness use."""
+        return member_in(self.joined_on, self.left_on, month)
 
     @property
     def data_sharing_short(self) -> str:

@@ -64,7 +64,7 @@ def network_access(*, user: User, network: Network) -> Access:
         return Access.MANAGE
     if checker.has_perm("view_state_networks", network.state):
         return Access.VIEW
-    member_orgs = network.memberships.filter(left_on__isnull=True).values("organization_id")
+    member_orgs = network.memberships.current().values("organization_id")
     if organizations_for_user(user=user).filter(pk__in=member_orgs).exists():
         return Access.VIEW
     return Access.NONE
@@ -91,9 +91,11 @@ def networks_visible_to(*, user: User) -> QuerySet[Network]:
     """Every network the user may at least view, for home pages and the API."""
     if user.is_superuser:
         return Network.objects.select_related("state", "backbone")
-    member_of = Membership.objects.filter(
-        left_on__isnull=True, organization__in=organizations_for_user(user=user)
-    ).values("network_id")
+    member_of = (
+        Membership.objects.current()
+        .filter(organization__in=organizations_for_user(user=user))
+        .values("network_id")
+    )
     return (
         Network.objects.filter(
             Q(pk__in=networks_managed_by(user=user).values("pk"))
@@ -112,7 +114,7 @@ def current_roles(*, user: User) -> QuerySet[Role]:
 
 
 def memberships_current(*, network: Network) -> QuerySet[Membership]:
-    return network.memberships.filter(left_on__isnull=True)
+    return network.memberships.current()
 
 
 @dataclass
@@ -255,8 +257,8 @@ def viewer_of(*, user: User) -> Viewer:
     if not user.is_authenticated or not user.is_active:
         return Viewer()
     states = frozenset(states_viewed_by(user=user).values_list("pk", flat=True))
-    shared = Membership.objects.filter(
-        left_on__isnull=True, data_sharing=DataSharing.BACKBONE_AND_STATE, network__state__in=sorted(states)
+    shared = Membership.objects.current().filter(
+        data_sharing=DataSharing.BACKBONE_AND_STATE, network__state__in=sorted(states)
     )
     return Viewer(
         every_partner_of=frozenset(networks_managed_by(user=user).values_list("pk", flat=True)),
@@ -282,8 +284,8 @@ def viewer_for_states(*, user: User, states: "list[State] | None" = None) -> Vie
         return viewer_of(user=user)
     viewed = State.objects.all() if states is None else State.objects.filter(pk__in=[s.pk for s in states])
     ids = frozenset(viewed.values_list("pk", flat=True))
-    shared = Membership.objects.filter(
-        left_on__isnull=True, data_sharing=DataSharing.BACKBONE_AND_STATE, network__state__in=sorted(ids)
+    shared = Membership.objects.current().filter(
+        data_sharing=DataSharing.BACKBONE_AND_STATE, network__state__in=sorted(ids)
     )
     return Viewer(shared=frozenset(shared.values_list("network_id", "organization_id")), states=ids)
 
@@ -296,9 +298,7 @@ def organizations_with_memberships(*, user: User) -> QuerySet[Organization]:
         .prefetch_related(
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.filter(left_on__isnull=True).select_related(
-                    "network", "network__state"
-                ),
+                queryset=Membership.objects.current().select_related("network", "network__state"),
                 to_attr="current_memberships",
             )
         )
@@ -329,7 +329,7 @@ def organization_memberships_current(*, organization: Organization) -> QuerySet[
     """The organization's current memberships with their networks and data-sharing history
     (``sharing_changes``, latest first): two queries however many networks."""
     return (
-        organization.memberships.filter(left_on__isnull=True)
+        organization.memberships.current()
         .select_related("network", "network__state")
         .prefetch_related(
             Prefetch("sharing_changes", queryset=DataSharingChange.objects.select_related("changed_by"))

@@ -10,7 +10,7 @@ from django.db.models import Model
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from network.dates import long_date
+from core.calendar import long_date
 from network.models import (
     CONTRACT_STAGE_ORDER,
     Attendance,
@@ -95,7 +95,7 @@ def membership_add(
     A new member shares its identified figures with the backbone only: only the partner may widen
     that, with `membership_set_data_sharing`.
     """
-    if Membership.objects.filter(network=network, organization=organization, left_on__isnull=True).exists():
+    if Membership.objects.current().filter(network=network, organization=organization).exists():
         raise ValidationError(f"{organization} is already a member of {network}.")
     return Membership.objects.create(
         network=network,
@@ -185,7 +185,7 @@ def contract_create(
     ends_on: datetime.date | None = None,
 ) -> Contract:
     """Create a contract with a current partner at the start of the pipeline, dated ``planned_on``."""
-    if not network.memberships.filter(organization=organization, left_on__isnull=True).exists():
+    if not network.memberships.current().filter(organization=organization).exists():
         raise ValidationError(f"{organization} is not a current partner of {network}.")
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError("The work cannot end before it starts.")
@@ -264,9 +264,7 @@ def meeting_record_attendance(*, meeting: Meeting, attended_ids: set[int]) -> No
 
 
 def _is_current_partner(*, network_id: int, organization: Organization) -> bool:
-    return Membership.objects.filter(
-        network_id=network_id, organization=organization, left_on__isnull=True
-    ).exists()
+    return Membership.objects.current().filter(network_id=network_id, organization=organization).exists()
 
 
 def workgroup_save(
@@ -342,7 +340,7 @@ def meeting_save(
         raise ValidationError("That meeting belongs to another network.")
     if workgroup is not None and workgroup.network_id != network.pk:
         raise ValidationError("That workgroup is not part of this network.")
-    allowed = set(network.memberships.filter(left_on__isnull=True).values_list("organization_id", flat=True))
+    allowed = set(network.memberships.current().values_list("organization_id", flat=True))
     if meeting is not None and meeting.pk:
         allowed |= set(meeting.attendance.values_list("organization_id", flat=True))
     strangers = sorted(organization.name for organization in invited if organization.pk not in allowed)

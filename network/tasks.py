@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from network import assessments
 from network.models import AssessmentRound
+from network.partnership import assessments
 
 
 @shared_task(name="network.tasks.send_assessment_invitations", acks_late=True, reject_on_worker_lost=True)

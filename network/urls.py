@@ -1,18 +1,7 @@
 from django.urls import path
 
-from network.views import (
-    assessments,
-    contracts,
-    health,
-    home,
-    meetings,
-    missing,
-    organizations,
-    partners,
-    settings,
-    ties,
-    workgroups,
-)
+from network.partnership.views import assessments, health, ties
+from network.views import contracts, home, meetings, missing, organizations, partners, settings, workgroups
 
 app_name = "network"
 
@@ -142,14 +131,14 @@ urlpatterns = [
     ),
     path("assessments/<str:token>/", assessments.assessment_answer, name="assessment_answer"),
     # Partnership health: engagement and touchpoints, contracting delays, the state summary
-    path("networks/<slug:slug>/engagement/", health.engagement, name="engagement"),
+    path("networks/<slug:slug>/engagement/", health.engagement_page, name="engagement"),
     path("networks/<slug:slug>/touchpoints/new/", health.touchpoint_create, name="touchpoint_create"),
     path(
         "networks/<slug:slug>/partners/<int:organization_id>/touchpoints/",
         health.touchpoint_list,
         name="touchpoint_list",
     ),
-    path("networks/<slug:slug>/contracting/", health.contracting, name="contracting"),
+    path("networks/<slug:slug>/contracting/", health.contracting_page, name="contracting"),
     path(
         "networks/<slug:slug>/contracting/alert-days/",
         health.contracting_alert_days,

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from partners.ids import ModelMultipleIdsField, id_or_none
+from core.ids import ModelMultipleIdsField, id_or_none
 from partners.models import Contact, County, Organization, State
 
 

@@ -4,7 +4,7 @@ pages, and an axe-core scan of every page finds no serious or critical accessibi
 import pytest
 from playwright.sync_api import Page, expect
 
-from network.demo import build_demo
+from demo.network import build_demo
 from tests.browser import assert_accessible, choose, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -11,8 +11,9 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from network import assessments, instruments, services
+from network import services
 from network.models import AssessmentInvitation, Instrument, Network, RoleKind
+from network.partnership import assessments, instruments
 from network.tests.factories import MembershipFactory, NetworkFactory, UserFactory
 from partners import reference
 from partners.models import Sector

@@ -7,10 +7,10 @@ import re
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from equity.demo import build_eligible
-from goals.demo import build_goals
-from metrics.demo import build_reports
-from network.demo import build_demo
+from demo.eligible import build_eligible
+from demo.goals import build_goals
+from demo.network import build_demo
+from demo.reports import build_reports
 from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -9,14 +9,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from goals.demo import GOAL_NAME, build_goals
+from core.calendar import month_add
+from demo.goals import GOAL_NAME, build_goals
+from demo.network import build_demo
+from demo.reports import build_reports
 from goals.models import Goal
-from goals.progress import add_months
 from metrics import services
-from metrics.demo import build_reports
 from metrics.models import ReportSource
 from metrics.tests.factories import values_for
-from network.demo import build_demo
 from network.models import Network
 from partners.models import Organization
 from tests.browser import assert_accessible, sign_in
@@ -132,7 +132,7 @@ def test_backbone_staff_approve_an_early_report_and_the_outlook_holds(page: Page
     network = Network.objects.get(slug="kansas")
     tallgrass = Organization.objects.get(name="Tallgrass Valley YMCA")
     [goal] = Goal.objects.filter(network=network, name=GOAL_NAME)
-    last_over = add_months(timezone.localdate().replace(day=1), -1)
+    last_over = month_add(timezone.localdate().replace(day=1), -1)
     early = min(last_over, goal.deadline.replace(day=1))
     report = services.report_save(
         network=network,
@@ -142,7 +142,7 @@ def test_backbone_staff_approve_an_early_report_and_the_outlook_holds(page: Page
         user=None,
         source=ReportSource.API,
         submit=True,
-        today=add_months(early, 1) + datetime.timedelta(days=2),
+        today=month_add(early, 1) + datetime.timedelta(days=2),
     )
     sign_in(page, live_server.url, "backbone-kansas", PASSWORD)
     dashboard = f"{live_server.url}/networks/kansas/dashboard/"

@@ -10,11 +10,11 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from core.disclosure import Reason, words
-from equity.demo import build_eligible
-from goals.demo import build_goals
+from demo.eligible import build_eligible
+from demo.goals import build_goals
+from demo.network import ANCHOR, build_demo
+from demo.reports import build_reports
 from goals.selectors import period_default
-from metrics.demo import build_reports
-from network.demo import ANCHOR, build_demo
 from partners.models import County
 from tests.browser import assert_accessible, sign_in
 

@@ -13,13 +13,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core.figures import FORMULA_STARTS, Table, csv_cell, csv_response, csv_text
 from goals.models import Commitment
 from goals.tests.factories import GoalFactory, recent_months, report_approved
 from metrics.importers.encoding import table_read
 from metrics.importers.tandem import TEMPLATE_COLUMNS, tandem_read
-from network import assessments, services, ties
-from network.figures import FORMULA_STARTS, Table, csv_cell, csv_response, csv_text
+from network import services
 from network.models import DataSharing, Instrument, Membership, Network
+from network.partnership import assessments, ties
 from network.tests.factories import MembershipFactory
 from network.tests.test_assessments import BASE_URL, phase_scores, rating
 from partners.models import Organization, PopulationOfFocus

@@ -6,8 +6,8 @@ import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from core.calendar import month_add
 from equity.models import EligibleEstimate, EstimateSource
-from goals.progress import add_months
 from metrics import services
 from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY, UNKNOWN, Catalogue
 from metrics.models import Category, MonthlyReport, ReportSource
@@ -52,7 +52,7 @@ def report_approved(
         user=user,
         source=ReportSource.API,
         submit=True,
-        today=add_months(month, 1) + datetime.timedelta(days=3),
+        today=month_add(month, 1) + datetime.timedelta(days=3),
     )
     return services.report_approve(report=report, version=report.current_version.number, user=user)
 

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.calendar import month_add
 from equity.tests.factories import estimates_stored, report_approved
-from goals.progress import add_months
 from goals.tests.factories import recent_months
 from metrics import rollups, services
 from network.models import DataSharing
@@ -20,7 +20,7 @@ from partners.tests.factories import OrganizationFactory, SupplierFactory, state
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("equity:api_breakdown", args=["kansas"])
+URL = reverse("api:breakdown", args=["kansas"])
 ROLES = ["backbone", "admin", "partner", "state_viewer", "other_backbone", "other_partner", "outsider"]
 RACES = ["aian", "asian", "black", "nhopi", "white", "multiracial"]
 ELIGIBLE = {
@@ -70,7 +70,7 @@ def nothing_reported(network, organization, month: datetime.date, user) -> None:
         organization=organization,
         month=month,
         user=user,
-        today=add_months(month, 1) + datetime.timedelta(days=3),
+        today=month_add(month, 1) + datetime.timedelta(days=3),
     )
 
 
@@ -516,7 +516,7 @@ def test_no_two_periods_difference_to_a_small_count(world, partners, quarter, ap
     """The attack this layer closes: ask for months A..B and A+1..B and subtract. Over every period from
     May to November 2026, no two counts shown of one group (or of all participants) differ by 1 to 10."""
     client = api_for(getattr(world, role))
-    months = [add_months(quarter[0], n) for n in range(-2, 5)]
+    months = [month_add(quarter[0], n) for n in range(-2, 5)]
     shown: dict[str, set[int]] = {}
     for first_index, first in enumerate(months):
         for last in months[first_index:]:

@@ -5,9 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.problems import ReportRefused
 from equity.models import EligibleEstimate, EstimateSource
 from equity.services import estimates_import
-from metrics.validation import ReportRefused
 from partners.models import County
 from partners.tests.factories import state
 

@@ -19,16 +19,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.calendar import month_add
 from core.disclosure import Reason, words
+from core.figures import Suppressed
 from equity.tests.factories import estimates_stored, report_approved
-from goals.progress import add_months
 from goals.tests.factories import GoalFactory, recent_months
 from goals.tests.test_views import html_tables
 from metrics import rollups
 from metrics import services as metrics_services
 from metrics.models import Category
 from network import services as network_services
-from network.figures import Suppressed
 from network.models import DataSharing, Network, RoleKind
 from network.tests.factories import MembershipFactory, NetworkFactory, UserFactory
 from partners.models import County, Organization, PopulationOfFocus, RecognitionStatus
@@ -37,7 +37,7 @@ from partners.tests.factories import SupplierFactory, counties, state
 pytestmark = pytest.mark.django_db
 
 OK, FORBIDDEN, NOT_FOUND = 200, 403, 404
-# A hidden cell in words, as `network.figures.Suppressed` says it (its wording is that class's to choose).
+# A hidden cell in words, as `core.figures.Suppressed` says it (its wording is that class's to choose).
 SUPPRESSED = str(Suppressed(11))
 # Every wording a hidden cell may have (`core.disclosure.words`), under the usual threshold or 20.
 HIDDEN = {words(reason, threshold) for reason in Reason for threshold in (11, 20)}
@@ -118,7 +118,7 @@ def nothing_reported(network: Network, organization: Organization, month: dateti
         organization=organization,
         month=month,
         user=user,
-        today=add_months(month, 1) + datetime.timedelta(days=3),
+        today=month_add(month, 1) + datetime.timedelta(days=3),
     )
 
 
@@ -133,9 +133,9 @@ def goal_from(first: datetime.date, **fields) -> object:
     """A goal counted from ``first`` (the data's first month) for a year, its baseline the year before."""
     return GoalFactory(
         starts_on=first,
-        baseline_start=add_months(first, -12),
+        baseline_start=month_add(first, -12),
         baseline_end=first - datetime.timedelta(days=1),
-        deadline=add_months(first, 12) - datetime.timedelta(days=1),
+        deadline=month_add(first, 12) - datetime.timedelta(days=1),
         **fields,
     )
 

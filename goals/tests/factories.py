@@ -10,8 +10,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
 from django.utils import timezone
 
+from core.calendar import month_add, month_of
 from goals.models import Commitment, Goal, TargetKind
-from goals.progress import add_months, month_start
 from metrics import services
 from metrics.models import Measure, MonthlyReport, ReportStatus, ReportValue
 from metrics.tests.factories import report_approved, submit, values_for  # noqa: F401 (shared)
@@ -25,8 +25,8 @@ def today() -> datetime.date:
 
 def recent_months(n: int) -> list[datetime.date]:
     """The ``n`` complete months before this one, oldest first."""
-    current = month_start(today())
-    return [add_months(current, -k) for k in range(n, 0, -1)]
+    current = month_of(today())
+    return [month_add(current, -k) for k in range(n, 0, -1)]
 
 
 class GoalFactory(factory.django.DjangoModelFactory):
@@ -37,13 +37,13 @@ class GoalFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Increase enrollment in the National DPP, goal {n}")
     measure = factory.LazyFunction(lambda: Measure.objects.get(code="enrollments"))
-    baseline_start = factory.LazyFunction(lambda: add_months(recent_months(6)[0], -12))
+    baseline_start = factory.LazyFunction(lambda: month_add(recent_months(6)[0], -12))
     baseline_end = factory.LazyFunction(lambda: recent_months(6)[0] - datetime.timedelta(days=1))
     baseline_value = 100
     target_kind = TargetKind.PERCENT_INCREASE
     target_value = Decimal("20")
     starts_on = factory.LazyFunction(lambda: recent_months(6)[0])
-    deadline = factory.LazyFunction(lambda: add_months(recent_months(6)[0], 12) - datetime.timedelta(days=1))
+    deadline = factory.LazyFunction(lambda: month_add(recent_months(6)[0], 12) - datetime.timedelta(days=1))
 
 
 class CommitmentFactory(factory.django.DjangoModelFactory):
@@ -86,7 +86,7 @@ def complete_months(network: Network, months: list[datetime.date]) -> dict[datet
     one: the rule the selectors apply in SQL, written again plainly."""
     found = {}
     for month in months:
-        end = add_months(month, 1) - datetime.timedelta(days=1)
+        end = month_add(month, 1) - datetime.timedelta(days=1)
         owing = {
             m.organization_id
             for m in network.memberships.filter(reports_monthly=True)

@@ -28,7 +28,7 @@ from partners.tests.factories import SupplierFactory
 pytestmark = pytest.mark.django_db
 
 ROLES = ["backbone", "admin", "partner", "state_viewer", "other_backbone", "other_partner", "outsider"]
-URL = reverse("goals:api_progress", args=["kansas"])
+URL = reverse("api:progress", args=["kansas"])
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.calendar import month_add
 from goals import selectors
 from goals.models import TargetKind
-from goals.progress import Outlook, add_months
+from goals.progress import Outlook
 from goals.tests.factories import GoalFactory, recent_months, report_approved, submit, today
 from metrics import services
 from network.models import Network
@@ -40,7 +41,7 @@ def goal(world):
     return GoalFactory(
         network=world.network,
         starts_on=MONTHS[0],
-        deadline=add_months(MONTHS[0], 12) - datetime.timedelta(days=1),
+        deadline=month_add(MONTHS[0], 12) - datetime.timedelta(days=1),
         target_kind=TargetKind.NUMBER,
         target_value=Decimal(300),
     )

@@ -5,13 +5,14 @@ import datetime
 
 import pytest
 
-from goals.progress import Outlook, add_months, coverage, months_between, progress
+from core.calendar import month_add, month_count
+from goals.progress import Outlook, coverage, progress
 
 START, DEADLINE = datetime.date(2024, 1, 1), datetime.date(2024, 12, 31)
 
 
 def monthly(*counts: int) -> dict[datetime.date, int]:
-    return {add_months(START, n): count for n, count in enumerate(counts)}
+    return {month_add(START, n): count for n, count in enumerate(counts)}
 
 
 def test_on_track_halfway():
@@ -132,8 +133,8 @@ def test_before_the_start_waiting_and_once_reached():
 
 
 def test_months_and_coverage():
-    assert months_between(START, DEADLINE) == 12
-    assert months_between(DEADLINE, START) == 0
-    assert add_months(datetime.date(2024, 11, 1), 3) == datetime.date(2025, 2, 1)
+    assert month_count(START, DEADLINE) == 12
+    assert month_count(DEADLINE, START) == 0
+    assert month_add(datetime.date(2024, 11, 1), 3) == datetime.date(2025, 2, 1)
     assert coverage(target=1200, commitments=[300, 500, 100]) == 0.75
     assert coverage(target=0, commitments=[5]) is None

@@ -12,10 +12,11 @@ from django.db import connection
 from django.http import Http404, QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from core.calendar import month_add
 from goals import selectors, services
 from goals.forms import dashboard_filters
 from goals.models import Commitment, TargetKind
-from goals.progress import Outlook, add_months
+from goals.progress import Outlook
 from goals.selectors import MonthPeriod, period_default
 from goals.tests.factories import (
     CommitmentFactory,
@@ -143,7 +144,7 @@ def test_network_state_and_partner_series_equal_a_direct_count(world, pairs, his
 def test_partner_sums_and_counts_toward_goals_in_one_group_by_each(
     world, pairs, history, enrollments, hispanic, django_assert_num_queries
 ):
-    everyone = GoalFactory(network=world.network, starts_on=history[2], deadline=add_months(history[2], 12))
+    everyone = GoalFactory(network=world.network, starts_on=history[2], deadline=month_add(history[2], 12))
     focus = GoalFactory(network=world.network, population=hispanic, starts_on=history[0])
     period = MonthPeriod(first=history[-3], last=history[-1])
     with django_assert_num_queries(1):
@@ -221,7 +222,7 @@ def test_progress_from_the_rollups_worked_example(world, enrollments, django_cap
     goal = GoalFactory(
         network=world.network,
         starts_on=months[0],
-        deadline=add_months(months[0], 6) - datetime.timedelta(days=1),
+        deadline=month_add(months[0], 6) - datetime.timedelta(days=1),
         target_kind=TargetKind.NUMBER,
         target_value=Decimal(60),
     )
@@ -257,7 +258,7 @@ def test_progress_from_the_rollups_worked_example(world, enrollments, django_cap
 def test_reporting_by_month_equals_a_direct_count_and_freshness(world, pairs, history):
     networks = list({network.pk: network for network, _ in pairs}.values())
     found = completeness.reporting_by_month(
-        networks=networks, first=history[0], last=add_months(history[-1], 1), today=today()
+        networks=networks, first=history[0], last=month_add(history[-1], 1), today=today()
     )
     for network in networks:
         assert list(found[network.pk]) == history  # the current month is not over: not there

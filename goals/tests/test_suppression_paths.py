@@ -16,10 +16,10 @@ import pytest
 from django.urls import reverse
 
 from core.disclosure import Reason, note, words
+from core.figures import Suppressed
 from goals import selectors
 from goals.tests.factories import CommitmentFactory, GoalFactory, recent_months, report_approved
 from goals.tests.test_views import html_tables
-from network.figures import Suppressed
 from network.models import DataSharing, Network
 from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import SupplierFactory, state
@@ -353,7 +353,7 @@ def api_series(response) -> list[tuple[int | None, bool]]:
 )
 def test_the_api_suppresses_for_each_role(world, reported, months, api_for, role, expected):
     response = api_for(getattr(world, role)).get(
-        reverse("goals:api_progress", args=["kansas"]), {"month_to": f"{months[-1]:%Y-%m}"}
+        reverse("api:progress", args=["kansas"]), {"month_to": f"{months[-1]:%Y-%m}"}
     )
     assert response.status_code == 200
     assert api_series(response) == expected

@@ -14,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.calendar import month_add
+from core.figures import Suppressed
 from goals.models import Commitment, Goal, TargetKind
-from goals.progress import add_months
 from goals.tests.factories import (
     CommitmentFactory,
     GoalFactory,
@@ -30,7 +31,6 @@ from goals.tests.factories import (
 )
 from metrics import rollups
 from metrics.models import Category, Measure, MonthlyReport, ReportStatus
-from network.figures import Suppressed
 from network.models import DataSharing, Network
 from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import SupplierFactory, state
@@ -540,7 +540,7 @@ def test_the_period_filter_and_its_errors(world, goal, client_for):
     default = client.get(url).context["board"].filters
     assert len(default.period.months) == 12 and default.measure.code == "enrollments"
     assert default.goal == goal
-    last = add_months(today().replace(day=1), -1)
+    last = month_add(today().replace(day=1), -1)
     assert default.period.last == last
 
     chosen = client.get(url, {"start": "2025-01", "end": "2025-03", "measure": "referrals"})

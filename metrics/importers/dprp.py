@@ -30,9 +30,11 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from core.calendar import month_of
+from core.problems import Problem
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, UNKNOWN
 from metrics.importers.encoding import Table, missing_columns
-from metrics.validation import Cells, Problem
+from metrics.validation import Cells
 
 Progress = Callable[[int], None]
 
@@ -363,10 +365,6 @@ def _race(flags: list[str | None]) -> str | None:
     if not said:
         return UNKNOWN[0]
     return said[0] if len(said) == 1 else "multiracial"
-
-
-def month_of(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
 
 
 def monthly_counts(

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from metrics.validation import Problem
+from core.problems import Problem
 
 # How often (in rows) a file being read reports its progress.
 PROGRESS_EVERY = 500

@@ -15,10 +15,11 @@ import io
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+from core.figures import csv_text, csv_write
+from core.problems import Problem
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
 from metrics.importers.encoding import Table, missing_columns
-from metrics.validation import Problem, ValueIn, parse_month
-from network.figures import csv_text, csv_write
+from metrics.validation import ValueIn, parse_month
 
 COLUMNS = ["org_code", "month", "measure", "breakdown", "category", "count"]
 TEMPLATE_COLUMNS = [*COLUMNS, "category_name"]  # the name helps a person; it is not read back
@@ -66,7 +67,7 @@ def tandem_read(
     rows = 0
     for row in table.rows(progress, problems):  # a malformed line is a problem, never a guess
         rows += 1
-        # The template quotes a code that begins like a formula (network.figures.csv_cell).
+        # The template quotes a code that begins like a formula (core.figures.csv_cell).
         given_code = csv_text(table.value(row, "org_code"))
         if given_code.casefold() != org_code.casefold():
             problems.append(

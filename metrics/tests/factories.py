@@ -5,9 +5,9 @@ import random
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from core.calendar import month_add
 from metrics import services
 from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
-from metrics.completeness import month_add
 from metrics.models import MonthlyReport, ReportSource
 from metrics.validation import ValueIn
 from network.models import Network

@@ -7,13 +7,13 @@ import random
 import pytest
 from django.utils import timezone
 
+from core.calendar import month_add
 from metrics import services
 from metrics.completeness import (
     CellState,
     completeness,
     completeness_tables,
     last_due_month,
-    month_add,
     reporting_months,
 )
 from metrics.models import MonthlyReport, ReportSource, ReportStatus

@@ -9,12 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.calendar import month_end
 from metrics import uploads
 from metrics.models import MonthlyReport, ParticipantSession, UploadStatus
 from metrics.tests.factories import values_for
 from metrics.tests.test_importers import dprp_file, session
 from metrics.uploads import Change
-from metrics.validation import month_end
 
 pytestmark = pytest.mark.django_db
 

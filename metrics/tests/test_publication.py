@@ -20,6 +20,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.calendar import quarter_months
 from core.disclosure import Reason
 from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY
 from metrics.models import (
@@ -31,7 +32,7 @@ from metrics.models import (
     RollupNetworkMonth,
     RollupPartnerMonth,
 )
-from metrics.publication import NO_DATA, Baseline, Figure, publications, quarter_months
+from metrics.publication import NO_DATA, Baseline, Figure, publications
 from metrics.tests.factories import report_approved
 from network.selectors import Viewer
 from network.tests.factories import MembershipFactory, NetworkFactory, UserFactory

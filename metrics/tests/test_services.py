@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 
+from core.problems import ReportRefused
 from metrics import services
 from metrics.models import (
     MonthlyReport,
@@ -15,7 +16,7 @@ from metrics.models import (
 )
 from metrics.services import TransitionRefused, VersionOutdated, cells_of
 from metrics.tests.factories import values_for
-from metrics.validation import ReportRefused, ValueIn
+from metrics.validation import ValueIn
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from core.problems import ReportRefused
 from metrics import services, tasks, uploads
 from metrics.importers import encoding
 from metrics.models import (
@@ -30,7 +31,7 @@ from metrics.services import cells_of
 from metrics.tests.factories import values_for
 from metrics.tests.test_importers import dprp_file, session
 from metrics.uploads import Change, UploadNotReady
-from metrics.validation import ReportRefused, ValueIn
+from metrics.validation import ValueIn
 from network.models import Network
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.calendar import month_add
 from metrics import services
-from metrics.completeness import month_add
 from metrics.models import MonthlyReport, ReportEvent, ReportSource, ReportStatus, ReportValue, ReportVersion
 from metrics.services import cells_of
 from metrics.tests.factories import values_for

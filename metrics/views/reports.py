@@ -15,14 +15,16 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.calendar import is_locked, month_add, month_iso, report_due_on
+from core.figures import download_or_none
+from core.problems import Problem, ReportRefused
 from metrics import completeness as completeness_reads
 from metrics import selectors, services
 from metrics.catalogue import Catalogue
 from metrics.forms import MonthForm, PeriodEndForm, ReturnForm, ReviewForm
 from metrics.models import MonthlyReport, ReportSource, ReportStatus
 from metrics.services import TransitionRefused, VersionOutdated, cells_of
-from metrics.validation import Problem, ReportRefused, month_label, parse_month, report_due_on
-from network.figures import download_or_none
+from metrics.validation import parse_month
 from network.models import Network
 from network.selectors import Access, network_get_for_user
 from partners.models import Organization
@@ -156,7 +158,7 @@ def report_form(request: HttpRequest, slug: str, organization_id: int, month: st
             "access": access,
             "organization": organization,
             "month": day,
-            "month_text": month_label(day),
+            "month_text": month_iso(day),
             "due_on": report_due_on(network, day),
             "report": report,
             "form": form,
@@ -225,7 +227,7 @@ def _detail_page(
     today = timezone.localdate()
     may_review = selectors.report_may_review(user=request.user, report=report)
     may_edit = selectors.report_may_edit(user=request.user, report=report)
-    locked = completeness_reads.is_locked(network, report.month, report.reopened_until, today)
+    locked = is_locked(network, report.month, report.reopened_until, today)
     first_submitted = report.first_submitted_at
     return render(
         request,
@@ -254,7 +256,7 @@ def _detail_page(
             and report.current_version_id is not None
             and report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED),
             "return_form": return_form,
-            "month_text": month_label(report.month),
+            "month_text": month_iso(report.month),
         },
     )
 
@@ -368,7 +370,7 @@ def report_reopen(request: HttpRequest, slug: str, organization_id: int, month: 
     back = _back(request, reverse("metrics:completeness", args=[network.slug]))
     if request.method != "POST":
         return redirect(back)
-    if not any(completeness_reads.member_in(membership, day) for membership in memberships):
+    if not any(membership.is_member_in(day) for membership in memberships):
         messages.error(request, f"{organization.name} was not a partner in {day:%B %Y}.")
         return redirect(back)
     today = timezone.localdate()
@@ -377,7 +379,7 @@ def report_reopen(request: HttpRequest, slug: str, organization_id: int, month: 
         .values_list("reopened_until", flat=True)
         .first()
     )
-    if not completeness_reads.is_locked(network, day, reopened_until, today):
+    if not is_locked(network, day, reopened_until, today):
         messages.info(request, f"{day:%B %Y} is open for changes already.")
         return redirect(back)
     report = services.report_reopen(
@@ -425,7 +427,7 @@ def completeness(request: HttpRequest, slug: str) -> HttpResponse:
     if download := download_or_none(request, grid, by_month):
         return download
     latest = completeness_reads.last_due_month(network, today)
-    later = completeness_reads.month_add(data.last, 12)
+    later = month_add(data.last, 12)
     return render(
         request,
         "metrics/completeness.html",
@@ -437,8 +439,8 @@ def completeness(request: HttpRequest, slug: str) -> HttpResponse:
             "by_month": by_month,
             "rows": list(zip(data.partners, grid.rows, strict=False)),
             "total_row": grid.rows[-1],
-            "earlier": month_label(completeness_reads.month_add(data.last, -12)),
-            "later": month_label(min(later, latest)) if data.last < latest else "",
+            "earlier": month_iso(completeness_reads.month_add(data.last, -12)),
+            "later": month_iso(min(later, latest)) if data.last < latest else "",
             "period_error": period.errors.get("end"),
         },
     )

@@ -18,12 +18,13 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.problems import ReportRefused
 from metrics import selectors, uploads
 from metrics.catalogue import Catalogue
 from metrics.importers.tandem import template_csv
 from metrics.models import Upload, UploadFormat, UploadStatus
 from metrics.uploads import Change, UploadNotReady
-from metrics.validation import ReportRefused, parse_month
+from metrics.validation import parse_month
 from network.models import Membership, Network
 from network.selectors import Access, network_get_for_user
 from partners.models import Organization

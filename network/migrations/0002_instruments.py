@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from network import instruments
+    from network.partnership import instruments
 
     instruments.load(apps.get_model)
 

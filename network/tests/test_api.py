@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from network import api, services
+from core import api as core_api
+from network import services
 from network.models import DataSharing, Role, RoleKind
 from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import OrganizationFactory, SupplierFactory
@@ -339,12 +340,12 @@ def test_djangos_own_refusals_under_the_api_are_json_and_pages_stay_html(rf):
     for path, is_api in (("/api/v1/reports/", True), ("/networks/", False)):
         request = rf.post(path)
         answers = [
-            (api.csrf_failure(request, reason="CSRF cookie not set."), 403),
-            (api.bad_request(request, SuspiciousOperation("odd")), 400),
-            (api.bad_request(request, RequestDataTooBig("big")), 413 if is_api else 400),
-            (api.permission_denied(request, PermissionDenied()), 403),
-            (api.page_not_found(request, Http404()), 404),
-            (api.server_error(request), 500),
+            (core_api.csrf_failure(request, reason="CSRF cookie not set."), 403),
+            (core_api.bad_request(request, SuspiciousOperation("odd")), 400),
+            (core_api.bad_request(request, RequestDataTooBig("big")), 413 if is_api else 400),
+            (core_api.permission_denied(request, PermissionDenied()), 403),
+            (core_api.page_not_found(request, Http404()), 404),
+            (core_api.server_error(request), 500),
         ]
         for response, status in answers:
             if is_api:

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from network import assessments, tasks
-from network.assessments import RelationshipAnswer
+from network import tasks
 from network.models import (
     AssessmentInvitation,
     AssessmentRound,
@@ -23,6 +22,8 @@ from network.models import (
     Phase,
     SurveyRelationship,
 )
+from network.partnership import assessments
+from network.partnership.assessments import RelationshipAnswer
 from network.tests.factories import MembershipFactory
 from partners.models import Organization, Sector
 from partners.tests.factories import ContactFactory, OrganizationFactory, SupplierFactory

@@ -17,8 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from network import health, services
-from network.health import MeetingCounts, Period, ReportsOnTime
+from network import services
 from network.models import (
     Attendance,
     Contract,
@@ -27,6 +26,9 @@ from network.models import (
     Touchpoint,
     TouchpointKind,
 )
+from network.partnership import contracting, statewide
+from network.partnership import engagement as engagement_reads
+from network.partnership.engagement import MeetingCounts, Period, ReportsOnTime
 from network.selectors import contract_pipeline
 from network.tests.factories import MembershipFactory, NetworkFactory, WorkgroupFactory
 from partners.models import Organization, Sector
@@ -65,7 +67,9 @@ def test_period_length_previous_period_and_default():
     assert period.days == 91
     assert period.previous == Period(start=D(2024, 1, 1), end=D(2024, 3, 31))  # 2024 is a leap year
     assert period.previous.days == 91
-    assert health.period_default(today=D(2024, 7, 15)) == Period(start=D(2024, 1, 16), end=D(2024, 7, 15))
+    assert engagement_reads.period_default(today=D(2024, 7, 15)) == Period(
+        start=D(2024, 1, 16), end=D(2024, 7, 15)
+    )
     assert str(period) == "April 1, 2024 to June 30, 2024"
 
 
@@ -156,8 +160,8 @@ def engagement(world) -> Engagement:
     return build_engagement(world)
 
 
-def rows_by_name(network: Network) -> dict[str, health.PartnerEngagement]:
-    rows = health.engagement_by_partner(network=network, period=PERIOD, today=TODAY)
+def rows_by_name(network: Network) -> dict[str, engagement_reads.PartnerEngagement]:
+    rows = engagement_reads.engagement_by_partner(network=network, period=PERIOD, today=TODAY)
     return {row.organization.name: row for row in rows}
 
 
@@ -193,7 +197,7 @@ def test_engagement_lists_current_partners_only_without_the_backbone(world, enga
 
 
 def test_engagement_puts_partners_whose_rate_fell_first_then_lowest_rate(world, engagement):
-    rows = health.engagement_by_partner(network=world.network, period=PERIOD, today=TODAY)
+    rows = engagement_reads.engagement_by_partner(network=world.network, period=PERIOD, today=TODAY)
     assert [row.organization.name for row in rows] == [
         "Prairie YMCA",  # fell, 25%
         "Lawrence Clinic",  # fell, 67%
@@ -231,7 +235,7 @@ def test_engagement_seats_and_reports_not_yet_available(world, engagement):
 @pytest.fixture
 def reports_source():
     yield
-    health.reports_on_time_source_set(source=None)
+    engagement_reads.reports_on_time_source_set(source=None)
 
 
 def test_engagement_takes_reports_on_time_from_monthly_reporting_once_it_exists(
@@ -243,7 +247,7 @@ def test_engagement_takes_reports_on_time_from_monthly_reporting_once_it_exists(
         seen.update(network=network, period=period)
         return {engagement.ymca.pk: ReportsOnTime(due=6, on_time=5)}
 
-    health.reports_on_time_source_set(source=source)
+    engagement_reads.reports_on_time_source_set(source=source)
     rows = rows_by_name(world.network)
     assert rows["Prairie YMCA"].reports_text == "5 of 6"
     assert rows["Emporia Library"].reports_text == "Does not report monthly"  # none due
@@ -255,7 +259,7 @@ def test_engagement_takes_reports_on_time_from_monthly_reporting_once_it_exists(
 
 def test_touchpoint_record_checks_partner_and_date(world):
     network = world.network
-    touchpoint = health.touchpoint_record(
+    touchpoint = engagement_reads.touchpoint_record(
         network=network,
         organization=world.supplier,
         happened_on=D(2024, 7, 1),
@@ -272,7 +276,9 @@ def test_touchpoint_record_checks_partner_and_date(world):
         (world.supplier, D(2024, 7, 16), "once it has happened"),
     ]:
         with pytest.raises(ValidationError, match=message):
-            health.touchpoint_record(network=network, organization=organization, happened_on=day, today=TODAY)
+            engagement_reads.touchpoint_record(
+                network=network, organization=organization, happened_on=day, today=TODAY
+            )
     assert Touchpoint.objects.count() == 1
 
 
@@ -329,7 +335,7 @@ def test_bad_touchpoints_are_form_errors(world, client_for, data, message):
 
 def test_partner_touchpoints_list_newest_first_with_last_contact(world, client_for):
     for day, note in [(D(2024, 3, 1), "First call"), (D(2024, 6, 1), "Latest visit")]:
-        health.touchpoint_record(
+        engagement_reads.touchpoint_record(
             network=world.network, organization=world.supplier, happened_on=day, note=note
         )
     Touchpoint.objects.create(
@@ -412,8 +418,10 @@ def contracts(world) -> dict[str, Contract]:
     }
 
 
-def durations(network: Network, today: D = CONTRACT_TODAY) -> dict[str, health.ContractDurations]:
-    return {row.contract.title: row for row in health.contract_stage_durations(network=network, today=today)}
+def durations(network: Network, today: D = CONTRACT_TODAY) -> dict[str, contracting.ContractDurations]:
+    return {
+        row.contract.title: row for row in contracting.contract_stage_durations(network=network, today=today)
+    }
 
 
 def test_days_in_each_stage_with_the_current_stage_counted_to_today(world, contracts):
@@ -439,16 +447,16 @@ def test_contracts_past_the_network_alert_days_in_one_stage_before_execution(wor
     rows = durations(world.network)
     assert [title for title, row in rows.items() if row.past_alert] == ["Data license"]  # 90 days drafting
     assert not rows["Coach training"].past_alert  # executed: 102 days, but the wait is over
-    health.contract_alert_days_set(network=world.network, days=90)
+    contracting.contract_alert_days_set(network=world.network, days=90)
     assert not durations(world.network)["Data license"].past_alert  # more than 90 days, not exactly 90
-    health.contract_alert_days_set(network=world.network, days=89)
+    contracting.contract_alert_days_set(network=world.network, days=89)
     assert durations(world.network)["Data license"].past_alert
-    health.contract_alert_days_set(network=world.network, days=28)
+    contracting.contract_alert_days_set(network=world.network, days=28)
     assert [t for t, row in durations(world.network).items() if row.past_alert] == [
         "Data license",
         "Outreach",
     ]
-    summary = health.contracting_summary(network=world.network, today=CONTRACT_TODAY)
+    summary = contracting.contracting_summary(network=world.network, today=CONTRACT_TODAY)
     assert [row.contract.title for row in summary.contracts][:2] == [
         "Data license",
         "Outreach",
@@ -458,26 +466,26 @@ def test_contracts_past_the_network_alert_days_in_one_stage_before_execution(wor
 def test_alert_days_must_be_sensible(world):
     for days in (0, 366):
         with pytest.raises(ValidationError, match="from 1 to 365"):
-            health.contract_alert_days_set(network=world.network, days=days)
+            contracting.contract_alert_days_set(network=world.network, days=days)
     world.network.refresh_from_db()
     assert world.network.contract_stage_alert_days == 60
 
 
 def test_median_days_from_planned_to_executed_even_and_odd(world, contracts):
-    summary = health.contracting_summary(network=world.network, today=CONTRACT_TODAY)
+    summary = contracting.contracting_summary(network=world.network, today=CONTRACT_TODAY)
     assert sorted(row.planned_to_executed for row in summary.executed) == [30, 70]
     assert summary.median_planned_to_executed == 50  # even: the mean of the middle two
     contract(
         world.network, world.supplier, "Quick one", [("planned", D(2024, 1, 1)), ("executed", D(2024, 1, 11))]
     )
-    summary = health.contracting_summary(network=world.network, today=CONTRACT_TODAY)
+    summary = contracting.contracting_summary(network=world.network, today=CONTRACT_TODAY)
     assert summary.median_planned_to_executed == 30  # odd: 10, 30, 70
     assert (
-        health.median_days([10, 31]) == 20.5
-        and health.days_shown(20.5) == 20.5
-        and health.days_shown(50.0) == 50
+        contracting.median_days([10, 31]) == 20.5
+        and contracting.days_shown(20.5) == 20.5
+        and contracting.days_shown(50.0) == 50
     )
-    assert health.median_days([None]) is None
+    assert contracting.median_days([None]) is None
     assert len(summary.not_executed) == 2
 
 
@@ -526,11 +534,11 @@ def test_state_summary_network_level_figures(world, engagement, contracts):
     hold(city, at(D(2024, 5, 1)), {clinic: True, city.backbone: False})
     contract(city, clinic, "KC contract", [("planned", D(2024, 1, 1)), ("executed", D(2024, 1, 16))])
 
-    _, networks = health.state_networks_for_user(user=world.state_viewer, code="ks")
+    _, networks = statewide.state_networks_for_user(user=world.state_viewer, code="ks")
     assert [network.slug for network in networks] == ["kc", "kansas"]  # by name; Utah is not in Kansas
     summary = {
         row.network.slug: row
-        for row in health.state_health_summary(networks=networks, period=PERIOD, today=CONTRACT_TODAY)
+        for row in statewide.state_health_summary(networks=networks, period=PERIOD, today=CONTRACT_TODAY)
     }
 
     kansas = summary["kansas"]
@@ -540,7 +548,7 @@ def test_state_summary_network_level_figures(world, engagement, contracts):
     assert kansas.mean_attendance == Fraction(37, 60) and kansas.mean_attendance_percent == 62
     engagement_rates = [
         row.current.rate
-        for row in health.engagement_by_partner(network=world.network, period=PERIOD, today=TODAY)
+        for row in engagement_reads.engagement_by_partner(network=world.network, period=PERIOD, today=TODAY)
         if row.current.rate is not None
     ]
     assert sum(engagement_rates) / len(engagement_rates) == kansas.mean_attendance
@@ -671,7 +679,7 @@ def test_the_period_form_rejects_nonsense_without_failing(world, client_for):
     ]:
         response = client.get(url, query)
         assert response.status_code == OK and message in response.content.decode(), query
-        assert response.context["period"] == health.period_default(today=timezone.localdate())
+        assert response.context["period"] == engagement_reads.period_default(today=timezone.localdate())
     state_url = reverse("network:state_health", args=["KS"])
     assert client.get(state_url, {"start": "2024-06-30", "end": "2024-04-01"}).status_code == OK
 
@@ -758,7 +766,7 @@ def test_engagement_csv_matches_the_table(world, engagement, client_for):
     page = client.get(url, query)
     download = client.get(url, {**query, "download": "engagement"})
     assert download["Content-Disposition"] == 'attachment; filename="engagement.csv"'
-    rows = assert_csv_matches_page(page, download, health.ENGAGEMENT_COLUMNS, trailing_cells=1)
+    rows = assert_csv_matches_page(page, download, engagement_reads.ENGAGEMENT_COLUMNS, trailing_cells=1)
     assert rows[0][:9] == [
         "Prairie YMCA",
         "Health care",
@@ -779,7 +787,7 @@ def test_contracting_csv_matches_the_table(world, contracts, client_for):
     client = client_for(world.backbone)
     url = reverse("network:contracting", args=["kansas"])
     rows = assert_csv_matches_page(
-        client.get(url), client.get(url, {"download": "contracting"}), health.CONTRACTING_COLUMNS
+        client.get(url), client.get(url, {"download": "contracting"}), contracting.CONTRACTING_COLUMNS
     )
     by_title = {row[0]: row for row in rows}
     assert by_title["Year one"] == [
@@ -802,7 +810,9 @@ def test_state_csv_matches_the_table(world, engagement, contracts, client_for):
     url = reverse("network:state_health", args=["KS"])
     query = {"start": "2024-04-01", "end": "2024-06-30"}
     rows = assert_csv_matches_page(
-        client.get(url, query), client.get(url, {**query, "download": "state-health"}), health.STATE_COLUMNS
+        client.get(url, query),
+        client.get(url, {**query, "download": "state-health"}),
+        statewide.STATE_COLUMNS,
     )
     assert rows[0][0] == world.network.name and rows[0][2:5] == ["6", "5", "62"]
 

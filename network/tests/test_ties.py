@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from network import services, ties
+from network import services
 from network.models import (
     AssessmentInvitation,
     AssessmentRound,
@@ -29,6 +29,7 @@ from network.models import (
     SurveyRelationship,
     TieKind,
 )
+from network.partnership import ties
 from network.tests.factories import MembershipFactory
 from partners.models import Organization, OrganizationKind, Sector
 from partners.tests.factories import OrganizationFactory

@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from core.ids import id_or_none
 from network import selectors, services
 from network.forms import AttendanceForm, MeetingForm
 from network.selectors import Access
-from partners.ids import id_or_none
 
 
 def _context(network: object, access: Access, **extra: object) -> dict[str, object]:

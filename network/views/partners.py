@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core.figures import Chart, Table, chart, download_or_none
 from network import selectors, services
-from network.figures import Chart, Table, chart, download_or_none
 from network.forms import DirectoryFilterForm, MembershipForm
 from network.selectors import Access, DirectoryFilters
 from partners import services as partner_services

@@ -1,0 +1,131 @@
+"""Figures as Tandem shows them: a plotly chart built on the server, the same numbers as an
+accessible table, and that table as a CSV download. Later apps' dashboards use the same pieces."""
+
+import csv
+import numbers
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
+
+from core.disclosure import Reason, words
+
+
+@dataclass
+class Table:
+    """The numbers behind a figure: a caption, column headings and rows of plain values."""
+
+    caption: str
+    columns: Sequence[str]
+    rows: list[Sequence[Any]] = field(default_factory=list)
+    slug: str = ""  # names the CSV download; defaults to the caption
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.slug or slugify(self.caption)}.csv"
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A table cell not shown to protect privacy (`core.disclosure`): said in words, with its reason
+    (on the page and in the CSV), never only by colour or by an empty cell, which would read as "no
+    data". A count hidden so that another cannot be worked out can be any size: its words say so."""
+
+    threshold: int = 11
+    reason: Reason = Reason.COMPLEMENT
+    is_suppressed = True
+
+    def __str__(self) -> str:
+        return words(self.reason, self.threshold)
+
+
+@dataclass
+class Chart:
+    """A plotly figure, serialised on the server, with a text summary for screen readers."""
+
+    figure: go.Figure
+    summary: str
+    element_id: str = "chart"
+
+    @property
+    def script_json(self) -> SafeString:
+        """The figure as JSON that is safe inside a <script> element (as Django's json_script)."""
+        text = self.figure.to_json()
+        return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))
+
+
+# Tandem's chart colours, in order; a figure that draws one series in two traces picks from these.
+COLOURS = ["#005ea2", "#d83933", "#00a91c", "#e5a000", "#8168b3", "#0f6460", "#c05600", "#565c65"]
+
+
+def chart(figure: go.Figure, *, summary: str, element_id: str = "chart") -> Chart:
+    """Give a figure Tandem's look: the page's font, room for labels, no plotly logo."""
+    figure.update_layout(
+        font={"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": "#1b1b1b"},
+        margin={"l": 60, "r": 20, "t": 30, "b": 60},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=COLOURS,
+    )
+    return Chart(figure=figure, summary=summary, element_id=element_id)
+
+
+def wants_csv(request: HttpRequest, table: Table) -> bool:
+    """Pages offer each table as CSV at the same address with ``?download=<slug>``."""
+    return request.GET.get("download") == (table.slug or slugify(table.caption))
+
+
+# What a spreadsheet program takes for the start of a formula in a cell (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet program reads as the text or number it is, never as a formula.
+
+    Text that begins like a formula (an organization called ``=HYPERLINK(...)``, a note starting with
+    ``@SUM``) gets a single quote in front, as OWASP advises, which spreadsheets show as text. Numbers
+    stay numbers, negative ones included; anything else (a suppressed cell, a date) is text.
+    """
+    if value is None or (isinstance(value, numbers.Number) and not isinstance(value, bool)):
+        return value
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_text(cell: str) -> str:
+    """A cell of a CSV file Tandem wrote, read back: without the quote `csv_cell` put before a
+    formula's first character (a file saved from a spreadsheet program has none)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
+def csv_write(out: Any, rows: Iterable[Sequence[Any]], **options: Any) -> None:
+    """Write ``rows`` (the header first) to ``out``, a file or a response: every CSV Tandem hands
+    out is written here, each cell through `csv_cell`."""
+    writer = csv.writer(out, **options)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
+
+
+def csv_response(table: Table) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{table.download_name}"'
+    response.write("\ufeff")  # so spreadsheet programs read UTF-8
+    csv_write(response, [table.columns, *table.rows])
+    return response
+
+
+def download_or_none(request: HttpRequest, *tables: Table) -> HttpResponse | None:
+    """The CSV of whichever of the page's tables was asked for, or None to render the page."""
+    for table in tables:
+        if wants_csv(request, table):
+            return csv_response(table)
+    return None
+
+
+def room_at_top(chart: Chart) -> Chart:
+    """More top margin than Tandem's default, for a legend or panel titles above the bars."""
+    chart.figure.update_layout(margin={"t": 70})
+    return chart
