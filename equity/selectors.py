@@ -12,7 +12,7 @@ from django.http import Http404
 
 from core.disclosure import threshold_for
 from equity.models import EligibleEstimate, EstimateSource
-from goals.selectors import MonthPeriod, state_get_for_viewer, threshold_of_group
+from goals.selectors import MonthPeriod, threshold_of_group
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN
 from metrics.models import (
     Breakdown,
@@ -23,7 +23,7 @@ from metrics.models import (
     RollupStateMonth,
 )
 from network.models import Network
-from network.selectors import Access, User, Viewer, viewer_for, viewer_for_states
+from network.selectors import Access, User, Viewer, state_get_for_viewer, viewer_for, viewer_for_states
 from partners.models import NON_SUPPLIER_STATUSES, County, Organization, PopulationOfFocus, Sector, State
 
 CategoryMonths = dict[tuple[datetime.date, int], int]  # (month, category id) -> count

@@ -55,8 +55,6 @@ from network.selectors import (
     Access,
     User,
     Viewer,
-    networks_visible_to,
-    states_viewed_by,
     viewer_for,
 )
 from partners.models import Organization, State
@@ -830,19 +828,6 @@ def partner_get_for_dashboard(
 
 
 # The state and the cross-state views
-
-
-def state_get_for_viewer(*, user: User, code: str) -> State:
-    """A state whose dashboard the user may see: its state viewers' and site administrators'. 403 for
-    backbone and partner staff of a network in the state, 404 for everyone else."""
-    state = State.objects.filter(code=code.upper()).first()
-    if state is None or not user.is_authenticated or not user.is_active:
-        raise Http404("No such state.")
-    if user.is_superuser or states_viewed_by(user=user).filter(pk=state.pk).exists():
-        return state
-    if networks_visible_to(user=user).filter(state=state).exists():
-        raise PermissionDenied("The statewide dashboard is for the state health department's viewers.")
-    raise Http404("No such state.")
 
 
 def networks_in(*, states: Iterable[State] | None = None) -> list[Network]:

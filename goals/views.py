@@ -16,6 +16,7 @@ from core.numbers import as_percent
 from goals import dashboards, figures, selectors, services
 from goals.forms import CommitmentsForm, GoalForm, dashboard_filters
 from goals.models import Goal
+from network import selectors as network_selectors
 from network.models import Network
 from network.selectors import Access, network_get_for_user, viewer_for, viewer_for_states
 
@@ -162,7 +163,7 @@ def dashboard_partner(request: HttpRequest, slug: str, organization_id: int) -> 
 @login_required
 def dashboard_state(request: HttpRequest, code: str) -> HttpResponse:
     """The state health department: every network in the state side by side, and the statewide trend."""
-    state = selectors.state_get_for_viewer(user=request.user, code=code)
+    state = network_selectors.state_get_for_viewer(user=request.user, code=code)
     today = timezone.localdate()
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures())
     viewer = viewer_for_states(user=request.user, states=[state])

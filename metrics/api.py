@@ -7,7 +7,6 @@ sees what the pages see and refuses what the form and file upload refuse, with t
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -34,12 +33,17 @@ from metrics.models import (
     UploadFormat,
     UploadStatus,
 )
-from metrics.selectors import organizations_reporting_for, report_get_for_user, reports_visible_to
+from metrics.selectors import (
+    organizations_reporting_for,
+    report_get_for_user,
+    reporting_organization_get,
+    reports_visible_to,
+)
 from metrics.services import report_save
 from metrics.uploads import Change, UploadNotReady, upload_discard, upload_read, upload_save
 from metrics.validation import MAX_COUNT, ValueIn, parse_month
-from network.models import Membership, Network
-from network.selectors import User, networks_visible_to
+from network.models import Network
+from network.selectors import User
 from partners.models import Organization
 
 # Docs (the token endpoints are accounts.api)
@@ -225,20 +229,6 @@ def _refused_by_serializer(
     return Refused(detail, problems_from_errors(serializer.errors, EXPECTED))
 
 
-def _organization_for_submission(*, user: User, organization_id: int) -> Organization:
-    """An organization the user submits for: 403 if they may only see it (backbone staff, state viewers,
-    fellow partners), 404 if not even that."""
-    organization = organizations_reporting_for(user=user).filter(pk=organization_id).first()
-    if organization is not None:
-        return organization
-    seen = Membership.objects.filter(
-        organization_id=organization_id, network__in=networks_visible_to(user=user).values("pk")
-    )
-    if seen.exists():
-        raise PermissionDenied("Only the organization's partner staff submit its monthly reports.")
-    raise Http404("No such organization.")
-
-
 def _network_of(*, organization: Organization, slug: str) -> Network:
     """The network the report is for, one the organization is or was a partner in; 400 otherwise."""
     networks = Network.objects.filter(memberships__organization=organization).distinct()
@@ -324,7 +314,7 @@ class ReportList(TandemAPI, ListAPIView):
         if not given.is_valid():
             raise _refused_by_serializer(given)
         report_in = given.validated_data
-        organization = _organization_for_submission(
+        organization = reporting_organization_get(
             user=request.user, organization_id=report_in["organization"]
         )
         network = _network_of(organization=organization, slug=report_in["network"])
@@ -557,7 +547,7 @@ class UploadCreate(TandemAPI, APIView):
         if not given.is_valid():
             raise _refused_by_serializer(given)
         upload_in = given.validated_data
-        organization = _organization_for_submission(
+        organization = reporting_organization_get(
             user=request.user, organization_id=upload_in["organization"]
         )
         network = _network_of(organization=organization, slug=upload_in["network"])

@@ -68,6 +68,13 @@ class ReportStatus(models.TextChoices):
     RETURNED = "returned", "Returned for correction"
 
 
+# The statuses each transition starts from: the services refuse any other, and the report page offers
+# a button only where one applies (`metrics.selectors.report_actions`).
+SUBMITTABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+APPROVABLE = (ReportStatus.SUBMITTED,)
+RETURNABLE = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+
+
 class MonthlyReport(models.Model):
     """One organization's report to one network for one month. Its figures live in versions; the
     latest version is ``current_version`` and every earlier one is kept."""

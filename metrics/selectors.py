@@ -5,19 +5,31 @@
 - a state viewer sees identified reports only of partners that share them with the state.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from core.calendar import is_locked
 from metrics.catalogue import COUNTY_BREAKDOWN, UNKNOWN, Catalogue
-from metrics.models import MonthlyReport, ReportEvent, ReportStatus, ReportValue, ReportVersion
+from metrics.models import (
+    APPROVABLE,
+    RETURNABLE,
+    SUBMITTABLE,
+    MonthlyReport,
+    ReportEvent,
+    ReportStatus,
+    ReportValue,
+    ReportVersion,
+)
 from metrics.validation import Cells
 from network.models import DataSharing, Membership, Network
 from network.selectors import (
     User,
     networks_managed_by,
+    networks_visible_to,
     organizations_for_user,
     states_viewed_by,
 )
@@ -29,17 +41,25 @@ def organizations_reporting_for(*, user: User) -> QuerySet[Organization]:
     return organizations_for_user(user=user, perm="partners.submit_report")
 
 
-def reporting_organization_get(*, user: User, network: Network, organization_id: int) -> Organization:
-    """An organization the user submits for, that is or was a partner in ``network``; 404 otherwise."""
-    organization = (
-        organizations_reporting_for(user=user)
-        .filter(pk=organization_id, memberships__network=network)
-        .distinct()
-        .first()
-    )
-    if organization is None:
-        raise Http404("No such organization in this network.")
-    return organization
+def reporting_organization_get(
+    *, user: User, organization_id: int, network: Network | None = None
+) -> Organization:
+    """The organization the user reports for, a partner (now or once) of ``network`` where one is given:
+    403 if the user may see it there but does not report for it (backbone staff, state viewers, fellow
+    partners), 404 if not even that. Pages, uploads and the API all ask this."""
+    reporting = organizations_reporting_for(user=user).filter(pk=organization_id)
+    seen = Membership.objects.filter(organization_id=organization_id)
+    if network is not None:
+        reporting = reporting.filter(memberships__network=network)
+        seen = seen.filter(network=network)
+    else:
+        seen = seen.filter(network__in=networks_visible_to(user=user).values("pk"))
+    organization = reporting.distinct().first()
+    if organization is not None:
+        return organization
+    if seen.exists():
+        raise PermissionDenied("Only the organization's partner staff report its months.")
+    raise Http404("No such organization.")
 
 
 def _shared_with_state() -> Exists:
@@ -74,6 +94,40 @@ def report_may_review(*, user: User, report: MonthlyReport) -> bool:
 def report_may_edit(*, user: User, report: MonthlyReport) -> bool:
     """Partner staff of the report's organization correct and submit it."""
     return organizations_reporting_for(user=user).filter(pk=report.organization_id).exists()
+
+
+@dataclass(frozen=True)
+class ReportActions:
+    """What the user may do with a report today: the one place the report page, its buttons and the
+    services read the allowed transitions from."""
+
+    may_review: bool  # backbone staff of the report's network
+    may_edit: bool  # partner staff of the report's organization
+    locked: bool
+    can_approve: bool
+    can_return: bool
+    can_reopen: bool
+    can_correct: bool
+    can_submit: bool
+
+
+def report_actions(*, user: User, report: MonthlyReport, today: datetime.date) -> ReportActions:
+    may_review = report_may_review(user=user, report=report)
+    may_edit = report_may_edit(user=user, report=report)
+    locked = is_locked(report.network, report.month, report.reopened_until, today)
+    return ReportActions(
+        may_review=may_review,
+        may_edit=may_edit,
+        locked=locked,
+        can_approve=may_review and report.status in APPROVABLE,
+        can_return=may_review and report.status in RETURNABLE,
+        can_reopen=may_review and locked,
+        can_correct=may_edit and not locked,
+        can_submit=may_edit
+        and not locked
+        and report.current_version_id is not None
+        and report.status in SUBMITTABLE,
+    )
 
 
 def report_get_for_user(*, user: User, pk: int) -> MonthlyReport:

@@ -16,10 +16,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core import jobs
-from core.calendar import long_date, month_iso
+from core.calendar import is_locked, long_date, month_iso, month_name
 from core.problems import Problem, ReportRefused
 from metrics.catalogue import Catalogue
 from metrics.models import (
+    APPROVABLE,
+    RETURNABLE,
+    SUBMITTABLE,
     MonthlyReport,
     ReportAction,
     ReportEvent,
@@ -213,6 +216,10 @@ class TransitionRefused(Exception):
     """A status change that the report's current status does not allow."""
 
 
+class AlreadyOpen(TransitionRefused):
+    """A month backbone staff asked to reopen that takes changes already: nothing to do."""
+
+
 class VersionOutdated(TransitionRefused):
     """A review of a version that is no longer the report's current one: the partner sent a newer
     version after the reviewer opened the report. ``current`` is the newer version's number."""
@@ -244,7 +251,7 @@ def report_submit(*, report: MonthlyReport, user: AbstractBaseUser | None) -> Mo
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     if report.current_version_id is None:
         raise TransitionRefused("There is nothing to submit yet: fill in the month first.")
-    if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+    if report.status not in SUBMITTABLE:
         raise TransitionRefused(f"This month is already {report.get_status_display().lower()}.")
     now = timezone.now()
     report.status = ReportStatus.SUBMITTED
@@ -268,7 +275,7 @@ def report_approve(
     since, nothing is approved (`VersionOutdated`), so nobody approves figures they never saw."""
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     _check_version(report, version, "nothing was approved")
-    if report.status != ReportStatus.SUBMITTED:
+    if report.status not in APPROVABLE:
         raise TransitionRefused("Only a submitted report can be approved.")
     return _reviewed(report, user, ReportStatus.APPROVED, ReportAction.APPROVED, comment)
 
@@ -283,7 +290,7 @@ def report_return(
         raise TransitionRefused("Say what needs correcting: the partner sees your comment.")
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     _check_version(report, version, "the report was not returned")
-    if report.status not in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+    if report.status not in RETURNABLE:
         raise TransitionRefused("Only a submitted or approved report can be returned.")
     return _reviewed(report, user, ReportStatus.RETURNED, ReportAction.RETURNED, comment.strip())
 
@@ -313,9 +320,14 @@ def report_reopen(
     days: int = 14,
     today: datetime.date | None = None,
 ) -> MonthlyReport:
-    """Backbone staff reopen a locked month for ``days`` days."""
+    """Backbone staff reopen a locked month for ``days`` days: refused for a month the organization was
+    not a partner in, and (`AlreadyOpen`) for a month that is not locked."""
     today = today or timezone.localdate()
+    if not any(membership.is_member_in(month) for membership in _memberships(network, organization)):
+        raise TransitionRefused(f"{organization.name} was not a partner in {month_name(month)}.")
     report = _report_locked(network=network, organization=organization, month=month)
+    if not is_locked(network, month, report.reopened_until, today):
+        raise AlreadyOpen(f"{month_name(month)} is open for changes already.")
     report.reopened_until = today + datetime.timedelta(days=days)
     report.save()
     ReportEvent.objects.create(

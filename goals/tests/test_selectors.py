@@ -31,6 +31,7 @@ from goals.tests.factories import (
 )
 from metrics import completeness
 from metrics.models import Category, Measure, MonthlyReport, ReportStatus
+from network import selectors as network_selectors
 from network.models import DataSharing, Network
 from network.selectors import Access, viewer_for
 from network.tests.factories import MembershipFactory, NetworkFactory
@@ -300,14 +301,14 @@ def test_identified_figures(world, pairs):
 
 
 def test_the_state_dashboard_is_the_state_viewers(world):
-    assert selectors.state_get_for_viewer(user=world.state_viewer, code="ks") == state("KS")
-    assert selectors.state_get_for_viewer(user=world.admin, code="UT") == state("UT")
+    assert network_selectors.state_get_for_viewer(user=world.state_viewer, code="ks") == state("KS")
+    assert network_selectors.state_get_for_viewer(user=world.admin, code="UT") == state("UT")
     for user in (world.backbone, world.partner):
         with pytest.raises(PermissionDenied):
-            selectors.state_get_for_viewer(user=user, code="KS")
+            network_selectors.state_get_for_viewer(user=user, code="KS")
     for user, code in ((world.other_backbone, "KS"), (world.outsider, "KS"), (world.state_viewer, "ZZ")):
         with pytest.raises(Http404):
-            selectors.state_get_for_viewer(user=user, code=code)
+            network_selectors.state_get_for_viewer(user=user, code=code)
 
 
 # The dashboards' filters

@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core.calendar import is_locked, month_add, month_iso, report_due_on
+from core.calendar import month_add, month_iso, report_due_on
 from core.figures import download_or_none
 from core.problems import Problem, ReportRefused
 from metrics import completeness as completeness_reads
@@ -45,19 +45,6 @@ def _month(text: str) -> datetime.date:
     return month
 
 
-def _reporting_organization(request: HttpRequest, network: Network, organization_id: int) -> Organization:
-    """An organization that is or was a partner of the network and that the user reports for: 404 if it
-    never was a partner, 403 if the user may see the network but not report for the organization."""
-    if not network.memberships.filter(organization_id=organization_id).exists():
-        raise Http404("That organization is not a partner in this network.")
-    try:
-        return selectors.reporting_organization_get(
-            user=request.user, network=network, organization_id=organization_id
-        )
-    except Http404:
-        raise PermissionDenied("Only the organization's own staff report its months.") from None
-
-
 def _report(request: HttpRequest, network: Network, pk: int) -> MonthlyReport:
     """A report of this network that the user may see; 404 otherwise."""
     report = selectors.report_get_for_user(user=request.user, pk=pk)
@@ -84,7 +71,9 @@ def _refused_message(problems: list[Problem]) -> str:
 @login_required
 def reporting_months(request: HttpRequest, slug: str, organization_id: int) -> HttpResponse:
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
-    organization = _reporting_organization(request, network, organization_id)
+    organization = selectors.reporting_organization_get(
+        user=request.user, network=network, organization_id=organization_id
+    )
     months = completeness_reads.reporting_months(network=network, organization=organization)
     show_all = request.GET.get("all") == "1"
     return render(
@@ -111,7 +100,9 @@ def _upload_url(network: Network, organization: Organization) -> str:
 def report_form(request: HttpRequest, slug: str, organization_id: int, month: str) -> HttpResponse:
     """The month form: shows the current version to correct; saves a draft or submits."""
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
-    organization = _reporting_organization(request, network, organization_id)
+    organization = selectors.reporting_organization_get(
+        user=request.user, network=network, organization_id=organization_id
+    )
     day = _month(month)
     report = (
         MonthlyReport.objects.filter(network=network, organization=organization, month=day)
@@ -187,7 +178,9 @@ def _problem_line(problem: Problem, catalogue: Catalogue) -> tuple[str, str]:
 def report_nothing(request: HttpRequest, slug: str, organization_id: int, month: str) -> HttpResponse:
     """Submit "nothing to report this month": one click."""
     network, _ = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
-    organization = _reporting_organization(request, network, organization_id)
+    organization = selectors.reporting_organization_get(
+        user=request.user, network=network, organization_id=organization_id
+    )
     day = _month(month)
     months_page = reverse("metrics:reporting_months", args=[network.slug, organization.pk])
     if request.method != "POST":
@@ -225,9 +218,7 @@ def _detail_page(
 ) -> HttpResponse:
     catalogue = Catalogue.for_state(network.state_id)
     today = timezone.localdate()
-    may_review = selectors.report_may_review(user=request.user, report=report)
-    may_edit = selectors.report_may_edit(user=request.user, report=report)
-    locked = is_locked(network, report.month, report.reopened_until, today)
+    actions = selectors.report_actions(user=request.user, report=report, today=today)
     first_submitted = report.first_submitted_at
     return render(
         request,
@@ -244,17 +235,7 @@ def _detail_page(
             "on_time": None
             if first_submitted is None
             else completeness_reads.submitted_on_time(network, report.month, first_submitted),
-            "locked": locked,
-            "may_review": may_review,
-            "may_edit": may_edit,
-            "can_approve": may_review and report.status == ReportStatus.SUBMITTED,
-            "can_return": may_review and report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED),
-            "can_reopen": may_review and locked,
-            "can_correct": may_edit and not locked,
-            "can_submit": may_edit
-            and not locked
-            and report.current_version_id is not None
-            and report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED),
+            **vars(actions),
             "return_form": return_form,
             "month_text": month_iso(report.month),
         },
@@ -360,31 +341,27 @@ def report_return(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def report_reopen(request: HttpRequest, slug: str, organization_id: int, month: str) -> HttpResponse:
     """Backbone staff reopen a locked month of a partner for two weeks."""
     network, _ = network_get_for_user(user=request.user, slug=slug, need=Access.MANAGE)
-    memberships = list(
-        network.memberships.select_related("organization").filter(organization_id=organization_id)
+    organization = get_object_or_404(
+        Organization.objects.filter(memberships__network=network).distinct(), pk=organization_id
     )
-    if not memberships:
-        raise Http404("That organization is not a partner in this network.")
-    organization = memberships[0].organization
     day = _month(month)
     back = _back(request, reverse("metrics:completeness", args=[network.slug]))
     if request.method != "POST":
         return redirect(back)
-    if not any(membership.is_member_in(day) for membership in memberships):
-        messages.error(request, f"{organization.name} was not a partner in {day:%B %Y}.")
+    try:
+        report = services.report_reopen(
+            network=network,
+            organization=organization,
+            month=day,
+            user=request.user,
+            today=timezone.localdate(),
+        )
+    except services.AlreadyOpen as refused:
+        messages.info(request, str(refused))
         return redirect(back)
-    today = timezone.localdate()
-    reopened_until = (
-        MonthlyReport.objects.filter(network=network, organization_id=organization_id, month=day)
-        .values_list("reopened_until", flat=True)
-        .first()
-    )
-    if not is_locked(network, day, reopened_until, today):
-        messages.info(request, f"{day:%B %Y} is open for changes already.")
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
         return redirect(back)
-    report = services.report_reopen(
-        network=network, organization=organization, month=day, user=request.user, today=today
-    )
     messages.success(
         request,
         f"Reopened {organization.name}, {day:%B %Y}, until {report.reopened_until:%B} "

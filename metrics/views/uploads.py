@@ -11,8 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -25,7 +24,7 @@ from metrics.importers.tandem import template_csv
 from metrics.models import Upload, UploadFormat, UploadStatus
 from metrics.uploads import Change, UploadNotReady
 from metrics.validation import parse_month
-from network.models import Membership, Network
+from network.models import Network
 from network.selectors import Access, network_get_for_user
 from partners.models import Organization
 
@@ -63,14 +62,9 @@ def _organization_for_upload(request: HttpRequest, slug: str, organization_id: i
     """The network and the organization the user uploads for: 404 for outsiders, 403 for a user who
     may see the network but does not submit the organization's reports."""
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
-    try:
-        organization = selectors.reporting_organization_get(
-            user=request.user, network=network, organization_id=organization_id
-        )
-    except Http404:
-        if Membership.objects.filter(network=network, organization_id=organization_id).exists():
-            raise PermissionDenied("Only the organization's partner staff upload its reports.") from None
-        raise
+    organization = selectors.reporting_organization_get(
+        user=request.user, network=network, organization_id=organization_id
+    )
     return network, access, organization
 
 

@@ -1,6 +1,5 @@
 """The network's overview, its partner directory and partner pages."""
 
-import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from core.figures import Chart, Table, chart, download_or_none
-from network import selectors, services
+from core.figures import download_or_none
+from network import figures, selectors, services
 from network.forms import DirectoryFilterForm, MembershipForm
 from network.selectors import Access, DirectoryFilters
 from partners import services as partner_services
@@ -18,26 +17,11 @@ from partners.forms import ContactForm, OrganizationForm
 from partners.models import Organization
 
 
-def _sector_figures(summary: selectors.NetworkSummary) -> tuple[Table, Chart]:
-    table = Table(
-        caption="Current partners by sector",
-        columns=["Sector", "Partners"],
-        rows=[list(row) for row in summary.by_sector],
-        slug="partners-by-sector",
-    )
-    labels, counts = zip(*summary.by_sector, strict=True)
-    figure = go.Figure(go.Bar(x=list(counts), y=list(labels), orientation="h", marker_color="#005ea2"))
-    figure.update_layout(yaxis={"autorange": "reversed"}, xaxis={"title": "Partners", "dtick": 1}, height=420)
-    missing = ", ".join(label for label, count in summary.by_sector if not count) or "none"
-    text = f"Bar chart of current partners by sector. Sectors with no partner: {missing}."
-    return table, chart(figure, summary=text, element_id="sector-chart")
-
-
 @login_required
 def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
     network, access = selectors.network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
     summary = selectors.network_summary(network=network)
-    table, sector_chart = _sector_figures(summary)
+    table, sector_chart = figures.sector_figures(summary)
     if download := download_or_none(request, table):
         return download
     return render(

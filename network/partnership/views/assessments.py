@@ -5,7 +5,6 @@ Answers of one partner about another are seen only by backbone staff; partner st
 see the network-level results (response rate, item means, phases).
 """
 
-import plotly.graph_objects as go
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,14 +18,12 @@ from network import selectors
 from network.models import (
     AssessmentInvitation,
     AssessmentRound,
-    Closeness,
     Instrument,
     InstrumentItem,
     InstrumentKind,
     Network,
 )
-from network.partnership import assessments
-from network.partnership.assessments import RatingsByOrganization, RoundResults, Trend
+from network.partnership import assessment_figures, assessments
 from network.partnership.forms import PhaseCheckForm, RelationshipSurveyForm, RoundOpenForm, closeness_levels
 from network.selectors import Access
 from partners.models import Organization
@@ -169,10 +166,10 @@ def assessment_results(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     results = assessments.assessment_results(assessment_round=assessment_round)
     trend = assessments.assessment_trend(network=network, instrument=assessment_round.instrument)
     items_table, phase_table, closeness_table, trend_table = (
-        _items_table(results),
-        _phase_table(results),
-        _closeness_table(results),
-        _trend_table(trend),
+        assessment_figures.items_table(results),
+        assessment_figures.phase_table(results),
+        assessment_figures.closeness_table(results),
+        assessment_figures.trend_table(trend),
     )
     tables = [items_table, trend_table]
     tables += [phase_table] if results.phases else []
@@ -190,13 +187,17 @@ def assessment_results(request: HttpRequest, slug: str, pk: int) -> HttpResponse
             results=results,
             is_open=assessments.assessment_round_is_open(assessment_round=assessment_round),
             items_table=items_table,
-            items_chart=_items_chart(results),
+            items_chart=assessment_figures.items_chart(results),
             phase_table=phase_table,
-            phase_chart=_counts_chart(results.phases, "phase-chart", "Partners placing the network in"),
+            phase_chart=assessment_figures.counts_chart(
+                results.phases, "phase-chart", "Partners placing the network in"
+            ),
             closeness_table=closeness_table,
-            closeness_chart=_counts_chart(results.closeness, "closeness-chart", "Ties named as"),
+            closeness_chart=assessment_figures.counts_chart(
+                results.closeness, "closeness-chart", "Ties named as"
+            ),
             trend_table=trend_table,
-            trend_chart=_trend_chart(trend),
+            trend_chart=assessment_figures.trend_chart(trend),
             trend_rounds=len(trend.rounds),
         ),
     )
@@ -209,9 +210,12 @@ def assessment_results_by_organization(request: HttpRequest, slug: str, pk: int)
     assessment_round = assessments.assessment_round_get(network=network, pk=pk)
     if assessment_round.instrument.kind == InstrumentKind.RELATIONSHIP_SURVEY:
         ratings = assessments.assessment_ratings_by_organization(assessment_round=assessment_round)
-        tables = [_ratings_table(ratings), _organization_closeness_table(ratings)]
+        tables = [
+            assessment_figures.ratings_table(ratings),
+            assessment_figures.organization_closeness_table(ratings),
+        ]
     else:
-        tables = [_answers_table(assessment_round)]
+        tables = [assessment_figures.answers_table(assessment_round)]
     items = list(assessment_round.instrument.items.all())
     domains: dict[str, list[str]] = {}
     for item in items:
@@ -321,196 +325,3 @@ def _answer_form(
 
 
 # Figures: a chart and the same numbers as a table with its CSV.
-
-# Plotly's mode bar puts buttons inside the chart, which the shared chart template marks role="img" (a
-# role whose content must not be interactive), and one of them ("Share chart...") would send the
-# figure's data to Plotly's cloud. These small charts need none of them: the table has the numbers.
-MODE_BAR_BUTTONS = [
-    "toImage",
-    "sendChartToCloud",
-    "zoom2d",
-    "pan2d",
-    "select2d",
-    "lasso2d",
-    "zoomIn2d",
-    "zoomOut2d",
-    "autoScale2d",
-    "resetScale2d",
-    "toggleHover",
-    "toggleSpikelines",
-    "hoverClosestCartesian",
-    "hoverCompareCartesian",
-]
-
-
-def _chart(figure: go.Figure, *, summary: str, element_id: str) -> figures.Chart:
-    figure.update_layout(modebar_remove=MODE_BAR_BUTTONS)
-    return figures.chart(figure, summary=summary, element_id=element_id)
-
-
-def _mean(value: float | None) -> str | None:
-    """Means with two decimals everywhere (3.00, not 3.0), in the table and its CSV alike."""
-    return None if value is None else f"{value:.2f}"
-
-
-def _items_table(results: RoundResults) -> figures.Table:
-    labels = results.assessment_round.instrument.scale_labels or {}
-    return figures.Table(
-        caption=f"Scores per item in {results.assessment_round.title}",
-        columns=[
-            "Item",
-            "Answers",
-            "Mean score",
-            *(f"{s}: {labels[str(s)]}" if str(s) in labels else str(s) for s in results.scale),
-        ],
-        rows=[[row.name, row.answers, _mean(row.mean), *row.distribution.values()] for row in results.items],
-        slug="scores-per-item",
-    )
-
-
-# From the lowest score to the highest: the U.S. Web Design System's blues, light to dark.
-SCALE_COLOURS = ["#d9e8f6", "#97d4ea", "#28a0cb", "#0050d8", "#162e51"]
-
-
-def _scale_colours(scale: list[int]) -> list[str]:
-    if len(scale) <= 1:
-        return SCALE_COLOURS[-1:]
-    last = len(SCALE_COLOURS) - 1
-    return [SCALE_COLOURS[round(i * last / (len(scale) - 1))] for i in range(len(scale))]
-
-
-def _items_chart(results: RoundResults) -> figures.Chart:
-    labels = results.assessment_round.instrument.scale_labels or {}
-    names = [row.name for row in results.items][::-1]  # plotly draws the first category at the bottom
-    figure = go.Figure(
-        [
-            go.Bar(
-                name=f"{score}: {labels.get(str(score), '')}".rstrip(": "),
-                y=names,
-                x=[row.distribution[score] for row in results.items][::-1],
-                orientation="h",
-                marker_color=colour,
-            )
-            for score, colour in zip(results.scale, _scale_colours(results.scale), strict=True)
-        ]
-    )
-    figure.update_layout(barmode="stack", xaxis_title="Answers", legend_title="Score", yaxis_automargin=True)
-    means = "; ".join(
-        f"{row.name} {row.mean:.1f}" if row.mean is not None else f"{row.name} no answers"
-        for row in results.items
-    )
-    return _chart(
-        figure,
-        summary=f"How many answers gave each score, per item. Mean scores: {means}.",
-        element_id="items-chart",
-    )
-
-
-def _phase_table(results: RoundResults) -> figures.Table:
-    return figures.Table(
-        caption="The phase partners place the network in",
-        columns=["Phase", "Partners"],
-        rows=[[label, n] for _, label, n in results.phases],
-        slug="phases",
-    )
-
-
-def _closeness_table(results: RoundResults) -> figures.Table:
-    return figures.Table(
-        caption="How closely partners say they work together",
-        columns=["Closeness", "Ties named"],
-        rows=[[label, n] for _, label, n in results.closeness],
-        slug="closeness",
-    )
-
-
-def _counts_chart(counts: list[tuple[str, str, int]], element_id: str, what: str) -> figures.Chart:
-    figure = go.Figure(go.Bar(x=[label for _, label, _ in counts], y=[n for _, _, n in counts]))
-    figure.update_layout(yaxis_title="Count", yaxis_rangemode="tozero", yaxis_dtick=1)
-    summary = "; ".join(f"{label}: {n}" for _, label, n in counts)
-    return _chart(figure, summary=f"{what}: {summary}.", element_id=element_id)
-
-
-def _round_label(assessment_round: AssessmentRound) -> str:
-    return f"{assessment_round.title} ({assessment_round.opened_at:%b %Y})"
-
-
-def _trend_table(trend: Trend) -> figures.Table:
-    return figures.Table(
-        caption="Mean score per item, round by round",
-        columns=["Round", "Opened on", "Partners answering", *(name for _, name in trend.items)],
-        rows=[
-            [
-                row.assessment_round.title,
-                timezone.localdate(row.assessment_round.opened_at).isoformat(),
-                f"{row.assessment_round.answered_count} of {row.assessment_round.invited_count}",
-                *(_mean(row.means[item.pk]) for item, _ in trend.items),
-            ]
-            for row in trend.rounds
-        ],
-        slug="trend",
-    )
-
-
-def _trend_chart(trend: Trend) -> figures.Chart:
-    x = [_round_label(row.assessment_round) for row in trend.rounds]
-    figure = go.Figure(
-        [
-            go.Scatter(name=name, x=x, y=[row.means[item.pk] for row in trend.rounds], mode="lines+markers")
-            for item, name in trend.items
-        ]
-    )
-    if trend.rounds:
-        instrument = trend.rounds[0].assessment_round.instrument
-        figure.update_layout(yaxis_range=[instrument.scale_min - 0.2, instrument.scale_max + 0.2])
-    figure.update_layout(yaxis_title="Mean score", legend_title="Item")
-    return _chart(
-        figure,
-        summary=f"Mean score of each item, round by round ({len(trend.rounds)} so far).",
-        element_id="trend-chart",
-    )
-
-
-def _ratings_table(ratings: RatingsByOrganization) -> figures.Table:
-    return figures.Table(
-        caption="How the other partners rate each organization",
-        columns=["Organization", "Partners naming it", *(f"Mean {domain}" for domain in ratings.domains)],
-        rows=[
-            [row.organization.name, row.named_by, *(_mean(row.domain_means[d]) for d in ratings.domains)]
-            for row in ratings.rows
-        ],
-        slug="ratings-by-organization",
-    )
-
-
-def _organization_closeness_table(ratings: RatingsByOrganization) -> figures.Table:
-    return figures.Table(
-        caption="How closely the other partners say they work with each organization",
-        columns=["Organization", *Closeness.labels],
-        rows=[[row.organization.name, *row.closeness.values()] for row in ratings.rows],
-        slug="closeness-by-organization",
-    )
-
-
-def _answers_table(assessment_round: AssessmentRound) -> figures.Table:
-    answers = assessments.assessment_answers_by_partner(assessment_round=assessment_round)
-    items = list(assessment_round.instrument.items.all())
-    return figures.Table(
-        caption="Each partner's answers",
-        columns=[
-            "Organization",
-            "Answered on",
-            "Phase",
-            *(assessments.item_name(item, items) for item in items),
-        ],
-        rows=[
-            [
-                row.invitation.organization.name,
-                timezone.localdate(row.invitation.submitted_at).isoformat(),
-                row.invitation.get_phase_display() or None,
-                *(row.scores.get(item.pk) for item in items),
-            ]
-            for row in answers
-        ],
-        slug="answers-by-partner",
-    )
