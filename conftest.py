@@ -1,13 +1,14 @@
 """Fixtures shared by every app's tests: a network with one user in each role, and outsiders."""
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -135,6 +136,39 @@ def api_for():
         return client
 
     return for_user
+
+
+@pytest.fixture(scope="session")
+def demo_snapshots() -> dict[tuple[str, ...], sqlite3.Connection]:
+    """The demo databases built so far in this test process, by the steps that built them."""
+    return {}
+
+
+@pytest.fixture
+def built_demo(reference_data, demo_snapshots) -> Callable[..., None]:
+    """Build the demo with ``steps`` (`build_demo`, `build_reports`, ...) for a test on real
+    transactions. On SQLite the first build is kept in memory and copied back for every later test
+    that asks for the same steps (SQLite's backup API: a fraction of a second instead of a build);
+    on PostgreSQL every test builds it."""
+
+    def build(*steps: Callable[[], object]) -> None:
+        if connection.vendor != "sqlite":
+            for step in steps:
+                step()
+            return
+        key = tuple(f"{step.__module__}.{step.__qualname__}" for step in steps)
+        connection.ensure_connection()
+        snapshot = demo_snapshots.get(key)
+        if snapshot is None:
+            for step in steps:
+                step()
+            snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.connection.backup(snapshot)
+            demo_snapshots[key] = snapshot
+        else:
+            snapshot.backup(connection.connection)
+
+    return build
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ PASSWORD = "tandem-demo"
 
 
 @pytest.fixture
-def demo(reference_data) -> None:
-    build_demo()
+def demo(built_demo) -> None:
+    built_demo(build_demo)
 
 
 def visit(page: Page, url: str) -> None:

@@ -22,11 +22,8 @@ VIOLATION = re.compile(
 
 
 @pytest.fixture
-def demo(reference_data) -> None:
-    build_demo()
-    build_reports()
-    build_goals()
-    build_eligible()
+def demo(built_demo) -> None:
+    built_demo(build_demo, build_reports, build_goals, build_eligible)
 
 
 @pytest.fixture

@@ -27,10 +27,8 @@ PASSWORD = "tandem-demo"
 
 
 @pytest.fixture
-def demo(reference_data) -> None:
-    build_demo()
-    build_reports()  # 24 months of reports, as `make run` shows them
-    build_goals()
+def demo(built_demo) -> None:
+    built_demo(build_demo, build_reports, build_goals)
 
 
 def assert_dashboard(page: Page, heading: str, tables: list[str]) -> None:

@@ -28,12 +28,9 @@ SMALL_COUNT = re.compile(r"^(10|[1-9])$")
 
 
 @pytest.fixture
-def demo(reference_data) -> None:
+def demo(built_demo) -> None:
     """What `manage.py load_demo` builds."""
-    build_demo()
-    build_reports()
-    build_goals()
-    build_eligible()
+    built_demo(build_demo, build_reports, build_goals, build_eligible)
 
 
 def figure(page: Page, element_id: str) -> dict:

@@ -34,9 +34,8 @@ ENROLLMENTS = {
 
 
 @pytest.fixture
-def demo(reference_data) -> None:
-    build_demo()
-    build_reports()  # 24 months of reports, as `make run` shows them
+def demo(built_demo) -> None:
+    built_demo(build_demo, build_reports)
 
 
 def test_partner_submits_a_month_and_backbone_staff_approve_it(page: Page, live_server, demo):

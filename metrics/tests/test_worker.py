@@ -25,6 +25,8 @@ from metrics.tests.factories import values_for
 from network.models import Network
 
 pytestmark = [
+    # One Celery worker at a time on the broker: every real-worker test runs on the same test process.
+    pytest.mark.xdist_group("broker"),
     pytest.mark.skipif(
         not settings.CELERY_BROKER_URL,
         reason="needs a broker and PostgreSQL: CI's PostgreSQL run sets CELERY_BROKER_URL and DATABASE_URL",

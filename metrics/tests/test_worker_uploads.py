@@ -23,6 +23,8 @@ from metrics.tests.test_uploads import _broker_at, closed_port, recent
 from metrics.tests.test_worker import celery_eager, wait_for  # noqa: F401 - celery_eager is a fixture
 
 pytestmark = [
+    # One Celery worker at a time on the broker: every real-worker test runs on the same test process.
+    pytest.mark.xdist_group("broker"),
     pytest.mark.skipif(
         not settings.CELERY_BROKER_URL,
         reason="needs a broker and PostgreSQL: CI's PostgreSQL run sets CELERY_BROKER_URL and DATABASE_URL",
