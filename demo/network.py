@@ -31,6 +31,7 @@ from django.contrib.auth.hashers import check_password, identify_hasher, make_pa
 from django.db import models, transaction
 from django.utils.text import slugify
 
+from core.calendar import month_add
 from network import services
 from network.models import (
     CONTRACT_STAGE_ORDER,
@@ -835,7 +836,7 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> datetime.date:
 
 
 def _months(first: datetime.date, count: int) -> list[tuple[int, int]]:
-    return [((first.month - 1 + i) // 12 + first.year, (first.month - 1 + i) % 12 + 1) for i in range(count)]
+    return [(month.year, month.month) for month in (month_add(first, i) for i in range(count))]
 
 
 # Twelve months of past meetings before the anchor, then two more scheduled after it.

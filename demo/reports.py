@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from core.calendar import month_end, report_due_on, report_locks_after
+from core.calendar import month_add, month_end, report_due_on, report_locks_after
 from demo.network import ANCHOR, STATES, StatePlan
 from metrics import catalogue as catalogue_module
 from metrics import services
@@ -148,22 +148,17 @@ RETURNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _add_months(month: datetime.date, months: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
 def last_month_due(network: Network) -> datetime.date:
     """The last month due before the demo's "today" (`ANCHOR`)."""
-    month = _add_months(ANCHOR.replace(day=1), -1)
+    month = month_add(ANCHOR.replace(day=1), -1)
     while report_due_on(network, month) >= ANCHOR:
-        month = _add_months(month, -1)
+        month = month_add(month, -1)
     return month
 
 
 def first_month(network: Network) -> datetime.date:
     """The first of the demo's 24 months."""
-    return _add_months(last_month_due(network), 1 - MONTHS)
+    return month_add(last_month_due(network), 1 - MONTHS)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -328,7 +323,7 @@ def _series(
     enrolled: list[int] = []
     totals = []
     for index in range(-warm_up, MONTHS):
-        month = _add_months(first, index)
+        month = month_add(first, index)
         growth = 1 + 0.3 * max(index, 0) / (MONTHS - 1)  # the network's push to enrol more
         ceiling = 20 if "online" in supplier.modes else 15
         paused = month in pauses
@@ -372,7 +367,7 @@ def _month_plans(
     reviews_until = ANCHOR - datetime.timedelta(days=review_lag)  # the backbone is behind on reviews
     plans = []
     for index, totals in enumerate(series):
-        month = _add_months(first, index)
+        month = month_add(first, index)
         due = report_due_on(network, month)
         locks_after = report_locks_after(network, month)
         from_end = MONTHS - 1 - index  # 0 for the last month
@@ -578,7 +573,7 @@ def _build_network(plan: StatePlan, network: Network, catalogue: Catalogue) -> C
     smallest = min(others, key=lambda supplier: supplier.base)
     last = last_month_due(network)
     pause_months = {
-        month for month in (_add_months(last, -ago) for ago in range(6, 18)) if month.month in (7, 12)
+        month for month in (month_add(last, -ago) for ago in range(6, 18)) if month.month in (7, 12)
     }
     usernames = {
         f"partner-{plan.slug}-{n}": supplier for n, supplier in enumerate((sharing, returned), start=1)
@@ -652,7 +647,7 @@ def report_counts(networks: list[Network]) -> dict[str, int]:
     )
     expected = 0
     for network in networks:
-        months = [_add_months(first_month(network), index) for index in range(MONTHS)]
+        months = [month_add(first_month(network), index) for index in range(MONTHS)]
         for membership in network.memberships.filter(reports_monthly=True):
             expected += sum(
                 membership.joined_on <= month_end(month)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from core.calendar import long_date, month_end, month_iso, report_locks_after
+from core.calendar import is_locked, long_date, month_end, month_iso, report_locks_after
 from core.problems import Problem
 from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
 from network.models import Membership, Network
@@ -222,8 +222,8 @@ def month_problems(
                 f"the organization was not a partner in {label}", "a month of its membership", month=label
             )
         ]
-    locks_after = report_locks_after(network, month)
-    if today > locks_after and not (reopened_until and today <= reopened_until):
+    if is_locked(network, month, reopened_until, today):
+        locks_after = report_locks_after(network, month)
         return [
             Problem(
                 f"{label} was locked on {long_date(locks_after + datetime.timedelta(days=1))}",
