@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.ids import LARGEST_ID, whole_number
+from core.problems import ReportRefused
 
 # Larger ids would fail in the database (a 500), not in validation.
 MAX_ID = LARGEST_ID  # BigAutoField
@@ -155,9 +156,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler with every refusal in the one shape of `Refused`: a serializer's errors become
     problems naming their fields, DRF's other refusals (parse errors, 401, 403, 404, 405, 406, 415, 429)
     keep their status and headers, and a body too large for Django is a 413 instead of Django's HTML
-    400. A JSON body nested deeper than Python's stack (read by a view with parsers of its own, such as
-    the token view) is a 400. Anything else is a bug: None lets it be a 500."""
-    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+    400; a `ReportRefused` (bad data in a report or file) is a 400 with its problems, under the view's
+    ``refused`` words. A JSON body nested deeper than Python's stack (read by a view with parsers of
+    its own, such as the token view) is a 400. Anything else is a bug: None lets it be a 500."""
+    if isinstance(exc, ReportRefused):
+        # A refused submission: every problem the checks found, under what the view says was refused.
+        view = context.get("view")
+        exc = Refused(getattr(view, "refused", Refused.default_detail), [p.as_dict() for p in exc.problems])
+    elif isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         exc = TooLarge(exc)
     elif isinstance(exc, RecursionError):
         exc = exceptions.ParseError(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")

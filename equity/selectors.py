@@ -22,7 +22,7 @@ from metrics.models import (
     RollupPartnerMonth,
     RollupStateMonth,
 )
-from network.models import Network
+from network.models import Membership, Network
 from network.selectors import Access, User, Viewer, state_get_for_viewer, viewer_for, viewer_for_states
 from partners.models import NON_SUPPLIER_STATUSES, County, Organization, PopulationOfFocus, Sector, State
 
@@ -176,7 +176,7 @@ class Coverage:
 def coverage(*, scope: Scope) -> Coverage:
     """Current partners of the scope's networks: five queries."""
     members = Organization.objects.filter(
-        memberships__network__in=scope.networks, memberships__left_on__isnull=True
+        memberships__in=Membership.objects.current().filter(network__in=scope.networks)
     ).distinct()
     suppliers = members.exclude(recognition_status__in=NON_SUPPLIER_STATUSES)
     by_county: dict[int, list[str]] = defaultdict(list)

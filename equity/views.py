@@ -19,8 +19,7 @@ from equity.models import EstimateSource
 from equity.selectors import Scope
 from goals.selectors import measures
 from network.models import Network
-from network.selectors import Access, network_get_for_user
-from partners.models import Organization
+from network.selectors import Access, network_get_for_user, partners_current
 
 
 def _network_filters(
@@ -38,9 +37,7 @@ def _network_filters(
         access=access,
         organization_id=id_or_none(requested),
     )
-    partners = Organization.objects.filter(
-        memberships__network=network, memberships__left_on__isnull=True
-    ).order_by("name")
+    partners = partners_current(network=network)
     if not scope.viewer.sees_all_of(network.pk):
         partners = partners.filter(pk__in=scope.viewer.known_in(network.pk))
     form, filters = equity_filters(

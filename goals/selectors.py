@@ -55,6 +55,7 @@ from network.selectors import (
     Access,
     User,
     Viewer,
+    partners_current,
     viewer_for,
 )
 from partners.models import Organization, State
@@ -175,11 +176,7 @@ def goal_get(*, network: Network, pk: int) -> Goal:
 
 def partners_for_commitments(*, network: Network) -> QuerySet[Organization]:
     """Current partners that may commit to a goal: every one but the backbone organization."""
-    return (
-        Organization.objects.filter(memberships__network=network, memberships__left_on__isnull=True)
-        .exclude(pk=network.backbone_id)
-        .order_by("name", "pk")
-    )
+    return partners_current(network=network).exclude(pk=network.backbone_id).order_by("name", "pk")
 
 
 # What the rollups say

@@ -22,7 +22,6 @@ from rest_framework.views import APIView
 
 from core.api import MAX_ID, NOT_SIGNED_IN, REFUSED, ProblemOut, Refused, TandemAPI, problems_from_errors
 from core.calendar import month_iso, report_due_on
-from core.problems import ReportRefused
 from metrics.models import (
     MonthlyReport,
     ReportSource,
@@ -249,6 +248,8 @@ def _network_of(*, organization: Organization, slug: str) -> Network:
 
 
 class ReportList(TandemAPI, ListAPIView):
+    refused = "The report was refused: nothing was stored."
+
     def get_serializer_class(self) -> type[serializers.Serializer]:
         # The browsable API builds its POST form from this.
         return ReportIn if self.request.method == "POST" else ReportOut
@@ -328,23 +329,17 @@ class ReportList(TandemAPI, ListAPIView):
             )
             for index, value in enumerate(report_in.get("values", []))
         ]
-        try:
-            report = report_save(
-                network=network,
-                organization=organization,
-                month=report_in["month"],
-                values=values,
-                user=request.user,
-                source=ReportSource.API,
-                submit=report_in["submit"],
-                nothing_to_report=report_in["nothing_to_report"],
-                note=report_in["note"],
-            )
-        except ReportRefused as refused:
-            raise Refused(
-                "The report was refused: nothing was stored.",
-                [problem.as_dict() for problem in refused.problems],
-            ) from refused
+        report = report_save(
+            network=network,
+            organization=organization,
+            month=report_in["month"],
+            values=values,
+            user=request.user,
+            source=ReportSource.API,
+            submit=report_in["submit"],
+            nothing_to_report=report_in["nothing_to_report"],
+            note=report_in["note"],
+        )
         # The report as this request left it, not as it is read now: a submission of the same month
         # committed a moment later must not lend this answer its version and figures.
         report = report_with_figures(report, up_to=report.current_version.number)
@@ -484,10 +479,6 @@ def _upload_saved(request: Request, upload: Upload) -> Response:
     """Save a ready upload: 201 with the reports that got a new version, or 400 with every problem."""
     try:
         saved = upload_save(upload=upload, user=request.user)
-    except ReportRefused as refused:
-        raise Refused(
-            "The file was refused: nothing was stored.", [problem.as_dict() for problem in refused.problems]
-        ) from refused
     except UploadNotReady as error:
         raise Conflict(str(error)) from error
     # The reports as this save left them, not read again: another submission of a month a moment later
@@ -528,6 +519,7 @@ UPLOAD_ANSWERS = {
 
 class UploadCreate(TandemAPI, APIView):
     parser_classes = [MultiPartParser, FormParser]
+    refused = "The file was refused: nothing was stored."
 
     @extend_schema(
         operation_id="reports_upload",
@@ -606,6 +598,8 @@ class UploadDetail(TandemAPI, APIView):
 
 
 class UploadSave(TandemAPI, APIView):
+    refused = "The file was refused: nothing was stored."
+
     @extend_schema(
         operation_id="reports_upload_save",
         summary="Save a file read in the background",

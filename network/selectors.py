@@ -180,7 +180,7 @@ CO_LEADER_SECTORS_NEEDED = 3
 def who_is_missing(*, network: Network) -> WhoIsMissing:
     """Sectors with no member, populations no member serves, counties no supplier serves, and
     workgroups short of co-leaders from three sectors. A fixed number of queries."""
-    members = Organization.objects.filter(memberships__network=network, memberships__left_on__isnull=True)
+    members = partners_current(network=network)
     sector_counts = Counter(members.values_list("sector", flat=True))
     populations_unserved = list(PopulationOfFocus.objects.exclude(organizations__in=members))
     suppliers = members.exclude(recognition_status__in=NON_SUPPLIER_STATUSES)
@@ -370,7 +370,7 @@ class NetworkSummary:
 
 def network_summary(*, network: Network) -> NetworkSummary:
     """Counts for the network's overview page, from two aggregate queries."""
-    members = Organization.objects.filter(memberships__network=network, memberships__left_on__isnull=True)
+    members = partners_current(network=network)
     by_sector = dict(
         members.values_list("sector").annotate(n=Count("pk", distinct=True)).values_list("sector", "n")
     )
@@ -406,10 +406,11 @@ def partner_profile(*, network: Network, membership: Membership) -> dict[str, ob
 # Workgroups, meetings and contracts: the backbone's running of the network.
 
 
-def partners_current(*, network: Network) -> QuerySet[Organization]:
-    """The organizations that are current partners of the network, by name."""
-    current = Q(memberships__network=network, memberships__left_on__isnull=True)
-    return Organization.objects.filter(current).order_by("name")
+def partners_current(*, network: Network | int) -> QuerySet[Organization]:
+    """The organizations that are current partners of the network (or the network with that id), by
+    name."""
+    current = Membership.objects.current().filter(network=network)
+    return Organization.objects.filter(memberships__in=current).order_by("name")
 
 
 def workgroups_with_seats(*, network: Network) -> QuerySet[Workgroup]:

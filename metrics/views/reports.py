@@ -25,7 +25,7 @@ from metrics.forms import MonthForm, PeriodEndForm, ReturnForm, ReviewForm
 from metrics.models import MonthlyReport, ReportSource, ReportStatus
 from metrics.services import TransitionRefused, VersionOutdated, cells_of
 from metrics.validation import parse_month
-from network.models import Network
+from network.models import Membership, Network
 from network.selectors import Access, network_get_for_user
 from partners.models import Organization
 
@@ -441,7 +441,7 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     own = (
         selectors.organizations_reporting_for(user=request.user)
-        .filter(memberships__network=network, memberships__left_on__isnull=True)
+        .filter(memberships__in=Membership.objects.current().filter(network=network))
         .distinct()
         .order_by("name")
         if not request.user.is_superuser

@@ -37,6 +37,7 @@ from network.models import (
     Phase,
     SurveyRelationship,
 )
+from network.selectors import partners_current
 from partners.models import Contact, Organization
 
 # A partner that has not answered is reminded at most once in this many days.
@@ -480,11 +481,7 @@ class RoundStatus:
 def assessment_partners_without_email(*, network: Network) -> QuerySet[Organization]:
     """Current partners with no contact e-mail: they cannot be invited until the backbone adds one."""
     with_email = Contact.objects.filter(organization=OuterRef("pk")).exclude(email="")
-    return (
-        Organization.objects.filter(memberships__network=network, memberships__left_on__isnull=True)
-        .exclude(Exists(with_email))
-        .order_by("name")
-    )
+    return partners_current(network=network).exclude(Exists(with_email)).order_by("name")
 
 
 def assessment_round_status(*, assessment_round: AssessmentRound) -> RoundStatus:
@@ -494,9 +491,7 @@ def assessment_round_status(*, assessment_round: AssessmentRound) -> RoundStatus
     invited = [invitation.organization_id for invitation in invitations]
     with_email = Contact.objects.filter(organization=OuterRef("pk")).exclude(email="")
     others = (
-        Organization.objects.filter(
-            memberships__network_id=assessment_round.network_id, memberships__left_on__isnull=True
-        )
+        partners_current(network=assessment_round.network_id)
         .exclude(pk__in=invited)
         .annotate(has_email=Exists(with_email))
         .order_by("name")
@@ -526,9 +521,7 @@ def assessment_answer_context(
     partners: list[Organization] = []
     if assessment_round.instrument.kind == InstrumentKind.RELATIONSHIP_SURVEY:
         partners = list(
-            Organization.objects.filter(
-                memberships__network_id=assessment_round.network_id, memberships__left_on__isnull=True
-            )
+            partners_current(network=assessment_round.network_id)
             .exclude(pk=invitation.organization_id)
             .order_by("name")
         )

@@ -51,7 +51,7 @@ def organization_edit(request: HttpRequest, organization_id: int) -> HttpRespons
 @require_POST
 def organization_data_sharing(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
     organization = selectors.organization_get_for_user(user=request.user, pk=organization_id)
-    membership = get_object_or_404(organization.memberships, pk=membership_id, left_on__isnull=True)
+    membership = get_object_or_404(organization.memberships.current(), pk=membership_id)
     if not selectors.speaks_for_partner(user=request.user, organization=organization):
         raise PermissionDenied("Only the partner's own staff may choose who sees its identified figures.")
     form = DataSharingForm(request.POST, instance=membership, prefix=f"m{membership.pk}")
