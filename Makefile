@@ -21,11 +21,11 @@ run: install
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole suite, browser tests included (Debian's Chromium is installed if missing), in TEST_WORKERS
-## processes (pytest-xdist; the tests on a real Celery worker share one). TEST_WORKERS=0 runs in one.
+## processes (pytest-xdist, each with its own database and Redis database). TEST_WORKERS=0 runs in one.
 TEST_WORKERS ?= 2
 test: install browser-deps
 	$(PY) manage.py check
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: a network with one user in each role, and outsiders."""
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -7,8 +8,10 @@ from dataclasses import dataclass
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.color import no_style
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -64,6 +67,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def fast_password_hashing(settings) -> None:
     """Tests sign in many users; a deliberately slow hash would make that minutes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def broker_of_this_process() -> None:
+    """Each test process of pytest-xdist on a Redis database of its own (15 is the first's, 14 the
+    second's, ...), so a real Celery worker started by one never takes another's messages."""
+    url = celery_app.conf.broker_url or ""
+    process = os.environ.get("PYTEST_XDIST_WORKER", "")
+    base, _, database = url.rpartition("/")
+    if url.startswith("redis://") and process.startswith("gw") and database.isdigit():
+        own = f"{base}/{int(database) - int(process[2:])}"
+        # Celery reads CELERY_BROKER_URL from the environment before its own setting; workers started
+        # by a test inherit it.
+        os.environ["CELERY_BROKER_URL"] = celery_app.conf.broker_url = own
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture(autouse=True)
@@ -139,34 +158,67 @@ def api_for():
 
 
 @pytest.fixture(scope="session")
-def demo_snapshots() -> dict[tuple[str, ...], sqlite3.Connection]:
-    """The demo databases built so far in this test process, by the steps that built them."""
+def demo_snapshots() -> dict[tuple[str, ...], object]:
+    """The demo databases built so far in this test process, by the steps that built them: an
+    in-memory SQLite database, or the name of a PostgreSQL schema holding a copy of every table."""
     return {}
+
+
+def _tables() -> list[str]:
+    return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+
+
+def _snapshot_take(count: int) -> object:
+    if connection.vendor == "sqlite":
+        snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(snapshot)
+        return snapshot
+    schema = f"demo_snapshot_{os.getpid()}_{count}"
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        for table in _tables():
+            cursor.execute(f"CREATE TABLE {schema}.{quote(table)} AS TABLE {quote(table)}")
+    return schema
+
+
+def _snapshot_restore(snapshot: object) -> None:
+    if isinstance(snapshot, sqlite3.Connection):
+        snapshot.backup(connection.connection)
+    else:
+        quote = connection.ops.quote_name
+        tables = _tables()
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Django's foreign keys on PostgreSQL are deferrable: checked once, at commit.
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(f"TRUNCATE {', '.join(quote(table) for table in tables)}")
+            for table in tables:
+                cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {snapshot}.{quote(table)}")
+            for sql in connection.ops.sequence_reset_sql(
+                no_style(), apps.get_models(include_auto_created=True)
+            ):
+                cursor.execute(sql)
+    # The copy's content types are the build's: forget those cached since.
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture
 def built_demo(reference_data, demo_snapshots) -> Callable[..., None]:
     """Build the demo with ``steps`` (`build_demo`, `build_reports`, ...) for a test on real
-    transactions. On SQLite the first build is kept in memory and copied back for every later test
-    that asks for the same steps (SQLite's backup API: a fraction of a second instead of a build);
-    on PostgreSQL every test builds it."""
+    transactions. The first build in a test process is kept and copied back for every later test that
+    asks for the same steps: with SQLite's backup API, or on PostgreSQL from a schema holding a copy of
+    every table; a fraction of the time a build takes."""
 
     def build(*steps: Callable[[], object]) -> None:
-        if connection.vendor != "sqlite":
-            for step in steps:
-                step()
-            return
         key = tuple(f"{step.__module__}.{step.__qualname__}" for step in steps)
         connection.ensure_connection()
         snapshot = demo_snapshots.get(key)
         if snapshot is None:
             for step in steps:
                 step()
-            snapshot = sqlite3.connect(":memory:", check_same_thread=False)
-            connection.connection.backup(snapshot)
-            demo_snapshots[key] = snapshot
+            demo_snapshots[key] = _snapshot_take(len(demo_snapshots))
         else:
-            snapshot.backup(connection.connection)
+            _snapshot_restore(snapshot)
 
     return build
 

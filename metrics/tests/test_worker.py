@@ -25,8 +25,6 @@ from metrics.tests.factories import values_for
 from network.models import Network
 
 pytestmark = [
-    # One Celery worker at a time on the broker: every real-worker test runs on the same test process.
-    pytest.mark.xdist_group("broker"),
     pytest.mark.skipif(
         not settings.CELERY_BROKER_URL,
         reason="needs a broker and PostgreSQL: CI's PostgreSQL run sets CELERY_BROKER_URL and DATABASE_URL",
@@ -48,14 +46,17 @@ def celery_eager() -> Iterator[None]:
 
 @contextmanager
 def running_worker(log: Path, *pool: str) -> Iterator[subprocess.Popen]:
-    """`celery -A config worker` in its own process (and process group), on the test database."""
+    """`celery -A config worker` in its own process (and process group), on the test database, reading
+    a broker emptied first: a message an earlier test left behind is not this test's."""
     if connection.vendor != "postgresql":
         pytest.skip("the worker process cannot share a test's SQLite database file")
+    celery_app.control.purge()
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": celery_app.conf.broker_url,  # this test process's (conftest.py)
     }
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", *(pool or ["--pool=solo"]),
@@ -201,7 +202,7 @@ def test_a_rollup_whose_worker_process_is_killed_is_run_again(reference_data, wo
 def unacknowledged_cleared() -> Iterator[None]:
     """Forget messages a killed worker left unacknowledged, so no later worker gets them."""
     yield
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("unacked", "unacked_index")
+    redis.Redis.from_url(celery_app.conf.broker_url).delete("unacked", "unacked_index")
 
 
 def test_a_rollup_lost_with_its_whole_worker_is_run_again_by_the_sweep(

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from metrics import tasks, uploads
 from metrics.models import Upload, UploadStatus
 from metrics.tests.test_importers import dprp_file, session
@@ -23,8 +24,6 @@ from metrics.tests.test_uploads import _broker_at, closed_port, recent
 from metrics.tests.test_worker import celery_eager, wait_for  # noqa: F401 - celery_eager is a fixture
 
 pytestmark = [
-    # One Celery worker at a time on the broker: every real-worker test runs on the same test process.
-    pytest.mark.xdist_group("broker"),
     pytest.mark.skipif(
         not settings.CELERY_BROKER_URL,
         reason="needs a broker and PostgreSQL: CI's PostgreSQL run sets CELERY_BROKER_URL and DATABASE_URL",
@@ -46,11 +45,13 @@ def start_worker(tmp_path: Path, media: Path) -> Iterator[Callable[[str], tuple[
     """Starts `celery -A config worker` processes on the test database; each is stopped at the end."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process cannot share a test's SQLite database file")
+    celery_app.control.purge()  # a message an earlier test left behind is not this test's
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": celery_app.conf.broker_url,  # this test process's (conftest.py)
         "MEDIA_ROOT": str(media),
     }
     started: list[subprocess.Popen] = []
@@ -133,7 +134,7 @@ def test_a_file_taken_while_the_broker_was_down_is_read_once_it_is_back(
     reference_data, world, settings, media, start_worker
 ):
     settings.REPORT_UPLOAD_BACKGROUND_ROWS = 1
-    broker = settings.CELERY_BROKER_URL
+    broker = celery_app.conf.broker_url
     data = dprp_file([session(f"P{i}", recent()) for i in range(3)], org_code=world.supplier.dprp_org_code)
     _broker_at(f"redis://127.0.0.1:{closed_port()}/0", eager=False)
     try:
