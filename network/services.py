@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +29,7 @@ from network.models import (
     WorkgroupSeat,
 )
 from network.selectors import speaks_for_partner
+from partners import services as partner_services
 from partners.models import Contact, Organization, State
 
 # What each role may do, as django-guardian object permissions on the role's root object.
@@ -104,6 +106,31 @@ def membership_add(
         data_sharing=DataSharing.BACKBONE_ONLY,
         reports_monthly=reports_monthly,
     )
+
+
+@transaction.atomic
+def partner_add(
+    *,
+    network: Network,
+    organization: Organization,
+    many: dict[str, Any],
+    joined_on: datetime.date,
+    reports_monthly: bool,
+) -> Membership:
+    """A new organization in the registry and a current partner of ``network``: both or neither."""
+    partner_services.organization_save(organization=organization, many=many)
+    return membership_add(
+        network=network, organization=organization, joined_on=joined_on, reports_monthly=reports_monthly
+    )
+
+
+@transaction.atomic
+def partner_update(*, organization: Organization, many: dict[str, Any], membership: Membership) -> Membership:
+    """A partner's registry entry and its membership of the network (validated by their forms), saved
+    together."""
+    partner_services.organization_save(organization=organization, many=many)
+    membership.save()
+    return membership
 
 
 def membership_end(*, membership: Membership, left_on: datetime.date) -> Membership:

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -83,17 +82,15 @@ def partner_add(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None, prefix="membership", initial={"joined_on": timezone.localdate()}
     )
     if request.method == "POST" and org_form.is_valid() and membership_form.is_valid():
+        organization = org_form.save(commit=False)
         try:
-            with transaction.atomic():
-                organization = partner_services.organization_save(
-                    organization=org_form.save(commit=False), many=org_form.many()
-                )
-                services.membership_add(
-                    network=network,
-                    organization=organization,
-                    joined_on=membership_form.cleaned_data["joined_on"],
-                    reports_monthly=membership_form.cleaned_data["reports_monthly"],
-                )
+            services.partner_add(
+                network=network,
+                organization=organization,
+                many=org_form.many(),
+                joined_on=membership_form.cleaned_data["joined_on"],
+                reports_monthly=membership_form.cleaned_data["reports_monthly"],
+            )
         except ValidationError as error:
             org_form.add_error(None, error)
         else:
@@ -119,9 +116,11 @@ def partner_edit(request: HttpRequest, slug: str, organization_id: int) -> HttpR
     org_form = OrganizationForm(request.POST or None, instance=membership.organization, prefix="org")
     membership_form = MembershipForm(request.POST or None, instance=membership, prefix="membership")
     if request.method == "POST" and org_form.is_valid() and membership_form.is_valid():
-        with transaction.atomic():
-            partner_services.organization_save(organization=org_form.save(commit=False), many=org_form.many())
-            membership_form.save()
+        services.partner_update(
+            organization=org_form.save(commit=False),
+            many=org_form.many(),
+            membership=membership_form.save(commit=False),
+        )
         messages.success(request, f"Saved the changes to {membership.organization}.")
         return redirect("network:partner_detail", slug=network.slug, organization_id=organization_id)
     return render(
