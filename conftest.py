@@ -203,7 +203,7 @@ def _snapshot_restore(snapshot: object) -> None:
 
 
 @pytest.fixture
-def built_demo(reference_data, demo_snapshots) -> Callable[..., None]:
+def built_demo(transactional_db, demo_snapshots) -> Callable[..., None]:
     """Build the demo with ``steps`` (`build_demo`, `build_reports`, ...) for a test on real
     transactions. The first build in a test process is kept and copied back for every later test that
     asks for the same steps: with SQLite's backup API, or on PostgreSQL from a schema holding a copy of
@@ -214,6 +214,7 @@ def built_demo(reference_data, demo_snapshots) -> Callable[..., None]:
         connection.ensure_connection()
         snapshot = demo_snapshots.get(key)
         if snapshot is None:
+            reference_load()  # a copy brings its own
             for step in steps:
                 step()
             demo_snapshots[key] = _snapshot_take(len(demo_snapshots))
@@ -229,6 +230,10 @@ def reference_data(transactional_db) -> None:
     for a test on real transactions. Django puts back the data it serialized before such a test only on
     the connection it serialized from, and once Playwright runs its event loop in the test thread the
     ORM hands out another connection, so a later test would find the tables empty."""
+    reference_load()
+
+
+def reference_load() -> None:
     emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
     reference.load(apps.get_model)
     instruments.load(apps.get_model)

@@ -55,6 +55,19 @@ def states_viewed_by(*, user: User) -> QuerySet[State]:
     return get_objects_for_user(user, "partners.view_state_networks", klass=State, accept_global_perms=False)
 
 
+def state_get_for_viewer(*, user: User, code: str) -> State:
+    """A state whose dashboard the user may see: its state viewers' and site administrators'. 403 for
+    backbone and partner staff of a network in the state, 404 for everyone else."""
+    state = State.objects.filter(code=code.upper()).first()
+    if state is None or not user.is_authenticated or not user.is_active:
+        raise Http404("No such state.")
+    if user.is_superuser or states_viewed_by(user=user).filter(pk=state.pk).exists():
+        return state
+    if networks_visible_to(user=user).filter(state=state).exists():
+        raise PermissionDenied("The statewide dashboard is for the state health department's viewers.")
+    raise Http404("No such state.")
+
+
 def network_access(*, user: User, network: Network) -> Access:
     """The one permission question every network page asks."""
     if not user.is_authenticated or not user.is_active:
@@ -595,16 +608,3 @@ def contract_history(*, contract: Contract, today: datetime.date | None = None) 
         following = changes[index + 1].reached_on if index + 1 < len(changes) else today
         steps.append(StageStep(change, (following - change.reached_on).days, index + 1 == len(changes)))
     return steps
-
-
-def state_get_for_viewer(*, user: User, code: str) -> State:
-    """A state whose dashboard the user may see: its state viewers' and site administrators'. 403 for
-    backbone and partner staff of a network in the state, 404 for everyone else."""
-    state = State.objects.filter(code=code.upper()).first()
-    if state is None or not user.is_authenticated or not user.is_active:
-        raise Http404("No such state.")
-    if user.is_superuser or states_viewed_by(user=user).filter(pk=state.pk).exists():
-        return state
-    if networks_visible_to(user=user).filter(state=state).exists():
-        raise PermissionDenied("The statewide dashboard is for the state health department's viewers.")
-    raise Http404("No such state.")
