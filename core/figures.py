@@ -1,5 +1,6 @@
-"""Figures as Tandem shows them: a plotly chart built on the server, the same numbers as an
-accessible table, and that table as a CSV download. Later apps' dashboards use the same pieces."""
+"""Figures as Tandem shows them: a plotly chart written on the server as plain JSON (drawn by plotly.js
+in the browser), the same numbers as an accessible table, and that table as a CSV download. Later
+apps' dashboards use the same pieces."""
 
 import csv
 import numbers
@@ -11,6 +12,7 @@ import plotly.graph_objects as go
 from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
+from plotly.io.json import to_json_plotly
 
 from core.disclosure import Reason, words
 
@@ -45,33 +47,75 @@ class Suppressed:
 
 @dataclass
 class Chart:
-    """A plotly figure, serialised on the server, with a text summary for screen readers."""
+    """A plotly figure as JSON, written once on the server, with a text summary for screen readers.
+    Plain text, so a cached dashboard keeps its charts at the cost of a string."""
 
-    figure: go.Figure
+    json: str
     summary: str
     element_id: str = "chart"
 
     @property
     def script_json(self) -> SafeString:
         """The figure as JSON that is safe inside a <script> element (as Django's json_script)."""
-        text = self.figure.to_json()
+        text = self.json
         return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))
 
 
 # Tandem's chart colours, in order; a figure that draws one series in two traces picks from these.
 COLOURS = ["#005ea2", "#d83933", "#00a91c", "#e5a000", "#8168b3", "#0f6460", "#c05600", "#565c65"]
 
+# Tandem's look: the page's font, room for labels, no plotly logo.
+LOOK = {
+    "font": {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": "#1b1b1b"},
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "colorway": COLOURS,
+}
+MARGIN = {"l": 60, "r": 20, "t": 30, "b": 60}
 
-def chart(figure: go.Figure, *, summary: str, element_id: str = "chart") -> Chart:
-    """Give a figure Tandem's look: the page's font, room for labels, no plotly logo."""
-    figure.update_layout(
-        font={"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": "#1b1b1b"},
-        margin={"l": 60, "r": 20, "t": 30, "b": 60},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        colorway=COLOURS,
+
+def bar(**trace: Any) -> dict[str, Any]:
+    """A plotly bar trace as plain JSON (plotly.js's attribute names, nested, as in its reference)."""
+    return {"type": "bar", **trace}
+
+
+def scatter(**trace: Any) -> dict[str, Any]:
+    """A plotly scatter (line or marker) trace as plain JSON."""
+    return {"type": "scatter", **trace}
+
+
+def figure(traces: Sequence[dict[str, Any]], **layout: Any) -> dict[str, Any]:
+    """A plotly figure as plain JSON. The dashboards write theirs this way: plotly's Python objects
+    check every attribute as they are built, which costs more than the rest of a dashboard."""
+    return {"data": list(traces), "layout": layout}
+
+
+def hline(y: float, *, line: dict[str, Any], text: str = "") -> dict[str, Any]:
+    """A horizontal line across the plot at ``y`` (plotly's ``add_hline``), labelled at the top left."""
+    shape = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y, "line": line}
+    label = {
+        "xref": "paper", "x": 0, "yref": "y", "y": y, "text": text,
+        "showarrow": False, "xanchor": "left", "yanchor": "bottom",
+    }  # fmt: skip
+    return {"shapes": [shape], "annotations": [label] if text else []}
+
+
+def chart(
+    drawn: "go.Figure | dict[str, Any]",
+    *,
+    summary: str,
+    element_id: str = "chart",
+    margin: dict[str, int] | None = None,
+) -> Chart:
+    """Give a figure (plain JSON, or a plotly object on pages drawn rarely) Tandem's look and write it
+    as JSON; ``margin`` overrides parts of the default margin (room for a legend above, a map's
+    edges)."""
+    plain = drawn.to_plotly_json() if isinstance(drawn, go.Figure) else drawn
+    layout = {**LOOK, **plain.get("layout", {})}
+    layout["margin"] = {**MARGIN, **layout.get("margin", {}), **(margin or {})}
+    return Chart(
+        json=to_json_plotly({"data": plain["data"], "layout": layout}), summary=summary, element_id=element_id
     )
-    return Chart(figure=figure, summary=summary, element_id=element_id)
 
 
 def wants_csv(request: HttpRequest, table: Table) -> bool:
@@ -125,7 +169,6 @@ def download_or_none(request: HttpRequest, *tables: Table) -> HttpResponse | Non
     return None
 
 
-def room_at_top(chart: Chart) -> Chart:
+def room_at_top() -> dict[str, int]:
     """More top margin than Tandem's default, for a legend or panel titles above the bars."""
-    chart.figure.update_layout(margin={"t": 70})
-    return chart
+    return {"t": 70}

@@ -635,6 +635,5 @@ def county_map(
         f"A map: {caption}. {len(shaded)} counties shaded by reach, {len(grey)} grey (suppressed or "
         f"without an estimate). {len(unserved)} counties have no supplier."
     )
-    mapped = chart(figure, summary=summary, element_id="county-map")
-    mapped.figure.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 70})  # room for the colour bar below
-    return mapped
+    # Room for the colour bar below.
+    return chart(figure, summary=summary, element_id="county-map", margin={"l": 0, "r": 0, "t": 10, "b": 70})

@@ -6,11 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from core.calendar import month_add, month_name
 from core.disclosure import DEFAULT_THRESHOLD, Reason, note
-from core.figures import COLOURS, Chart, Suppressed, Table, chart
+from core.figures import COLOURS, Chart, Suppressed, Table, bar, chart, figure, hline, scatter
 from core.numbers import as_percent
 from goals.selectors import CommitmentStanding, Counting, GoalStanding, MonthPeriod
 from metrics.completeness import MonthReporting
@@ -209,7 +208,7 @@ def trend_chart(monthly: Monthly, *, measure: str, summary: str, element_id: str
         provisional = [monthly.is_provisional(column, month) for month in months]
         complete = [None if late else count for count, late in zip(counts, provisional, strict=True)]
         traces.append(
-            go.Scatter(
+            scatter(
                 x=[month.isoformat() for month in months],
                 y=complete,
                 name=str(column),
@@ -232,7 +231,7 @@ def trend_chart(monthly: Monthly, *, measure: str, summary: str, element_id: str
                 for month, late in zip(months, provisional, strict=True)
             ]
             traces.append(
-                go.Scatter(
+                scatter(
                     x=[month.isoformat() for month in months],
                     y=shown,
                     name=f"{column}, provisional",
@@ -245,8 +244,8 @@ def trend_chart(monthly: Monthly, *, measure: str, summary: str, element_id: str
                     hovertemplate=f"{column}, %{{x|%B %Y}}: %{{y}} (%{{customdata}})<extra></extra>",
                 )
             )
-    figure = go.Figure(traces)
-    figure.update_layout(
+    drawn = figure(
+        traces,
         height=380,
         xaxis={"title": {"text": "Month"}, "tickformat": "%b %Y"},
         yaxis={"title": {"text": f"{measure} a month"}, "rangemode": "tozero"},
@@ -257,7 +256,7 @@ def trend_chart(monthly: Monthly, *, measure: str, summary: str, element_id: str
         summary = (
             f"{summary} Dashed lines with open circles are provisional months, whose reports are not all in."
         )
-    return chart(figure, summary=summary, element_id=element_id)
+    return chart(drawn, summary=summary, element_id=element_id)
 
 
 # Goals
@@ -348,29 +347,27 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
         for s in standings
     ]
     outlooks = [s.outlook or f"outlook {SUPPRESSED_WORDS}" for s in standings]
-    figure = go.Figure(
+    drawn = figure(
         [
-            go.Bar(
+            bar(
                 name="Expected by now on a straight line",
                 y=positions,
                 x=expected,
                 orientation="h",
-                marker_color="#a9aeb1",
+                marker={"color": "#a9aeb1"},
                 customdata=names,
                 hovertemplate="%{customdata}: %{x} % expected by now<extra></extra>",
             ),
-            go.Bar(
+            bar(
                 name="So far",
                 y=positions,
                 x=[None if "share" in s.hidden else as_percent(s.progress.share) for s in standings],
                 orientation="h",
-                marker_color="#005ea2",
+                marker={"color": "#005ea2"},
                 customdata=[f"{name} ({outlook})" for name, outlook in zip(names, outlooks, strict=True)],
                 hovertemplate="%{customdata}: %{x} % of the target<extra></extra>",
             ),
-        ]
-    )
-    figure.update_layout(
+        ],
         barmode="group",
         height=max(300, 140 + 60 * len(standings)),
         xaxis={"title": {"text": "Share of the target (%)"}, "rangemode": "tozero"},
@@ -380,7 +377,7 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
     )
     said = ", ".join(f"{name}: {outlook}" for name, outlook in zip(names, outlooks, strict=True))
     return chart(
-        figure,
+        drawn,
         summary="Horizontal bars: the share of the target reached so far by "
         f"{_plural(len(standings), 'goal')}, next to where a straight line to the target would be by now. "
         f"{said}.",
@@ -459,16 +456,16 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
     column = {name: [row[i] for row in table.rows] for i, name in enumerate(BURNUP_COLUMNS)}
     late = [standing.counting.is_provisional(month) for month in months]
     in_month = [_number(value) for value in column["In the month"]]
-    figure = go.Figure(
+    drawn = figure(
         [
-            go.Bar(
+            bar(
                 name="In the month",
                 x=x,
                 y=[None if provisional else value for value, provisional in zip(in_month, late, strict=True)],
-                marker_color="#73b3e7",
+                marker={"color": "#73b3e7"},
                 hovertemplate="%{x|%B %Y}: %{y} in the month<extra></extra>",
             ),
-            go.Bar(
+            bar(
                 name="In the month, provisional (not counted yet)",
                 x=x,
                 y=[value if provisional else None for value, provisional in zip(in_month, late, strict=True)],
@@ -481,7 +478,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
                 hovertemplate="%{x|%B %Y}: %{y} in the month so far, provisional (%{customdata})"
                 "<extra></extra>",
             ),
-            go.Scatter(
+            scatter(
                 name="So far",
                 x=x,
                 y=column["So far"],
@@ -489,7 +486,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
                 line={"color": "#005ea2", "width": 3},
                 hovertemplate="%{x|%B %Y}: %{y} so far<extra></extra>",
             ),
-            go.Scatter(
+            scatter(
                 name="On a straight line to the target",
                 x=x,
                 y=column["On a straight line to the target"],
@@ -497,7 +494,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
                 line={"color": "#565c65", "dash": "dot"},
                 hovertemplate="%{x|%B %Y}: %{y} on a straight line<extra></extra>",
             ),
-            go.Scatter(
+            scatter(
                 name="Projected from the recent monthly rate",
                 x=x,
                 y=column["Projected"],
@@ -506,15 +503,10 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
                 connectgaps=False,
                 hovertemplate="%{x|%B %Y}: %{y} projected<extra></extra>",
             ),
-        ]
-    )
-    figure.add_hline(
-        y=progress.target,
-        line={"color": "#00a91c", "dash": "longdash"},
-        annotation_text=f"Target {progress.target:,}",
-        annotation_position="top left",
-    )
-    figure.update_layout(
+        ],
+        **hline(
+            progress.target, line={"color": "#00a91c", "dash": "longdash"}, text=f"Target {progress.target:,}"
+        ),
         barmode="overlay",
         height=420,
         xaxis={"title": {"text": "Month"}, "tickformat": "%b %Y"},
@@ -532,7 +524,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
             f" Not counted yet: {_plural(len(standing.counting.provisional), 'provisional month')}, drawn as "
             f"hatched bars ({standing.counting.why})."
         )
-    return chart(figure, summary=summary, element_id="goal-chart")
+    return chart(drawn, summary=summary, element_id="goal-chart")
 
 
 # A partner's commitments
@@ -594,29 +586,27 @@ def commitments_table(standings: Sequence[CommitmentStanding], *, organization: 
 def commitments_chart(standings: Sequence[CommitmentStanding], *, organization: str) -> Chart:
     names = [standing.commitment.goal.name for standing in standings]
     positions = list(range(len(standings)))
-    figure = go.Figure(
+    drawn = figure(
         [
-            go.Bar(
+            bar(
                 name="Commitment",
                 y=positions,
                 x=[s.progress.target for s in standings],
                 orientation="h",
-                marker_color="#a9aeb1",
+                marker={"color": "#a9aeb1"},
                 customdata=names,
                 hovertemplate="%{customdata}: commitment %{x}<extra></extra>",
             ),
-            go.Bar(
+            bar(
                 name="So far",
                 y=positions,
                 x=[s.progress.actual for s in standings],
                 orientation="h",
-                marker_color="#005ea2",
+                marker={"color": "#005ea2"},
                 customdata=names,
                 hovertemplate="%{customdata}: %{x} so far<extra></extra>",
             ),
-        ]
-    )
-    figure.update_layout(
+        ],
         barmode="group",
         height=max(280, 140 + 60 * len(standings)),
         yaxis={"autorange": "reversed", "automargin": True, "tickvals": positions, "ticktext": names},
@@ -628,7 +618,7 @@ def commitments_chart(standings: Sequence[CommitmentStanding], *, organization: 
         for s in standings
     )
     return chart(
-        figure,
+        drawn,
         summary=f"Horizontal bars: what {organization} committed to each goal and what it reached so far. "
         f"{outlooks}.",
         element_id="commitments-chart",
@@ -650,21 +640,19 @@ def bars_chart(
     value (no count, or a suppressed one) draws no bar and has no hover text."""
     positions = list(range(len(labels)))
     colours = ["#a9aeb1", "#005ea2"] if len(series) == 2 else [None] * len(series)
-    figure = go.Figure(
+    drawn = figure(
         [
-            go.Bar(
+            bar(
                 name=name,
                 y=positions,
                 x=list(values),
                 orientation="h",
-                marker_color=colour,
+                marker={"color": colour} if colour else {},
                 customdata=list(labels),
                 hovertemplate=f"%{{customdata}}: %{{x}} ({name.lower()})<extra></extra>",
             )
             for (name, values), colour in zip(series.items(), colours, strict=True)
-        ]
-    )
-    figure.update_layout(
+        ],
         barmode="group",
         height=max(280, 120 + (24 + 16 * len(series)) * len(labels)),
         xaxis={"title": {"text": axis}, "rangemode": "tozero"},
@@ -678,4 +666,4 @@ def bars_chart(
         showlegend=len(series) > 1,
         margin={"t": 70},
     )
-    return chart(figure, summary=summary, element_id=element_id)
+    return chart(drawn, summary=summary, element_id=element_id)

@@ -237,13 +237,12 @@ def contracting_chart(*, summary: ContractingSummary) -> figures.Chart:
         },
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "traceorder": "normal"},
     )
-    return figures.room_at_top(
-        figures.chart(
-            figure,
-            summary=(
-                f"Stacked horizontal bars: days each of {len(rows)} contracts spent planned, drafting and in "
-                f"review; {len(summary.past_alert)} past {summary.alert_days} days in one stage."
-            ),
-            element_id="contracting-chart",
-        )
+    return figures.chart(
+        figure,
+        summary=(
+            f"Stacked horizontal bars: days each of {len(rows)} contracts spent planned, drafting and in "
+            f"review; {len(summary.past_alert)} past {summary.alert_days} days in one stage."
+        ),
+        margin=figures.room_at_top(),
+        element_id="contracting-chart",
     )

@@ -434,13 +434,12 @@ def engagement_chart(*, rows: Sequence[PartnerEngagement]) -> figures.Chart:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02},
     )
     fell = sum(row.fell for row in rows)
-    return figures.room_at_top(
-        figures.chart(
-            figure,
-            summary=(
-                f"Horizontal bars: the attendance rate of {len(rows)} partner{'s' * (len(rows) != 1)} this "
-                f"period next to the previous period; {fell} fell, listed first."
-            ),
-            element_id="engagement-chart",
-        )
+    return figures.chart(
+        figure,
+        summary=(
+            f"Horizontal bars: the attendance rate of {len(rows)} partner{'s' * (len(rows) != 1)} this "
+            f"period next to the previous period; {fell} fell, listed first."
+        ),
+        margin=figures.room_at_top(),
+        element_id="engagement-chart",
     )

@@ -235,14 +235,13 @@ def state_chart(*, rows: Sequence[NetworkHealth]) -> figures.Chart:
         legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
     )
     figure.update_yaxes(autorange="reversed", automargin=True)
-    return figures.room_at_top(
-        figures.chart(
-            figure,
-            summary=(
-                f"Three panels of horizontal bars comparing {len(rows)} network{'s' * (len(rows) != 1)}: "
-                "mean meeting attendance rate, contracts not yet executed (split by whether they are past "
-                "the alert days), and median days from planned to executed."
-            ),
-            element_id="state-chart",
-        )
+    return figures.chart(
+        figure,
+        summary=(
+            f"Three panels of horizontal bars comparing {len(rows)} network{'s' * (len(rows) != 1)}: "
+            "mean meeting attendance rate, contracts not yet executed (split by whether they are past "
+            "the alert days), and median days from planned to executed."
+        ),
+        margin=figures.room_at_top(),
+        element_id="state-chart",
     )

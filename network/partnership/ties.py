@@ -796,9 +796,10 @@ def map_figure(*, graph: NetworkGraph, ratings: dict[int, PartnerRating]) -> Cha
         f"Network map of {graph.node_count} partners and {graph.edge_count} connections; "
         f"density {graph.density:.3f}, degree centralization {graph.centralization:.3f}."
     )
-    drawn = chart(figure, summary=summary, element_id="network-map")
-    drawn.figure.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10})  # no axes to label
-    return drawn
+    # No axes to label.
+    return chart(
+        figure, summary=summary, element_id="network-map", margin={"l": 10, "r": 10, "t": 10, "b": 10}
+    )
 
 
 def _by_connections(graph: NetworkGraph) -> list[MapNode]:

@@ -621,7 +621,7 @@ def test_map_page_draws_partners_with_trust_and_value(world, setup, client_for):
     response = client_for(world.backbone).get(reverse("network:map", args=["kansas"]))
     html = response.content.decode()
     assert "vendor/plotly/plotly.min.js" in html and "js/charts.js" in html
-    figure = json.loads(response.context["chart"].figure.to_json())
+    figure = json.loads(response.context["chart"].json)
     hover = " ".join(text for trace in figure["data"] for text in trace.get("hovertext") or [])
     # The YMCA was rated by the backbone: trust (4+4+3)/3 = 3.67, value (3+2+2)/3 = 2.33.
     assert (
