@@ -16,4 +16,9 @@ def send(task: str, *args: object) -> None:
 def send_on_commit(task: str, *args: object) -> None:
     """Send the task once the current transaction commits; robust, so a broker that is down fails
     nothing here (each queued job has a sweep or a daily run that picks up what was lost)."""
-    transaction.on_commit(lambda: send(task, *args), robust=True)
+
+    def send_it() -> None:
+        send(task, *args)
+
+    send_it.task = task  # type: ignore[attr-defined]  # which task, for a test to tell
+    transaction.on_commit(send_it, robust=True)

@@ -25,9 +25,12 @@ from core.disclosure import DEFAULT_THRESHOLD, Reason, words
 from goals import selectors
 from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
 from goals.selectors import GoalStanding, MonthPeriod, PartnerSoFar, Viewer, period_default
-from metrics import completeness
+from metrics import completeness, figure_cache
 from metrics.api import MonthField
 from metrics.completeness import MonthReporting
+from metrics.figure_cache import viewer_key
+from metrics.models import Measure
+from network.models import Network
 from network.selectors import Access, network_get_for_user, viewer_for
 
 SERIES_MONTHS = 24
@@ -359,11 +362,24 @@ class NetworkProgress(TandemAPI, APIView):
                 ],
             )
         period = self._period(given.validated_data)
+        viewer = viewer_for(user=request.user, network=network, access=access)
+        today = timezone.localdate()
+        return Response(
+            figure_cache.cached(
+                name="progress",
+                network_ids=[network.pk],
+                parts=[viewer_key(viewer), measure.pk, period.first, period.last, today],
+                build=lambda: self._progress(network, measure, period, viewer, today),
+            )
+        )
+
+    @staticmethod
+    def _progress(
+        network: Network, measure: Measure, period: MonthPeriod, viewer: Viewer, today: datetime.date
+    ) -> dict[str, Any]:
         goals = [
             goal for goal in selectors.goals_of(network_ids=[network.pk]) if goal.measure_id == measure.pk
         ]
-        viewer = viewer_for(user=request.user, network=network, access=access)
-        today = timezone.localdate()
         published = selectors.published_counts(
             networks=[network],
             measure_id=measure.pk,
@@ -404,7 +420,7 @@ class NetworkProgress(TandemAPI, APIView):
                 for month in period.months
             ],
         }
-        return Response(ProgressOut(data).data)
+        return ProgressOut(data).data
 
     @staticmethod
     def _period(given: dict[str, Any]) -> MonthPeriod:

@@ -841,6 +841,13 @@ def networks_in(*, states: Iterable[State] | None = None) -> list[Network]:
     return list(networks)
 
 
+def network_ids_in(*, states: Iterable[State] | None = None) -> list[int]:
+    """The ids of the networks of the states (of every state): what a statewide page's cached figures
+    are keyed by."""
+    networks = Network.objects.all() if states is None else Network.objects.filter(state__in=list(states))
+    return sorted(networks.values_list("pk", flat=True))
+
+
 def measures() -> list[Measure]:
     return list(Measure.objects.order_by("order", "code"))
 

@@ -16,6 +16,8 @@ from core.numbers import as_percent
 from goals import dashboards, figures, selectors, services
 from goals.forms import CommitmentsForm, GoalForm, dashboard_filters
 from goals.models import Goal
+from metrics import figure_cache
+from metrics.figure_cache import page_arguments, viewer_key
 from network import selectors as network_selectors
 from network.models import Network
 from network.selectors import Access, network_get_for_user, viewer_for, viewer_for_states
@@ -127,7 +129,14 @@ def dashboard_network(request: HttpRequest, slug: str) -> HttpResponse:
     today = timezone.localdate()
     goals: list[Goal] = list(selectors.goals_of(network_ids=[network.pk]))
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures(), goals=goals)
-    board = dashboards.network_dashboard(network=network, goals=goals, filters=filters, today=today)
+    board = figure_cache.cached(
+        name="dashboard-network",
+        network_ids=[network.pk],
+        parts=[page_arguments(request.GET), today],
+        build=lambda: dashboards.network_dashboard(
+            network=network, goals=goals, filters=filters, today=today
+        ),
+    )
     if download := download_or_none(request, *board.tables):
         return download
     return render(request, "goals/dashboard_network.html", _context(network, access, form=form, board=board))
@@ -143,13 +152,18 @@ def dashboard_partner(request: HttpRequest, slug: str, organization_id: int) -> 
     today = timezone.localdate()
     goals = list(selectors.goals_of(network_ids=[network.pk]))
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures())
-    board = dashboards.partner_dashboard(
-        network=network,
-        organization=organization,
-        goals=goals,
-        filters=filters,
-        today=today,
-        viewer=viewer,
+    board = figure_cache.cached(
+        name="dashboard-partner",
+        network_ids=[network.pk],
+        parts=[organization.pk, viewer_key(viewer), page_arguments(request.GET), today],
+        build=lambda: dashboards.partner_dashboard(
+            network=network,
+            organization=organization,
+            goals=goals,
+            filters=filters,
+            today=today,
+            viewer=viewer,
+        ),
     )
     if download := download_or_none(request, *board.tables):
         return download
@@ -167,7 +181,12 @@ def dashboard_state(request: HttpRequest, code: str) -> HttpResponse:
     today = timezone.localdate()
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures())
     viewer = viewer_for_states(user=request.user, states=[state])
-    board = dashboards.state_dashboard(state=state, filters=filters, today=today, viewer=viewer)
+    board = figure_cache.cached(
+        name="dashboard-state",
+        network_ids=selectors.network_ids_in(states=[state]),
+        parts=[state.pk, viewer_key(viewer), page_arguments(request.GET), today],
+        build=lambda: dashboards.state_dashboard(state=state, filters=filters, today=today, viewer=viewer),
+    )
     if download := download_or_none(request, *board.tables):
         return download
     return render(request, "goals/dashboard_state.html", {"state": state, "form": form, "board": board})
@@ -181,7 +200,12 @@ def dashboard_states(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form, filters = dashboard_filters(request.GET, today=today, measures=selectors.measures())
     viewer = viewer_for_states(user=request.user)
-    board = dashboards.cross_state_dashboard(filters=filters, today=today, viewer=viewer)
+    board = figure_cache.cached(
+        name="dashboard-states",
+        network_ids=selectors.network_ids_in(),
+        parts=[viewer_key(viewer), page_arguments(request.GET), today],
+        build=lambda: dashboards.cross_state_dashboard(filters=filters, today=today, viewer=viewer),
+    )
     if download := download_or_none(request, *board.tables):
         return download
     return render(request, "goals/dashboard_states.html", {"form": form, "board": board})

@@ -5,4 +5,6 @@ class MetricsConfig(AppConfig):
     name = "metrics"
 
     def ready(self) -> None:
-        from metrics import tasks  # noqa: F401  registers the tasks the services queue by name
+        from metrics import figure_cache, tasks  # noqa: F401  registers the tasks the services queue by name
+
+        figure_cache.watch_reporting()

@@ -1,5 +1,7 @@
-"""A real Celery worker, in its own process, takes the rollup of an approved report from the broker and
-the dashboards' figure changes; a worker killed in the middle of a rollup leaves the figure right
+"""A real Celery worker, in its own process and its own working directory (as on another machine: it
+shares only PostgreSQL and Redis with the web process), takes the rollup of an approved report from the
+broker and the dashboards' figure changes, never served from the cache once the rollup changed it; a
+worker killed in the middle of a rollup leaves the figure right
 within minutes all the same. Needs a broker: CI's PostgreSQL run sets CELERY_BROKER_URL (Redis)."""
 
 import datetime
@@ -16,6 +18,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection, connections, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
@@ -57,13 +60,14 @@ def running_worker(log: Path, *pool: str) -> Iterator[subprocess.Popen]:
         **os.environ,
         "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_BROKER_URL": celery_app.conf.broker_url,  # this test process's (conftest.py)
+        "PYTHONPATH": str(settings.BASE_DIR),  # the code, but not the web process's working directory
     }
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", *(pool or ["--pool=solo"]),
         "--loglevel=INFO", "--hostname", f"test-worker-{os.getpid()}-{log.stem}@%h", "--without-gossip",
         "--without-mingle", "--logfile", str(log),
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, start_new_session=True)
+    process = subprocess.Popen(command, cwd=log.parent, env=env, start_new_session=True)
     try:
         yield process
     finally:
@@ -101,8 +105,15 @@ def wait_for(condition, seconds: float = 60) -> bool:
     return False
 
 
-def test_a_worker_rolls_up_an_approved_report_and_the_figure_changes(reference_data, world, worker):
+def published_total(client, network: Network, month: datetime.date) -> int | None:
+    """The month's count as the progress API gives it to backbone staff (cached between rollups)."""
+    series = client.get(reverse("api:progress", args=[network.slug])).json()["series"]
+    return next(row["count"] for row in series if row["month"] == f"{month:%Y-%m}")
+
+
+def test_a_worker_rolls_up_an_approved_report_and_the_figure_changes(reference_data, world, worker, api_for):
     month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    backbone = api_for(world.backbone)
 
     def report(total: int):
         return services.report_save(
@@ -118,10 +129,18 @@ def test_a_worker_rolls_up_an_approved_report_and_the_figure_changes(reference_d
     first = report(7)
     services.report_approve(report=first, version=first.current_version.number, user=world.backbone)
     assert wait_for(lambda: network_total(world.network, month) == 7), worker.read_text()[-3000:]
+    assert (
+        published_total(backbone, world.network, month)
+        == published_total(backbone, world.network, month)
+        == 7
+    )  # the second cached
 
     correction = report(12)
     services.report_approve(report=correction, version=correction.current_version.number, user=world.backbone)
     assert wait_for(lambda: network_total(world.network, month) == 12), worker.read_text()[-3000:]
+    assert published_total(backbone, world.network, month) == 12, (
+        "the rollup changed the figure: not served from the cache"
+    )
     assert "metrics.tasks.rollup_report" in worker.read_text(), "the worker ran the rollups, not the test"
 
 
