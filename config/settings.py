@@ -195,13 +195,23 @@ SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# The shared cache, for counters every web process must see (password reset limits): Redis at
-# CACHE_URL, else a table in the database (made by a migration).
+# The shared cache, for what every web process must see (password reset limits, the dashboards' cached
+# figures, `metrics.figure_cache`): Redis at CACHE_URL, else a table in the database (made by a
+# migration).
 CACHE_URL = env_str("CACHE_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tandem_cache"}
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tandem_cache"},
+    # What the publication layer solved, by what it was given (`metrics.publication`): right in any
+    # process, so without Redis each process keeps its own.
+    "solved": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "solved",
+    }
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}},
 }
 
 LANGUAGE_CODE = "en-us"

@@ -19,10 +19,12 @@ asks for. A count over any other period is the sum of its cells, hidden where on
 """
 
 import datetime
+import hashlib
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.core.cache import caches
 from django.db.models import Max, Min, Sum
 
 from core.calendar import month_add, quarter_months, quarter_of
@@ -385,11 +387,11 @@ class _Solver:
         hidden: dict[Cell, Reason] = {}
         for group_root, cells in groups.items():
             threshold = max(self._threshold(cell, state_threshold) for cell in cells)
-            hidden |= protect(
+            hidden |= protect_remembered(
                 {cell: self.cells[cell] for cell in cells},
                 equations_of.get(group_root, []),
                 threshold=threshold,
-                fixed=self.fixed,
+                fixed={cell for cell in cells if cell in self.fixed},
                 avoid={cell for cell in cells if cell[0] in ("T", "ST")},
                 already={cell: self.preset[cell] for cell in cells if cell in self.preset},
             )
@@ -456,3 +458,33 @@ class _Solver:
                     shown = sum(totals.get((m, category), 0) for m in quarter_months(quarter))
                     publication.quarter_figures[category, quarter] = self._figure(cell, shown, hidden)
         return publication
+
+
+# Solved groups are kept this long: the same counts give the same answer, so this only bounds the space.
+REMEMBERED_FOR = 7 * 24 * 60 * 60
+
+
+def protect_remembered(
+    cells: dict[Cell, int],
+    equations: list[Equation[Cell]],
+    *,
+    threshold: int,
+    fixed: set[Cell],
+    avoid: set[Cell],
+    already: dict[Cell, Reason],
+) -> dict[Cell, Reason]:
+    """`core.disclosure.protect`, remembered by what it was given (the ``solved`` cache: Redis, else
+    each process's memory): the answer is a function of its arguments alone, and solving a large group
+    costs seconds. So a rollup in one network
+    solves again only the groups whose counts it changed; every other state's, on the cross-state
+    dashboard, is read back. The order of ``cells`` is part of the key (it breaks ties)."""
+    given = repr(
+        (list(cells.items()), equations, threshold, sorted(fixed), sorted(avoid), sorted(already.items()))
+    )
+    key = hashlib.sha256(given.encode()).hexdigest()
+    solved = caches["solved"]
+    found = solved.get(key)
+    if found is None:
+        found = protect(cells, equations, threshold=threshold, fixed=fixed, avoid=avoid, already=already)
+        solved.set(key, found, timeout=REMEMBERED_FOR)
+    return found
