@@ -51,7 +51,6 @@ from metrics.models import (
     ReportValue,
     ReportVersion,
     RollupNetworkMonth,
-    RollupPartnerMonth,
     RollupPending,
     RollupStateMonth,
 )
@@ -131,7 +130,6 @@ def _wipe() -> None:
         ReportVersion,
         MonthlyReport,
         RollupPending,
-        RollupPartnerMonth,
         RollupNetworkMonth,
         RollupStateMonth,
     )
@@ -306,7 +304,7 @@ def analyze_rollups() -> None:
     """Statistics and visibility maps of the rollup tables, once a rebuild has filled them."""
     verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
-        for model in (RollupPartnerMonth, RollupNetworkMonth, RollupStateMonth):
+        for model in (RollupNetworkMonth, RollupStateMonth):
             cursor.execute(f"{verb} {_q(model)}")
 
 
@@ -430,10 +428,6 @@ def rollup_differences() -> dict[str, int]:
         WHERE r.status = '{ReportStatus.APPROVED.value}'"""
     cell = "month, measure_id, breakdown_id, category_id"
     checks = {
-        "partner": (
-            f"SELECT network_id, organization_id, {cell}, count FROM ({direct}) d",
-            f"SELECT network_id, organization_id, {cell}, count FROM {_q(RollupPartnerMonth)}",
-        ),
         "network": (
             f"SELECT network_id, {cell}, SUM(count), COUNT(*) FROM ({direct}) d GROUP BY network_id, {cell}",
             f"SELECT network_id, {cell}, count, partners FROM {_q(RollupNetworkMonth)}",

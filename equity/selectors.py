@@ -18,8 +18,8 @@ from metrics.models import (
     Breakdown,
     Category,
     Measure,
+    PartnerFigure,
     RollupNetworkMonth,
-    RollupPartnerMonth,
     RollupStateMonth,
 )
 from network.models import Membership, Network
@@ -102,9 +102,7 @@ def category_months(
     (others read `metrics.publication`): one query."""
     where = Q(measure=measure, breakdown=breakdown) & _in_period(period)
     if scope.organization is not None:
-        rows = RollupPartnerMonth.objects.filter(
-            where, network=scope.network, organization=scope.organization
-        )
+        rows = PartnerFigure.objects.filter(where, network=scope.network, organization=scope.organization)
     elif scope.network is not None:
         rows = RollupNetworkMonth.objects.filter(where, network=scope.network)
     else:

@@ -43,9 +43,9 @@ from metrics.models import (
     Breakdown,
     Category,
     Measure,
+    PartnerFigure,
     RollupFreshness,
     RollupNetworkMonth,
-    RollupPartnerMonth,
     RollupStateMonth,
 )
 from metrics.publication import Baseline, Publication, Publications, publications, sum_figures
@@ -230,9 +230,9 @@ def state_series(
 
 
 def partner_series(*, network: Network, organization_id: int, measure_id: int, period: MonthPeriod) -> Series:
-    """One partner's count by month for everyone, from RollupPartnerMonth in one query."""
+    """One partner's count by month for everyone, from PartnerFigure in one query."""
     rows = (
-        RollupPartnerMonth.objects.filter(network=network, organization_id=organization_id)
+        PartnerFigure.objects.filter(network=network, organization_id=organization_id)
         .filter(_cell(measure_id, None) & _in(period))
         .values("month")
         .annotate(total=Sum("count"))
@@ -243,10 +243,10 @@ def partner_series(*, network: Network, organization_id: int, measure_id: int, p
 
 def goal_series(*, goals: Sequence[Goal], organization_id: int | None = None) -> dict[int, Series]:
     """Each goal's count by month over its own period: the network's (RollupNetworkMonth) or, given an
-    organization, that partner's (RollupPartnerMonth). One query for all the goals."""
+    organization, that partner's (PartnerFigure). One query for all the goals."""
     if not goals:
         return {}
-    model = RollupPartnerMonth if organization_id is not None else RollupNetworkMonth
+    model = PartnerFigure if organization_id is not None else RollupNetworkMonth
     rows = model.objects.filter(network_id__in={goal.network_id for goal in goals})
     if organization_id is not None:
         rows = rows.filter(organization_id=organization_id)
@@ -260,10 +260,10 @@ def goal_series_by_partner(
     *, goals: Sequence[Goal], organization_ids: Iterable[int]
 ) -> dict[tuple[int, int], Series]:
     """Each partner's count by month toward each goal, over the goal's period: (goal id,
-    organization id) -> series, from RollupPartnerMonth in one query for all the goals and partners."""
+    organization id) -> series, from PartnerFigure in one query for all the goals and partners."""
     if not goals:
         return {}
-    rows = RollupPartnerMonth.objects.filter(
+    rows = PartnerFigure.objects.filter(
         network_id__in={goal.network_id for goal in goals}, organization_id__in=sorted(set(organization_ids))
     )
     series: dict[tuple[int, int], Series] = defaultdict(dict)
@@ -320,11 +320,11 @@ def partner_sums(
     period: MonthPeriod,
     shared_with_state_only: bool = False,
 ) -> list[PartnerSums]:
-    """Each partner's count of ``measure_id`` in ``period``: one GROUP BY over RollupPartnerMonth,
+    """Each partner's count of ``measure_id`` in ``period``: one GROUP BY over PartnerFigure,
     however many partners. ``shared_with_state_only`` keeps only partners whose current membership
     shares identified figures with the state."""
     in_period = _cell(measure_id, None) & _in(period)
-    rows = RollupPartnerMonth.objects.filter(network_id__in=list(network_ids)).filter(in_period)
+    rows = PartnerFigure.objects.filter(network_id__in=list(network_ids)).filter(in_period)
     if shared_with_state_only:
         rows = rows.filter(
             Exists(

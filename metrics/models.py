@@ -321,34 +321,33 @@ class ReminderOptOut(models.Model):
         return f"No reminders for user {self.user_id}"
 
 
-# Rollups: the counts of approved reports, summed for dashboards. Written only by `metrics.rollups`.
+# The partner figures: what each report's current approved version says, read where it is stored.
 
 
-class RollupPartnerMonth(models.Model):
-    """One partner's approved count for a month, measure and category (its report's current version)."""
+class PartnerFigure(models.Model):
+    """One partner's approved count for a month, measure and category: a value of its report's current
+    version while the report is approved. A database view over the reports and their values (made by
+    migration 0007), not a copy: nothing to keep in step, nothing to rebuild, and the 12 million values
+    of a national network are stored once. Read-only."""
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    network = models.ForeignKey(Network, on_delete=models.DO_NOTHING, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, related_name="+")
     month = models.DateField()
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
-    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.DO_NOTHING, related_name="+")
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.DO_NOTHING, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, related_name="+")
     count = models.BigIntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["network", "organization", "month", "measure", "category"], name="one_partner_rollup"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["network", "measure", "breakdown", "month"]),
-            # A network's month: what one report's rollup sums, and what a rebuild repairs.
-            models.Index(fields=["network", "month"], name="partner_rollup_network_month"),
-        ]
+        managed = False
+        db_table = "metrics_partnerfigure"
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.month:%Y-%m} {self.measure_id}/{self.category_id}: {self.count}"
+
+
+# Rollups: the approved counts summed by network and state for dashboards. Written only by
+# `metrics.rollups`.
 
 
 class RollupNetworkMonth(models.Model):

@@ -31,7 +31,7 @@ from core.calendar import month_add, quarter_months, quarter_of
 from core.disclosure import Equation, Reason, protect, threshold_for
 from metrics import completeness
 from metrics.catalogue import TOTAL_BREAKDOWN
-from metrics.models import Measure, RollupNetworkMonth, RollupPartnerMonth
+from metrics.models import Measure, PartnerFigure, RollupNetworkMonth
 from network.models import Network
 from network.selectors import Viewer
 
@@ -193,7 +193,7 @@ def publications(
     every = {network.pk for network in networks if viewer.sees_all_of(network.pk)}
     known: dict[tuple, int] = {}
     if viewer.knows_some:
-        partner_rows = RollupPartnerMonth.objects.filter(
+        partner_rows = PartnerFigure.objects.filter(
             network_id__in=[pk for pk in ids if pk not in every], measure_id=measure_id, month__lte=last_over
         ).filter(viewer.known_partners())
         known = _counts(partner_rows, "network_id", {})

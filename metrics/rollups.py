@@ -1,18 +1,20 @@
-"""Rollups: the counts of approved reports, summed by partner, network and state for the dashboards.
+"""Rollups: the counts of approved reports, summed by network and state for the dashboards.
 
-Only the current version of an approved report counts. Three ways keep the tables right:
+Only the current version of an approved report counts. A partner's own figures are not copied: they
+are the values of its approved reports, read through the `PartnerFigure` view. Three ways keep the
+network and state tables right:
 
-- `rollup_report` (a Celery task after each submit, approval, return or correction) rewrites the rows of
-  one partner and month, then the network's and the state's rows of that month. Its cost depends on
-  the network's partners in that month, not on the size of the database. It recomputes, never adds,
-  so running it twice or after a crash gives the same rows.
+- `rollup_report` (a Celery task after each submit, approval, return or correction) rewrites the
+  network's rows of the report's month from its partners' figures, then the state's rows of that
+  month. Its cost depends on the network's partners in that month, not on the size of the database.
+  It recomputes, never adds, so running it twice or after a crash gives the same rows.
 - `rollup_sweep` (every few minutes) runs `rollup_report` again for each change whose rollup has not
   run for a while (a `RollupPending` row, written with the change): its message was lost to a broker
   that was down, or to a worker killed mid-task. So a lost rollup is repaired within minutes.
 - `rollup_rebuild` (nightly) recomputes every table from the approved reports with set-based SQL, in
   one transaction (a crash leaves the old rows), and never runs twice at once. On PostgreSQL it works by
-  difference: it reads the reported values and the rollups once each and rewrites only the rows that
-  differ, so a night with little to repair writes little (see `_statements_by_difference`).
+  difference: it reads the reported values once and rewrites only the rollup rows that differ, so a
+  night with little to repair writes little (see `_statements_by_difference`).
 
 Rollups of one network queue behind a lock on its row, so two partners' reports of the same month
 never sum from each other's half-written rows. The lock is PostgreSQL's FOR NO KEY UPDATE: it excludes
@@ -32,11 +34,11 @@ from django.utils import timezone
 from metrics.models import (
     Category,
     MonthlyReport,
+    PartnerFigure,
     ReportStatus,
     ReportValue,
     RollupFreshness,
     RollupNetworkMonth,
-    RollupPartnerMonth,
     RollupPending,
     RollupStateMonth,
 )
@@ -74,24 +76,6 @@ def rollup_report(*, report_id: int) -> None:
     # rollup (or the sweep).
     pending = list(RollupPending.objects.filter(report_id=report_id).values_list("pk", flat=True))
     report = MonthlyReport.objects.get(pk=report_id)  # as it is now that the network is ours
-    RollupPartnerMonth.objects.filter(
-        network=network, organization_id=report.organization_id, month=report.month
-    ).delete()
-    if report.status == ReportStatus.APPROVED and report.current_version_id:
-        RollupPartnerMonth.objects.bulk_create(
-            RollupPartnerMonth(
-                network=network,
-                organization_id=report.organization_id,
-                month=report.month,
-                measure_id=measure_id,
-                breakdown_id=breakdown_id,
-                category_id=category_id,
-                count=count,
-            )
-            for measure_id, breakdown_id, category_id, count in ReportValue.objects.filter(
-                version_id=report.current_version_id
-            ).values_list("measure_id", "category__breakdown_id", "category_id", "count")
-        )
     _network_month(network.pk, report.month)
     _state_month(state.pk, report.month)
     _touch([network.pk], timezone.now())
@@ -101,7 +85,7 @@ def rollup_report(*, report_id: int) -> None:
 def _network_month(network_id: int, month: datetime.date) -> None:
     RollupNetworkMonth.objects.filter(network_id=network_id, month=month).delete()
     sums = (
-        RollupPartnerMonth.objects.filter(network_id=network_id, month=month)
+        PartnerFigure.objects.filter(network_id=network_id, month=month)
         .values("measure_id", "breakdown_id", "category_id")
         .annotate(total=Sum("count"), partners=Count("organization_id"))
         .order_by()
@@ -159,33 +143,19 @@ def rebuild_statements() -> list[str]:
 
 
 def _statements_rewriting_everything() -> list[str]:
-    partner, network_rollup, state_rollup = (
-        _table(RollupPartnerMonth),
+    figures, network_rollup, state_rollup, network = (
+        _table(PartnerFigure),
         _table(RollupNetworkMonth),
         _table(RollupStateMonth),
-    )
-    report, value, category, network = (
-        _table(MonthlyReport),
-        _table(ReportValue),
-        _table(Category),
         _table(Network),
     )
     return [
         f"DELETE FROM {state_rollup}",
         f"DELETE FROM {network_rollup}",
-        f"DELETE FROM {partner}",
-        f"""INSERT INTO {partner}
-                (network_id, organization_id, month, measure_id, breakdown_id, category_id, count)
-            SELECT r.network_id, r.organization_id, r.month,
-                v.measure_id, c.breakdown_id, v.category_id, v.count
-            FROM {report} r
-            JOIN {value} v ON v.version_id = r.current_version_id
-            JOIN {category} c ON c.id = v.category_id
-            WHERE r.status = '{ReportStatus.APPROVED.value}'""",
         f"""INSERT INTO {network_rollup}
                 (network_id, month, measure_id, breakdown_id, category_id, count, partners)
             SELECT network_id, month, measure_id, breakdown_id, category_id, SUM(count), COUNT(*)
-            FROM {partner}
+            FROM {figures}
             GROUP BY network_id, month, measure_id, breakdown_id, category_id""",
         f"""INSERT INTO {state_rollup} (state_id, month, measure_id, breakdown_id, category_id, count)
             SELECT n.state_id, x.month, x.measure_id, x.breakdown_id, x.category_id, SUM(x.count)
@@ -195,29 +165,17 @@ def _statements_rewriting_everything() -> list[str]:
 
 
 def _statements_by_difference() -> list[str]:
-    """A rebuild that reads everything once and writes only what differs (PostgreSQL).
+    """A rebuild that reads the approved values once and writes only what differs (PostgreSQL).
 
-    Rewriting 12 million partner rows and their indexes every night takes minutes and churns the
-    tables; reading them takes seconds. So: (1) sum the approved reports' values per network cell
-    (network, month, measure, category), with a fingerprint of who reported what in it; (2) the same
-    from the partner rollups; (3) compare those cells with each other and with the network rollups;
-    (4) in the network months whose partner rows differ, find the reports whose rows differ, by a
-    fingerprint of each report, and rewrite those rows; (5) rewrite the network and (6) state rollup
-    rows that differ.
+    Rewriting every rollup row each night churns the tables for nothing; reading the values is the
+    floor of any rebuild. So: (1) sum the approved reports' values per network cell (network, month,
+    measure, category), which is that floor; (2) compare those cells with the network rollups and
+    rewrite the rows that differ; (3) the same for the states' cells, summed from (1).
 
-    A fingerprint XORs a 64-bit hash of each row: equal row counts and fingerprints mean equal rows,
-    unless hashes collide (about one chance in 10**19 for each cell that differs). The counts that
-    dashboards add up are compared exactly. Ids and counts stay below 2**31, so ``(id << 32) + count``
-    names one row.
-
-    At national scale (12 million values) this takes 2.3 to 2.8 times a bare GROUP BY of the values,
-    where rewriting every row takes over 140 times (README, "Benchmark").
+    At national scale (12 million values) this takes about the time of a bare GROUP BY of the values
+    (README, "Benchmark").
     """
-    partner, network_rollup, state_rollup = (
-        _table(RollupPartnerMonth),
-        _table(RollupNetworkMonth),
-        _table(RollupStateMonth),
-    )
+    network_rollup, state_rollup = _table(RollupNetworkMonth), _table(RollupStateMonth)
     report, value, category, network = (
         _table(MonthlyReport),
         _table(ReportValue),
@@ -228,91 +186,30 @@ def _statements_by_difference() -> list[str]:
     cell = "network_id, month, measure_id, category_id"
     return [
         # Temporary tables last until the transaction ends: a rebuild's own, or a test's around two.
-        "DROP TABLE IF EXISTS rollup_reported, rollup_held, rollup_cell, rollup_month, rollup_stale, "
-        "rollup_state_cell",
+        "DROP TABLE IF EXISTS rollup_reported, rollup_cell, rollup_state_cell",
         *(f"SET LOCAL {name} = '{setting}'" for name, setting in REBUILD_SETTINGS.items()),
         # 1. What the approved reports say, per network cell.
         f"""CREATE TEMPORARY TABLE rollup_reported ON COMMIT DROP AS
             SELECT r.network_id, r.month, v.measure_id, v.category_id,
-                SUM(v.count) AS count, COUNT(*) AS partners,
-                bit_xor(hashint8extended((r.organization_id << 32) + v.count, 0)) AS fingerprint
+                SUM(v.count) AS count, COUNT(*) AS partners
             FROM {report} r JOIN {value} v ON v.version_id = r.current_version_id
             WHERE r.status = '{approved}'
             GROUP BY r.network_id, r.month, v.measure_id, v.category_id""",
-        # 2. What the partner rollups hold, the same way.
-        f"""CREATE TEMPORARY TABLE rollup_held ON COMMIT DROP AS
-            SELECT {cell}, COUNT(*) AS partners,
-                bit_xor(hashint8extended((organization_id << 32) + count, 0)) AS fingerprint,
-                MIN(breakdown_id) AS breakdown_min, MAX(breakdown_id) AS breakdown_max
-            FROM {partner}
-            GROUP BY {cell}""",
-        # 3. The cells where either rollup differs from the reports.
+        # 2. The network rollup rows that differ from it, rewritten.
         f"""CREATE TEMPORARY TABLE rollup_cell ON COMMIT DROP AS
-            SELECT * FROM (
-                SELECT {cell}, c.breakdown_id, r.count, r.partners, n.id AS network_rollup_id,
-                    (r.fingerprint IS DISTINCT FROM h.fingerprint OR r.partners IS DISTINCT FROM h.partners
-                        OR h.breakdown_min <> c.breakdown_id OR h.breakdown_max <> c.breakdown_id
-                    ) AS partners_differ,
-                    (r.count IS DISTINCT FROM n.count OR r.partners IS DISTINCT FROM n.partners
-                        OR n.breakdown_id <> c.breakdown_id) AS network_differs
-                FROM rollup_reported r
-                FULL JOIN rollup_held h USING ({cell})
-                FULL JOIN {network_rollup} n USING ({cell})
-                JOIN {category} c ON c.id = category_id
-            ) AS compared
-            WHERE partners_differ OR network_differs""",
-        "ANALYZE rollup_cell",
-        # 4. Within the network months where partner rows differ, the reports whose rows differ.
-        """CREATE TEMPORARY TABLE rollup_month ON COMMIT DROP AS
-            SELECT DISTINCT network_id, month FROM rollup_cell WHERE partners_differ""",
-        "ANALYZE rollup_month",
-        f"""CREATE TEMPORARY TABLE rollup_stale ON COMMIT DROP AS
-            SELECT network_id, organization_id, month
-            FROM (
-                SELECT r.network_id, r.organization_id, r.month, COUNT(*) AS cells,
-                    bit_xor(hashint8extended((v.category_id << 32) + v.count,
-                        (v.measure_id << 32) + c.breakdown_id)) AS fingerprint
-                FROM rollup_month m
-                JOIN {report} r ON r.network_id = m.network_id AND r.month = m.month
-                JOIN {value} v ON v.version_id = r.current_version_id
-                JOIN {category} c ON c.id = v.category_id
-                WHERE r.status = '{approved}'
-                GROUP BY r.network_id, r.organization_id, r.month
-            ) AS reported
-            FULL JOIN (
-                SELECT p.network_id, p.organization_id, p.month, COUNT(*) AS cells,
-                    bit_xor(hashint8extended((p.category_id << 32) + p.count,
-                        (p.measure_id << 32) + p.breakdown_id)) AS fingerprint
-                FROM rollup_month m
-                JOIN {partner} p ON p.network_id = m.network_id AND p.month = m.month
-                GROUP BY p.network_id, p.organization_id, p.month
-            ) AS held USING (network_id, organization_id, month)
-            WHERE reported.cells IS DISTINCT FROM held.cells
-                OR reported.fingerprint IS DISTINCT FROM held.fingerprint""",
-        "ANALYZE rollup_stale",
-        f"""DELETE FROM {partner} p USING rollup_stale s
-            WHERE p.network_id = s.network_id AND p.organization_id = s.organization_id
-                AND p.month = s.month""",
-        f"""INSERT INTO {partner}
-                (network_id, organization_id, month, measure_id, breakdown_id, category_id, count)
-            SELECT r.network_id, r.organization_id, r.month,
-                v.measure_id, c.breakdown_id, v.category_id, v.count
-            FROM rollup_stale s
-            JOIN {report} r ON r.network_id = s.network_id AND r.organization_id = s.organization_id
-                AND r.month = s.month
-            JOIN {value} v ON v.version_id = r.current_version_id
-            JOIN {category} c ON c.id = v.category_id
-            WHERE r.status = '{approved}'
-            -- A network's month together on disk: what one report's rollup and a rebuild read.
-            ORDER BY r.network_id, r.month, r.organization_id, v.measure_id, v.category_id""",
-        # 5. The network rollup rows that differ.
+            SELECT {cell}, c.breakdown_id, r.count, r.partners, n.id AS network_rollup_id
+            FROM rollup_reported r
+            FULL JOIN {network_rollup} n USING ({cell})
+            JOIN {category} c ON c.id = category_id
+            WHERE r.count IS DISTINCT FROM n.count OR r.partners IS DISTINCT FROM n.partners
+                OR n.breakdown_id <> c.breakdown_id""",
         f"""DELETE FROM {network_rollup}
-            WHERE id IN (SELECT network_rollup_id FROM rollup_cell WHERE network_differs)""",
+            WHERE id IN (SELECT network_rollup_id FROM rollup_cell)""",
         f"""INSERT INTO {network_rollup}
                 (network_id, month, measure_id, breakdown_id, category_id, count, partners)
             SELECT network_id, month, measure_id, breakdown_id, category_id, count, partners
-            FROM rollup_cell WHERE network_differs AND partners > 0""",
-        # 6. The state rollup rows that differ: sums of the reports' network cells by state.
+            FROM rollup_cell WHERE count IS NOT NULL""",
+        # 3. The state rollup rows that differ: sums of the reports' network cells by state.
         f"""CREATE TEMPORARY TABLE rollup_state_cell ON COMMIT DROP AS
             SELECT state_id, month, measure_id, category_id, c.breakdown_id, r.count,
                 s.id AS state_rollup_id

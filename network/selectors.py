@@ -249,7 +249,7 @@ class Viewer:
         return bool(self.organization_ids or self.shared or self.every_partner_of)
 
     def known_partners(self) -> Q:
-        """Partner rollup rows (or memberships) whose figures the viewer sees identified."""
+        """Partner figures (or memberships) whose figures the viewer sees identified."""
         known = Q(organization_id__in=sorted(self.organization_ids)) | Q(
             network_id__in=sorted(self.every_partner_of)
         )

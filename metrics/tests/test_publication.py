@@ -28,9 +28,12 @@ from metrics.models import (
     Category,
     Measure,
     MonthlyReport,
+    PartnerFigure,
+    ReportSource,
     ReportStatus,
+    ReportValue,
+    ReportVersion,
     RollupNetworkMonth,
-    RollupPartnerMonth,
 )
 from metrics.publication import NO_DATA, Baseline, Figure, publications
 from metrics.tests.factories import report_approved
@@ -91,7 +94,7 @@ def own_viewer(partners) -> Viewer:
 def category_counts(network, organization=None) -> dict[tuple[int, datetime.date], int]:
     """(category, quarter) -> the count of every breakdown but the total, straight from the rollups."""
     rows = (
-        RollupPartnerMonth.objects.filter(network=network, organization=organization)
+        PartnerFigure.objects.filter(network=network, organization=organization)
         if organization
         else RollupNetworkMonth.objects.filter(network=network)
     )
@@ -289,7 +292,7 @@ def rests(networks, viewer: Viewer) -> dict[tuple, int]:
         category = None if row.breakdown.code == TOTAL_BREAKDOWN else row.category_id
         if not viewer.sees_all_of(row.network_id):
             found[row.network_id, row.month, category] = row.count
-    known = RollupPartnerMonth.objects.filter(network__in=networks, measure=enrollments())
+    known = PartnerFigure.objects.filter(network__in=networks, measure=enrollments())
     for row in known.filter(viewer.known_partners()).select_related("breakdown"):
         category = None if row.breakdown.code == TOTAL_BREAKDOWN else row.category_id
         if (row.network_id, row.month, category) in found:
@@ -486,32 +489,22 @@ def test_a_small_month_does_not_hide_a_large_months_total(django_capture_on_comm
 
 
 def rollup(network, organization, month, measure, counts: dict[Category, int], total: Category) -> None:
-    """A partner's approved counts of a month, as the rollups hold them."""
-    RollupPartnerMonth.objects.create(
-        network=network,
-        organization=organization,
-        month=month,
-        measure=measure,
-        breakdown=total.breakdown,
-        category=total,
-        count=sum(counts.values()),
+    """A partner's approved counts of a month: its report, approved, with one version of them."""
+    report, _ = MonthlyReport.objects.get_or_create(
+        network=network, organization=organization, month=month, defaults={"status": ReportStatus.APPROVED}
     )
-    for category, count in counts.items():
-        RollupPartnerMonth.objects.create(
-            network=network,
-            organization=organization,
-            month=month,
-            measure=measure,
-            breakdown=category.breakdown,
-            category=category,
-            count=count,
-        )
+    version = ReportVersion.objects.create(report=report, number=1, source=ReportSource.DEMO)
+    ReportValue.objects.bulk_create(
+        ReportValue(version=version, measure=measure, category=category, count=count)
+        for category, count in [(total, sum(counts.values())), *counts.items()]
+    )
+    MonthlyReport.objects.filter(pk=report.pk).update(current_version=version, status=ReportStatus.APPROVED)
 
 
 def network_rollups(network, measure) -> None:
     """The network's rows: its partners' added up."""
     sums: dict[tuple, list[int]] = {}
-    for row in RollupPartnerMonth.objects.filter(network=network, measure=measure):
+    for row in PartnerFigure.objects.filter(network=network, measure=measure):
         sums.setdefault((row.month, row.breakdown_id, row.category_id), []).append(row.count)
     for (month, breakdown_id, category_id), counts in sums.items():
         RollupNetworkMonth.objects.create(
