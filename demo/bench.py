@@ -9,9 +9,11 @@ database made for it.
 
 import contextlib
 import datetime
+import json
 import math
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -45,6 +47,7 @@ from metrics.models import (
     Category,
     Measure,
     MonthlyReport,
+    ParticipantSession,
     ReportEvent,
     ReportSource,
     ReportStatus,
@@ -498,8 +501,10 @@ class Page:
     path: str
     viewer: str
     status: int | None = None
-    server_ms: list[float] = field(default_factory=list)
+    server_ms: list[float] = field(default_factory=list)  # requests sent at once, figures cached
     client_ms: list[float] = field(default_factory=list)
+    made_ms: list[float] = field(default_factory=list)  # alone, the first request after a change
+    cached_ms: list[float] = field(default_factory=list)  # alone, figures cached
 
 
 def pages(who: Viewers) -> list[Page]:
@@ -567,9 +572,10 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 
 
 @contextlib.contextmanager
-def _gunicorn(folder: Path, workers: int) -> Iterator[tuple[str, Path]]:
-    """Gunicorn serving Tandem with DEBUG off on a free local port; its access log records the time
-    of each request (microseconds)."""
+def _gunicorn(folder: Path, workers: int, threads: int) -> Iterator[tuple[str, Path]]:
+    """Gunicorn serving Tandem with DEBUG off on a free local port, as the README's production command
+    does (``workers`` processes of ``threads`` threads); its access log records the time of each
+    request (microseconds)."""
     (folder / "bench_server_settings.py").write_text(SERVER_SETTINGS)
     env = {
         **os.environ,
@@ -580,12 +586,14 @@ def _gunicorn(folder: Path, workers: int) -> Iterator[tuple[str, Path]]:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": _database_url(),
+        "CACHE_URL": settings.CACHE_URL,  # the bench's own cache: it marks figures changed in it
     }
     base = Path(settings.BASE_DIR)
     port, log = _free_port(), folder / "access.log"
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi",
-        "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}",
         "--access-logfile", str(log), "--access-logformat", "%(U)s %(s)s %(D)s",
         "--error-logfile", str(folder / "error.log"),
     ]  # fmt: skip
@@ -608,9 +616,15 @@ def _gunicorn(folder: Path, workers: int) -> Iterator[tuple[str, Path]]:
             server.wait()
 
 
-def serve(found: list[Page], who: Viewers, requests: int, say: Say) -> None:
-    """Send each page ``requests`` times at once to gunicorn with 2 workers, signed in as its viewer;
-    keep the server's own time of each (from its access log) and the time the client waited."""
+def serve(
+    found: list[Page], who: Viewers, requests: int, say: Say, *, workers: int = 2, threads: int = 4
+) -> None:
+    """Each page, on gunicorn as deployed, signed in as its viewer: alone, the first request after a
+    change (its figures made again: `metrics.figure_cache.changed`) and then with its figures cached,
+    three times each; then ``requests`` at once. Server time is gunicorn's own for each request (its
+    access log); the client's adds the wait for a free thread."""
+    from metrics import figure_cache
+
     cookies = {}
     for viewer in {page.viewer for page in found}:
         client = Client()
@@ -620,7 +634,7 @@ def serve(found: list[Page], who: Viewers, requests: int, say: Say) -> None:
         )
     folder = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
     try:
-        with _gunicorn(folder, 2) as (base, log):
+        with _gunicorn(folder, workers, threads) as (base, log):
 
             def fetch(page: Page) -> tuple[int, float]:
                 request = urllib.request.Request(base + page.path, headers={"Cookie": cookies[page.viewer]})
@@ -633,26 +647,220 @@ def serve(found: list[Page], who: Viewers, requests: int, say: Say) -> None:
                     status = error.code
                 return status, (time.perf_counter() - started) * 1000
 
-            path_only = {page.name: page.path.split("?")[0] for page in found}
-            for page in found:
-                for _ in range(4):  # both workers warm: connections, caches
-                    fetch(page)
-                time.sleep(0.2)
+            def server_times(page: Page, send: Callable[[], list[tuple[int, float]]]) -> tuple[list, list]:
+                """What ``send`` sent: the server's time of each request, and the results."""
+                time.sleep(0.1)
                 start = log.stat().st_size
-                with ThreadPoolExecutor(max_workers=requests) as pool:
-                    results = list(pool.map(fetch, [page] * requests))
+                results = send()
+                path = page.path.split("?")[0]
                 for _ in range(50):  # gunicorn writes the access log after each response
                     with log.open() as lines:
                         lines.seek(start)
                         entries = [line.split() for line in lines]
-                    page.server_ms = [int(e[2]) / 1000 for e in entries if e[0] == path_only[page.name]]
-                    if len(page.server_ms) >= requests:
-                        break
+                    times = [int(e[2]) / 1000 for e in entries if e[0] == path]
+                    if len(times) >= len(results):
+                        return times, results
                     time.sleep(0.1)
+                return times, results
+
+            for page in found:
+                for _ in range(4):  # every worker warm: connections, per-process caches
+                    fetch(page)
+                for _ in range(3):
+                    figure_cache.changed(None)
+                    page.made_ms += server_times(page, lambda page=page: [fetch(page)])[0]
+                    page.cached_ms += server_times(page, lambda page=page: [fetch(page)])[0]
+                with ThreadPoolExecutor(max_workers=requests) as pool:
+                    page.server_ms, results = server_times(
+                        page, lambda page=page: list(pool.map(fetch, [page] * requests))
+                    )
                 page.client_ms = [ms for _, ms in results]
                 page.status = max(status for status, _ in results)
                 say(
-                    f"  {page.name}: median {statistics.median(page.server_ms):.0f} ms (status {page.status})"
+                    f"  {page.name}: made {statistics.median(page.made_ms):.0f} ms, cached "
+                    f"{statistics.median(page.cached_ms):.0f} ms, {requests} at once p95 "
+                    f"{percentile(page.server_ms, 0.95):.0f} ms (status {page.status})"
                 )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# One report's rollup through a real Celery worker
+
+
+@contextlib.contextmanager
+def celery_worker(folder: Path, broker_url: str) -> Iterator[Path]:
+    """`celery -A config worker` (solo pool) on this database and ``broker_url``, started from its own
+    working directory as on a machine of its own; yields its log, where each task's time is written."""
+    log = folder / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "PYTHONPATH": str(settings.BASE_DIR),
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
+        "--without-gossip", "--without-mingle", "--hostname", f"bench-{os.getpid()}@%h",
+        "--logfile", str(log),
+    ]  # fmt: skip
+    worker = subprocess.Popen(command, cwd=folder, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while "ready" not in (log.read_text() if log.exists() else ""):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start")
+            time.sleep(0.2)
+        yield log
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def worker_rollup_ms(runs: int, rng: random.Random, broker_url: str, say: Say) -> list[float]:
+    """Milliseconds of ``runs`` reports' rollups as a Celery worker ran them (its own time of each
+    task, from its log), sent one at a time through the broker; two more first to warm it up."""
+    from config.celery import app as celery_app
+
+    analyze_rollups()
+    approved = list(MonthlyReport.objects.filter(status=ReportStatus.APPROVED).values_list("pk", flat=True))
+    chosen = rng.sample(approved, min(len(approved), runs + 2))
+    folder = Path(tempfile.mkdtemp(prefix="tandem-bench-worker-"))
+    try:
+        with celery_app.connection_for_write(broker_url) as broker, celery_worker(folder, broker_url) as log:
+            broker.ensure_connection(max_retries=1)
+            celery_app.control.purge(connection=broker)
+            for n, report_id in enumerate(chosen, start=1):
+                celery_app.send_task("metrics.tasks.rollup_report", args=[report_id], connection=broker)
+                deadline = time.monotonic() + 60
+                while log.read_text().count("succeeded in") < n:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"the worker did not finish a rollup: {log.read_text()[-2000:]}")
+                    time.sleep(0.01)
+            times = [float(seconds) * 1000 for seconds in _SUCCEEDED.findall(log.read_text())]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    say(f"  worker: median {statistics.median(times[2:]):.1f} ms")
+    return times[2:]
+
+
+_SUCCEEDED = re.compile(r"rollup_report\[[^\]]+\] succeeded in ([0-9.]+)s")
+
+
+# A DPRP file
+
+
+def dprp_file(rows: int, *, org_code: str, today: datetime.date, seed: int = 4) -> bytes:
+    """A DPRP participant file (2021 Standards) of ``rows`` sessions: participants who started on a
+    random day of the last two years and came weekly for up to 20 weeks."""
+    rng = random.Random(seed)
+    columns = [
+        "ORGCODE", "PARTICIP", "STATE", "GLUCTEST", "GDM", "RISKTEST", "AGE", "ETHNIC", "AIAN", "ASIAN",
+        "BLACK", "NHOPI", "WHITE", "SEX", "HEIGHT", "EDU", "DMODE", "SESSTYPE", "DATE", "WEIGHT", "PA",
+        "ENROLLMOT", "ENROLLHC", "PAYERSOURCE", "SESSID", "A1C",
+    ]  # fmt: skip
+    lines, written, participant = [",".join(columns)], 0, 0
+    while written < rows:
+        participant += 1
+        start = today - datetime.timedelta(days=rng.randint(30, 700))
+        person = {
+            "AGE": str(rng.randint(20, 80)), "ETHNIC": rng.choice("129"), "AIAN": "2",
+            "ASIAN": rng.choice("12"), "BLACK": rng.choice("12"), "NHOPI": "2", "WHITE": rng.choice("12"),
+            "SEX": rng.choice("12"), "PAYERSOURCE": rng.choice("123456789"), "DMODE": rng.choice("123"),
+        }  # fmt: skip
+        for week in range(20):
+            day = start + datetime.timedelta(days=7 * week)
+            if written >= rows or day >= today:
+                break
+            row = {
+                **person, "ORGCODE": org_code, "PARTICIP": f"P{participant:06d}", "STATE": "KS",
+                "GLUCTEST": "1", "GDM": "2", "RISKTEST": "2", "HEIGHT": "64", "EDU": "3", "SESSTYPE": "C",
+                "DATE": f"{day:%m/%d/%Y}", "WEIGHT": str(rng.randint(150, 250)),
+                "PA": str(rng.randint(0, 300)),
+                "ENROLLMOT": "1", "ENROLLHC": "1", "SESSID": str(week + 1), "A1C": "5.9",
+            }  # fmt: skip
+            lines.append(",".join(row[column] for column in columns))
+            written += 1
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+DPRP_CHILD = """
+import json, resource, sys, time
+import django
+django.setup()
+from demo.bench import dprp_measure
+print(json.dumps(dprp_measure(int(sys.argv[1]))))
+"""
+
+
+def dprp_seconds(rows: int) -> dict[str, float]:
+    """A DPRP file of ``rows`` sessions checked and counted, then saved, in a process of its own (so
+    that its peak memory is the upload's): seconds of each, and megabytes of memory at the peak above
+    the process's size before the file."""
+    env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONPATH": str(settings.BASE_DIR)}
+    done = subprocess.run(
+        [sys.executable, "-c", DPRP_CHILD, str(rows)], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise RuntimeError(f"the DPRP measurement failed: {done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def dprp_measure(rows: int) -> dict[str, float]:
+    """In the child process: the file read (every row checked, the months counted: what the partner
+    waits for before the preview) and saved, as `metrics.uploads` does for a partner's upload."""
+    import resource
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from metrics import uploads
+
+    who = viewers()
+    network = who.network
+    # A supplier of its own that has sent nothing yet, partner staff the bench's partner user.
+    organization, _ = Organization.objects.update_or_create(
+        name=f"{NAME_PREFIX}DPRP supplier",
+        defaults={
+            "state": network.state,
+            "sector": Sector.HEALTH_CARE,
+            "recognition_status": RecognitionStatus.FULL,
+            "dprp_org_code": "99001",
+        },
+    )
+    MonthlyReport.objects.filter(organization=organization).delete()
+    ParticipantSession.objects.filter(organization=organization).delete()
+    Membership.objects.get_or_create(
+        network=network,
+        organization=organization,
+        defaults={"joined_on": datetime.date(2012, 1, 1), "reports_monthly": True},
+    )
+    network_services.role_grant(user=who.users["partner"], kind=RoleKind.PARTNER_STAFF, scope=organization)
+    # The bench's months stay open, so that the file's whole history is saved (not refused as locked).
+    Network.objects.filter(pk=network.pk).update(report_lock_days=32_000)
+    network.refresh_from_db()
+    today = timezone.localdate()
+    data = dprp_file(rows, org_code=organization.dprp_org_code, today=today)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with override_settings(REPORT_UPLOAD_BACKGROUND_ROWS=10**9, REPORT_UPLOAD_BACKGROUND_BYTES=10**12):
+        started = time.perf_counter()
+        upload = uploads.upload_read(
+            network=network,
+            organization=organization,
+            user=who.users["partner"],
+            file=SimpleUploadedFile("dprp.csv", data, "text/csv"),
+            format="dprp",
+            submit=True,
+            today=today,
+        )
+        read = time.perf_counter() - started
+        if upload.status != "ready":
+            raise RuntimeError(f"the DPRP file was not read: {upload.status} {upload.problems[:3]}")
+        started = time.perf_counter()
+        uploads.upload_save(upload=upload, user=who.users["partner"], today=today)
+        saved = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"read": read, "save": saved, "megabytes": peak - before, "peak": peak, "bytes": len(data)}

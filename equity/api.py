@@ -5,6 +5,7 @@ for the same viewers, as the equity page.
 (optionally ``&organization=<id>`` for a partner whose own figures the caller may see).
 """
 
+import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -21,10 +22,14 @@ from core.ids import whole_number
 from equity import boards, selectors
 from equity.forms import DEFAULT_BREAKDOWN, EquityFilters
 from equity.measures import GroupMeasures
+from equity.selectors import Scope
 from goals.forms import DEFAULT_MEASURE, LONGEST_MONTHS
 from goals.selectors import MonthPeriod, measures, period_default
+from metrics import figure_cache
 from metrics.api import MONTH_PATTERN
+from metrics.figure_cache import page_arguments, viewer_key
 from metrics.validation import parse_month
+from network.models import Network
 from network.selectors import Access, network_get_for_user
 
 
@@ -164,27 +169,37 @@ class NetworkBreakdown(TandemAPI, APIView):
         scope = selectors.network_scope(
             user=request.user, network=network, access=access, organization_id=filters.organization_id
         )
-        measured, sources = boards.breakdown_for(scope, filters, timezone.localdate())
+        today = timezone.localdate()
         return Response(
-            BreakdownOut(
-                {
-                    "network": network.slug,
-                    "organization": filters.organization_id,
-                    "measure": filters.measure.code,
-                    "breakdown": filters.breakdown.code,
-                    "month_from": f"{filters.period.first:%Y-%m}",
-                    "month_to": f"{filters.period.last:%Y-%m}",
-                    "total": measured.total,
-                    "covers": measured.covers,
-                    "complete_total": measured.complete_total,
-                    "shares_of": measured.share_of,
-                    "threshold": scope.threshold,
-                    "sources": [{"name": s.name, "year": s.year, "url": s.url} for s in sources],
-                    "groups": [_group_out(group) for group in measured.groups],
-                    "unknown": _group_out(measured.unknown) if measured.unknown else None,
-                }
-            ).data
+            figure_cache.cached(
+                name="breakdown",
+                network_ids=[network.pk],
+                parts=[viewer_key(scope.viewer), page_arguments(request.query_params), today],
+                build=lambda: self._breakdown(network, filters, scope, today),
+            )
         )
+
+    @staticmethod
+    def _breakdown(network: Network, filters: EquityFilters, scope: Scope, today: datetime.date) -> dict:
+        measured, sources = boards.breakdown_for(scope, filters, today)
+        return BreakdownOut(
+            {
+                "network": network.slug,
+                "organization": filters.organization_id,
+                "measure": filters.measure.code,
+                "breakdown": filters.breakdown.code,
+                "month_from": f"{filters.period.first:%Y-%m}",
+                "month_to": f"{filters.period.last:%Y-%m}",
+                "total": measured.total,
+                "covers": measured.covers,
+                "complete_total": measured.complete_total,
+                "shares_of": measured.share_of,
+                "threshold": scope.threshold,
+                "sources": [{"name": s.name, "year": s.year, "url": s.url} for s in sources],
+                "groups": [_group_out(group) for group in measured.groups],
+                "unknown": _group_out(measured.unknown) if measured.unknown else None,
+            }
+        ).data
 
     @staticmethod
     def _filters(request: Request) -> EquityFilters:

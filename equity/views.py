@@ -4,6 +4,8 @@ coverage gaps, and the estimates import for site administrators.
 Fetch, authorise, call, render: the figures are built in `equity.boards`.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,8 +20,12 @@ from equity.forms import EquityFilters, EquityForm, EstimatesImportForm, equity_
 from equity.models import EstimateSource
 from equity.selectors import Scope
 from goals.selectors import measures
+from metrics import figure_cache
+from metrics.figure_cache import page_arguments, viewer_key
 from network.models import Network
 from network.selectors import Access, network_get_for_user, partners_current
+
+Board = boards.EquityBoard | boards.CoverageBoard
 
 
 def _network_filters(
@@ -55,9 +61,25 @@ def _network_filters(
     return form, filters, scope
 
 
-def _page(
-    request: HttpRequest, template: str, board: boards.EquityBoard | boards.CoverageBoard, **context: object
-) -> HttpResponse:
+def _cached(request: HttpRequest, name: str, scope: Scope, make: Callable[[], Board]) -> Board:
+    """The page's board from the figures' cache while nothing it was made from changed."""
+    networks = [network.pk for network in scope.networks] or ([scope.network.pk] if scope.network else [])
+    return figure_cache.cached(
+        name=name,
+        network_ids=networks,
+        parts=[
+            scope.state.pk,
+            scope.network.pk if scope.network else None,
+            scope.organization.pk if scope.organization else None,
+            viewer_key(scope.viewer),
+            page_arguments(request.GET),
+            timezone.localdate(),
+        ],
+        build=make,
+    )
+
+
+def _page(request: HttpRequest, template: str, board: Board, **context: object) -> HttpResponse:
     """The CSV of the table asked for, or the page."""
     if download := download_or_none(request, *board.tables):
         return download
@@ -69,7 +91,12 @@ def network_equity(request: HttpRequest, slug: str) -> HttpResponse:
     """Everyone who may see the network: its counts by group against the eligible population."""
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
     form, filters, scope = _network_filters(request, network, access)
-    board = boards.equity_board(scope=scope, filters=filters, today=timezone.localdate())
+    board = _cached(
+        request,
+        "equity-network",
+        scope,
+        lambda: boards.equity_board(scope=scope, filters=filters, today=timezone.localdate()),
+    )
     return _page(request, "equity/equity.html", board, network=network, access=access, form=form)
 
 
@@ -77,7 +104,12 @@ def network_equity(request: HttpRequest, slug: str) -> HttpResponse:
 def network_coverage(request: HttpRequest, slug: str) -> HttpResponse:
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
     form, filters, scope = _network_filters(request, network, access)
-    board = boards.coverage_board(scope=scope, filters=filters, today=timezone.localdate())
+    board = _cached(
+        request,
+        "coverage-network",
+        scope,
+        lambda: boards.coverage_board(scope=scope, filters=filters, today=timezone.localdate()),
+    )
     return _page(request, "equity/coverage.html", board, network=network, access=access, form=form)
 
 
@@ -93,14 +125,24 @@ def _state_filters(request: HttpRequest, code: str) -> tuple[EquityForm, EquityF
 def state_equity(request: HttpRequest, code: str) -> HttpResponse:
     """The state's viewers: the whole state's counts by group against the eligible population."""
     form, filters, scope = _state_filters(request, code)
-    board = boards.equity_board(scope=scope, filters=filters, today=timezone.localdate())
+    board = _cached(
+        request,
+        "equity-state",
+        scope,
+        lambda: boards.equity_board(scope=scope, filters=filters, today=timezone.localdate()),
+    )
     return _page(request, "equity/equity.html", board, state=scope.state, form=form)
 
 
 @login_required
 def state_coverage(request: HttpRequest, code: str) -> HttpResponse:
     form, filters, scope = _state_filters(request, code)
-    board = boards.coverage_board(scope=scope, filters=filters, today=timezone.localdate())
+    board = _cached(
+        request,
+        "coverage-state",
+        scope,
+        lambda: boards.coverage_board(scope=scope, filters=filters, today=timezone.localdate()),
+    )
     return _page(request, "equity/coverage.html", board, state=scope.state, form=form)
 
 

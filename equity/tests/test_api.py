@@ -6,6 +6,7 @@ import datetime
 import math
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -499,19 +500,25 @@ def test_the_same_number_of_queries_for_3_and_12_partners(world, month, query, a
 
     clients = {role: api_for(getattr(world, role)) for role in ("backbone", "partner", "state_viewer")}
     add(1)  # 3 partners with the backbone and the world's supplier
+
+    def counted(client) -> tuple[int, int]:
+        """The queries when the figures are made (the cache empty), then when they are cached."""
+        cache.clear()
+        found = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(URL, query).status_code == 200
+            found.append(len(queries.captured_queries))
+        return found[0], found[1]
+
     few = {}
     for role, client in clients.items():
-        client.get(
-            URL, query
-        )  # warms what Django caches per process (content types), whichever test ran before
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(URL, query).status_code == 200
-        few[role] = len(queries.captured_queries)
+        client.get(URL, query)  # warms what Django caches per process (content types)
+        few[role] = counted(client)
+        assert few[role][1] < few[role][0], role
     add(9)  # 12
     for role, client in clients.items():
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(URL, query).status_code == 200
-        assert len(queries.captured_queries) == few[role], role
+        assert counted(client) == few[role], role
 
 
 @pytest.mark.parametrize("role", ["partner", "state_viewer"])

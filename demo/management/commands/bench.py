@@ -1,4 +1,5 @@
-"""`manage.py bench`: build a national-scale data set on PostgreSQL and measure what issue 4 asks of it.
+"""`manage.py bench`: build a national-scale data set on PostgreSQL and measure it against Tandem's
+targets (the table of the README's "Benchmark").
 
 It empties every report and rollup table of its database, so it runs only on a database made for it:
 
@@ -15,6 +16,7 @@ import statistics
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -23,11 +25,18 @@ from django.utils import timezone
 from demo import bench
 from metrics import rollups
 
-# The issue's targets.
-REBUILD_FLOOR_RATIO = 2.0
-REPORT_ROLLUP_MS = 50.0
-REPORT_ROLLUP_SPREAD = 0.20
-PAGE_P95_MS = 150.0
+# The targets.
+REBUILD_FLOOR_RATIO = 1.5  # the nightly rebuild, to a bare GROUP BY of the same values
+FIRST_REBUILD_FLOOR_RATIO = 3.0  # the first rebuild, into empty rollup tables
+REPORT_ROLLUP_MS = 50.0  # p95 of one report's rollup through a worker
+REPORT_ROLLUP_SPREAD = 0.20  # ... the same within this at 1 % and 100 % scale
+PAGE_P95_MS = 100.0  # requests at once, server p95
+PAGE_ALONE_MS = 50.0  # the backbone's and the cross-state dashboards alone
+ALONE_PAGES = ("Backbone dashboard", "Cross-state dashboard")
+DPRP_READ_SECONDS = 2.0
+DPRP_SAVE_SECONDS = 2.0
+DPRP_MEGABYTES = 200.0
+WORKERS, THREADS = 2, 4  # gunicorn, as the README's production command runs it
 
 
 def _time(seconds: float) -> str:
@@ -40,6 +49,11 @@ def _percent(share: float) -> str:
 
 def _met(ok: bool) -> str:
     return "met" if ok else "**not met**"
+
+
+def _ratio(value: float, target: float) -> str:
+    """The result over its target, and whether it is met (at or under it)."""
+    return f"{value / target:.2f} × · {_met(value <= target)}"
 
 
 class Command(BaseCommand):
@@ -71,6 +85,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--requests", type=int, default=20, help="Requests sent at once to each page.")
         parser.add_argument("--no-http", action="store_true", help="Leave out gunicorn and the page timings.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Time one report's rollup in this process rather than through a Celery worker.",
+        )
+        parser.add_argument(
+            "--broker",
+            default=settings.CELERY_BROKER_URL or "redis://127.0.0.1:6379/11",
+            help="The broker the worker reads (CELERY_BROKER_URL, else Redis database 11 on this machine).",
+        )
+        parser.add_argument(
+            "--dprp-rows", type=int, default=100_000, help="Rows of the DPRP file timed; 0 leaves it out."
+        )
 
     def say(self, message: str) -> None:
         self.stderr.write(message)
@@ -91,7 +118,7 @@ class Command(BaseCommand):
             rollups.rollup_rebuild()
             bench.analyze_rollups()
             small["differences"] = bench.rollup_differences()
-            small["rollup"] = bench.report_rollup_seconds(options["runs"], rng)
+            small["rollup"] = self._report_rollups(options, rng)
             who = bench.viewers()
             small["queries"] = bench.queries_per_page(bench.pages(who), who)
 
@@ -113,13 +140,17 @@ class Command(BaseCommand):
         if full.reports * full.values <= 2_000_000:
             agree = agree and not any(bench.rollup_differences().values())
         self.say("  one report's rollup")
-        report_rollup = bench.report_rollup_seconds(options["runs"], rng)
+        report_rollup = self._report_rollups(options, rng)
         who = bench.viewers()
         found = bench.pages(who)
         queries = bench.queries_per_page(found, who)
         if found and not options["no_http"]:
-            self.say(f"  {options['requests']} requests at once to each page, gunicorn with 2 workers")
-            bench.serve(found, who, options["requests"], self.say)
+            self.say(f"  each page alone, then {options['requests']} at once, gunicorn as deployed")
+            bench.serve(found, who, options["requests"], self.say, workers=WORKERS, threads=THREADS)
+        dprp = {}
+        if options["dprp_rows"]:
+            self.say(f"  a DPRP file of {options['dprp_rows']:,} rows")
+            dprp = bench.dprp_seconds(options["dprp_rows"])
 
         out = self.stdout.write
         built = f"built in {build_seconds:.0f} s"
@@ -130,9 +161,10 @@ class Command(BaseCommand):
         out(f"Data set: {full}: {full.reports:,} reports, {values:,} values, {built}.")
         out(f"Machine: {bench.machine()}. Run on {today:%Y-%m-%d}.")
         out("")
-        out("| measure | result | target | |")
+        out("| measure | result | target | result / target |")
         out("| --- | --- | --- | --- |")
-        for row in self._rollup_rows(floor, clean, repair, stale, first, report_rollup, small, scale):
+        rows = self._rollup_rows(floor, clean, repair, stale, first, report_rollup, small, scale, options)
+        for row in rows + self._dprp_rows(dprp, options["dprp_rows"]):
             out("| " + " | ".join(row) + " |")
         out("")
         checks = "yes" if agree else "**NO**"
@@ -169,6 +201,12 @@ class Command(BaseCommand):
         self.say(f"  built in {seconds:.0f} s")
         return values, seconds
 
+    def _report_rollups(self, options: dict[str, Any], rng: random.Random) -> list[float]:
+        """Milliseconds of one report's rollup: through a Celery worker, or in this process."""
+        if options["no_worker"]:
+            return [seconds * 1000 for seconds in bench.report_rollup_seconds(options["runs"], rng)]
+        return bench.worker_rollup_ms(options["runs"], rng, options["broker"], self.say)
+
     def _rollup_rows(
         self,
         floor: float,
@@ -179,8 +217,12 @@ class Command(BaseCommand):
         report_rollup: list[float],
         small: dict[str, Any],
         scale: float,
+        options: dict[str, Any],
     ) -> list[tuple[str, str, str, str]]:
         allowed = f"≤ {REBUILD_FLOOR_RATIO:g} × floor = {_time(REBUILD_FLOOR_RATIO * floor)}"
+        first_allowed = (
+            f"≤ {FIRST_REBUILD_FLOOR_RATIO:g} × floor = {_time(FIRST_REBUILD_FLOOR_RATIO * floor)}"
+        )
         rows = [
             (
                 "Floor: bare GROUP BY of the approved values by network cell (median of 3)",
@@ -189,51 +231,83 @@ class Command(BaseCommand):
                 "",
             ),
             (
-                "Full rebuild, nothing to repair (median of 3)",
-                _time(clean),
+                "Nightly rebuild, nothing to repair (median of 3)",
+                f"{_time(clean)} ({clean / floor:.2f} × floor)",
                 allowed,
-                f"{_met(clean <= REBUILD_FLOOR_RATIO * floor)} ({clean / floor:.1f} ×)",
+                _ratio(clean, REBUILD_FLOOR_RATIO * floor),
             ),
             (
-                f"Full rebuild after {stale:,} report(s) changed without their rollup (median of 3)",
-                _time(repair),
+                f"Nightly rebuild after {stale:,} report(s) changed without their rollup (median of 3)",
+                f"{_time(repair)} ({repair / floor:.2f} × floor)",
                 allowed,
-                f"{_met(repair <= REBUILD_FLOOR_RATIO * floor)} ({repair / floor:.1f} ×)",
+                _ratio(repair, REBUILD_FLOOR_RATIO * floor),
             ),
-            ("First rebuild, into empty rollup tables", _time(first), "", f"{first / floor:.0f} × floor"),
+            (
+                "First rebuild, into empty rollup tables",
+                f"{_time(first)} ({first / floor:.2f} × floor)",
+                first_allowed,
+                _ratio(first, FIRST_REBUILD_FLOOR_RATIO * floor),
+            ),
         ]
-        full_median = statistics.median(report_rollup)
-        target = f"< {REPORT_ROLLUP_MS:g} ms"
+        how = "in this process" if options["no_worker"] else "through a Celery worker on Redis"
+        full_p95 = bench.percentile(report_rollup, 0.95)
+        target = f"p95 < {REPORT_ROLLUP_MS:g} ms"
         if small:
-            small_median = statistics.median(small["rollup"])
-            change = full_median / small_median - 1
+            small_p95 = bench.percentile(small["rollup"], 0.95)
             rows.append(
                 (
-                    f"One report's rollup at {_percent(scale)} scale (median of {len(small['rollup'])})",
-                    _time(small_median),
+                    f"One report's rollup {how} at {_percent(scale)} scale ({len(small['rollup'])} reports)",
+                    f"median {statistics.median(small['rollup']):.1f} ms, p95 {small_p95:.1f} ms",
                     target,
-                    _met(small_median < REPORT_ROLLUP_MS),
+                    _ratio(small_p95, REPORT_ROLLUP_MS),
                 )
             )
+            change = statistics.median(report_rollup) / statistics.median(small["rollup"]) - 1
+            flat = abs(change) <= REPORT_ROLLUP_SPREAD
             rows.append(
                 (
-                    f"One report's rollup at 100 % scale (median of {len(report_rollup)})",
-                    _time(full_median),
-                    f"{target}, within {_percent(REPORT_ROLLUP_SPREAD)} of {_percent(scale)} scale",
-                    f"{_met(full_median < REPORT_ROLLUP_MS and abs(change) <= REPORT_ROLLUP_SPREAD)} "
-                    f"({change * 100:+.0f} %)",
+                    f"One report's rollup {how} at 100 % scale ({len(report_rollup)} reports)",
+                    f"median {statistics.median(report_rollup):.1f} ms ({change * 100:+.0f} %), "
+                    f"p95 {full_p95:.1f} ms",
+                    f"{target}, median within {_percent(REPORT_ROLLUP_SPREAD)} of {_percent(scale)} scale",
+                    f"{_ratio(full_p95, REPORT_ROLLUP_MS)}; {'flat' if flat else '**not flat**'}",
                 )
             )
         else:
             rows.append(
                 (
-                    f"One report's rollup (median of {len(report_rollup)})",
-                    _time(full_median),
+                    f"One report's rollup {how} ({len(report_rollup)} reports)",
+                    f"median {statistics.median(report_rollup):.1f} ms, p95 {full_p95:.1f} ms",
                     target,
-                    _met(full_median < REPORT_ROLLUP_MS),
+                    _ratio(full_p95, REPORT_ROLLUP_MS),
                 )
             )
         return rows
+
+    def _dprp_rows(self, dprp: dict[str, float], rows: int) -> list[tuple[str, str, str, str]]:
+        if not dprp:
+            return []
+        size = f"A {rows:,}-row DPRP file ({dprp['bytes'] / 1e6:.1f} MB)"
+        return [
+            (
+                f"{size}: checked and counted (the preview)",
+                _time(dprp["read"]),
+                f"< {DPRP_READ_SECONDS:g} s",
+                _ratio(dprp["read"], DPRP_READ_SECONDS),
+            ),
+            (
+                f"{size}: saved",
+                _time(dprp["save"]),
+                f"< {DPRP_SAVE_SECONDS:g} s",
+                _ratio(dprp["save"], DPRP_SAVE_SECONDS),
+            ),
+            (
+                f"{size}: memory at the peak, above the process before the file",
+                f"{dprp['megabytes']:.0f} MB (the process: {dprp['peak']:.0f} MB)",
+                f"< {DPRP_MEGABYTES:g} MB",
+                _ratio(dprp["megabytes"], DPRP_MEGABYTES),
+            ),
+        ]
 
     def _page_table(
         self,
@@ -245,8 +319,12 @@ class Command(BaseCommand):
     ) -> None:
         out = self.stdout.write
         label = f"queries ({_percent(scale)} / 100 %)" if small_queries else "queries"
-        out(f"| page | viewer | status | {label} | server median | server p95 | client p95 | p95 < 150 ms |")
-        out("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        requests = options["requests"]
+        out(
+            f"| page | viewer | status | {label} | alone, figures made | alone, cached | "
+            f"{requests} at once: server p95 | client p95 | target | result / target |"
+        )
+        out("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for page in found:
             count = str(queries[page.name])
             if small_queries:
@@ -254,16 +332,26 @@ class Command(BaseCommand):
                 count = f"{small_queries.get(page.name, '—')} / {queries[page.name]}{same}"
             if page.server_ms:
                 p95 = bench.percentile(page.server_ms, 0.95)
+                made = statistics.median(page.made_ms)
+                target = f"p95 < {PAGE_P95_MS:g} ms"
+                verdict = _ratio(p95, PAGE_P95_MS)
+                if page.name in ALONE_PAGES:
+                    target += f"; alone < {PAGE_ALONE_MS:g} ms"
+                    verdict += f"; alone {_ratio(made, PAGE_ALONE_MS)}"
                 timing = (
-                    f"{statistics.median(page.server_ms):.0f} ms | {p95:.0f} ms | "
-                    f"{bench.percentile(page.client_ms, 0.95):.0f} ms | {_met(p95 < PAGE_P95_MS)}"
+                    f"{made:.0f} ms | {statistics.median(page.cached_ms):.0f} ms | {p95:.0f} ms | "
+                    f"{bench.percentile(page.client_ms, 0.95):.0f} ms | {target} | {verdict}"
                 )
             else:
-                timing = "— | — | — | not measured"
+                timing = "— | — | — | — | | not measured"
             out(f"| {page.name} | {page.viewer} | {page.status} | {count} | {timing} |")
         if not options["no_http"]:
             out("")
             out(
-                f"Server time: gunicorn's own time for each of {options['requests']} requests sent at once "
-                "(2 sync workers, DEBUG off); the client's time adds the wait for a free worker."
+                'Alone: one request at a time, median of 3; "figures made" is the first request after a '
+                "change marked every network's figures out of date (the rollups' freshness and the "
+                'publication layer\'s solved groups stay as they are), "cached" the one after it. Then '
+                f"{requests} requests sent at once. Server time is gunicorn's own for each request "
+                f"({WORKERS} workers of {THREADS} threads, gthread, DEBUG off); the client's time adds the "
+                "wait for a free thread."
             )
