@@ -797,16 +797,26 @@ print(json.dumps(dprp_measure(int(sys.argv[1]))))
 """
 
 
-def dprp_seconds(rows: int) -> dict[str, float]:
+def dprp_seconds(rows: int, broker_url: str) -> dict[str, float]:
     """A DPRP file of ``rows`` sessions checked and counted, then saved, in a process of its own (so
     that its peak memory is the upload's): seconds of each, and megabytes of memory at the peak above
-    the process's size before the file."""
-    env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONPATH": str(settings.BASE_DIR)}
+    the process's size before the file. The rollups its months queue go to ``broker_url`` (and are
+    purged): a worker runs them, as deployed, not the web process."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "PYTHONPATH": str(settings.BASE_DIR),
+        "CELERY_BROKER_URL": broker_url,
+    }
     done = subprocess.run(
         [sys.executable, "-c", DPRP_CHILD, str(rows)], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode:
         raise RuntimeError(f"the DPRP measurement failed: {done.stderr[-3000:]}")
+    from config.celery import app as celery_app
+
+    with celery_app.connection_for_write(broker_url) as broker:
+        celery_app.control.purge(connection=broker)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -283,6 +283,25 @@ class ParticipantSession(models.Model):
         return f"{self.participant[:8]}… on {self.session_date}"
 
 
+class UploadSession(models.Model):
+    """A session read from a DPRP file that is not saved yet: what `ParticipantSession` will hold once
+    the partner saves the file (or nothing, once it is discarded). Written in one bulk insert when the
+    file is read, moved in one statement when it is saved."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="sessions_read")
+    participant = models.CharField(max_length=64, help_text="HMAC-SHA256 of the DPRP participant ID.")
+    session_date = models.DateField()
+    race = models.CharField(max_length=20)
+    ethnicity = models.CharField(max_length=20)
+    sex = models.CharField(max_length=20)
+    age_group = models.CharField(max_length=20)
+    payer = models.CharField(max_length=20)
+    delivery_mode = models.CharField(max_length=20)
+
+    def __str__(self) -> str:
+        return f"{self.participant[:8]}… on {self.session_date}, upload {self.upload_id}"
+
+
 class ReminderKind(models.TextChoices):
     DUE_SOON = "due_soon", "Due soon"
     MISSING = "missing", "Missing"

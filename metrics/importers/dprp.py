@@ -180,49 +180,6 @@ def _code(text: str) -> str:
     return match.group(1) if match else text.strip().upper()
 
 
-class _Row:
-    """Reads one file row, collecting its problems."""
-
-    def __init__(self, table: Table, row, problems: list[Problem]) -> None:
-        self.table, self.row, self.problems = table, row, problems
-        self.ok = True
-
-    def problem(self, column: str, message: str, expected: str) -> None:
-        self.problems.append(Problem(message, expected, self.row.line, column))
-        self.ok = False
-
-    def text(self, column: str) -> str:
-        return self.table.value(self.row, column)
-
-    def coded(self, column: str, table: dict[str, str], *, required: bool = True) -> str | None:
-        text = self.text(column)
-        if not text:
-            if required:
-                self.problem(column, f"{column} is missing", _codes_expected(table))
-            return None
-        code = _code(text)
-        if code not in table:
-            self.problem(
-                column, f"{column} {text!r} is not a code of the DPRP Standards", _codes_expected(table)
-            )
-            return None
-        return table[code]
-
-    def number(self, column: str) -> None:
-        """A measurement: checked where present, never kept."""
-        text = self.text(column)
-        if not text or NOT_RECORDED.get(column) == _code(text):
-            return
-        low, high, expected = MEASUREMENTS[column]
-        try:
-            value = float(text.replace(",", ""))
-        except ValueError:
-            self.problem(column, f"{column} {text!r} is not a number", expected)
-            return
-        if not math.isfinite(value) or not low <= value <= high:
-            self.problem(column, f"{column} {text!r} is not plausible", expected)
-
-
 def _codes_expected(table: dict[str, str]) -> str:
     return "; ".join(f"{code} ({meaning.replace('_', ' ')})" for code, meaning in table.items())
 
@@ -256,10 +213,10 @@ def dprp_read(
     sessions: dict[tuple[str, datetime.date], Session] = {}
     month_lines: dict[datetime.date, int] = {}
     rows = 0
+    reader = _Reader(table, edition, org_code, hash_key, organization_id, today)
     for file_row in table.rows(progress, problems):  # a malformed line is a problem, never a guess
         rows += 1
-        row = _Row(table, file_row, problems)
-        session = _session(row, edition, org_code, hash_key, organization_id, today)
+        session = reader.session(file_row.cells, file_row.line, problems)
         if session is not None:
             # Two rows of one participant on one day (a make-up session) are one day attended.
             sessions.setdefault((session.participant, session.day), session)
@@ -270,62 +227,129 @@ def dprp_read(
     return DprpRead(edition, found, problems, rows, len({s.participant for s in found}), month_lines)
 
 
-def _session(
-    row: _Row, edition: Edition, org_code: str, hash_key: str, organization_id: int, today: datetime.date
-) -> Session | None:
-    given = row.text("ORGCODE")
-    if given.casefold() != org_code.casefold():
-        row.problem(
-            "ORGCODE",
-            f"the organization code {given!r} is not this organization's" if given else "ORGCODE is missing",
-            f"the organization's DPRP organization code, {org_code}",
-        )
-    participant = row.text("PARTICIP")
-    if not participant:
-        row.problem("PARTICIP", "PARTICIP is missing", "the participant's ID")
-    day = _date(row, today)
-    age_group = _age_group(row)
-    ethnicity = row.coded("ETHNIC", ETHNICITY)
-    flags = [row.coded(column, YES_NO) for column in RACE_FLAGS]
-    race = _race(flags)
-    sex = row.coded("SEX", SEX)
-    delivery_mode = row.coded("DMODE", DELIVERY_MODE)
-    payer = row.coded(edition.payer_column, PAYER)
-    # Checked where present, then forgotten.
-    for column in ELIGIBILITY_FLAGS:
-        row.coded(column, YES_NO, required=False)
-    row.coded("EDU", EDUCATION, required=False)
-    row.coded("SESSTYPE", SESSION_TYPES, required=False)
-    state = row.text("STATE")
-    if state and state.upper() not in STATES:
-        row.problem("STATE", f"STATE {state!r} is not a state", "a two-letter state abbreviation, such as KS")
-    for column in MEASUREMENTS:
-        row.number(column)
-    if not (row.ok and day and age_group and ethnicity and sex and delivery_mode and payer and race):
-        return None
-    return Session(
-        participant_hash(hash_key, organization_id, participant),
-        day,
-        race,
-        ethnicity,
-        sex,
-        age_group,
-        payer,
-        delivery_mode,
-    )
+# What a cell says: its value, or the problem with it (message, expected).
+Checked = tuple[object, tuple[str, str] | None]
 
 
-def _date(row: _Row, today: datetime.date) -> datetime.date | None:
+class _Reader:
+    """Reads the rows of one file into sessions, checking every cell.
+
+    A file of 100,000 rows holds a few hundred distinct codes, dates, ages and measurements, and a few
+    thousand participants: each distinct text of a column is checked (and each participant ID hashed)
+    once, then looked up, so a row costs a few dictionary lookups rather than a parse of each cell.
+    Every row is still checked and every problem reported on its own line, in the file's order and,
+    within a line, in the order of `_COLUMNS`."""
+
+    def __init__(
+        self,
+        table: Table,
+        edition: Edition,
+        org_code: str,
+        hash_key: str,
+        organization_id: int,
+        today: datetime.date,
+    ) -> None:
+        checks: dict[str, Callable[[str, str], Checked]] = {
+            "ORGCODE": lambda column, text: _org_code(text, org_code),
+            "PARTICIP": lambda column, text: (
+                (participant_hash(hash_key, organization_id, text), None)
+                if text
+                else (None, ("PARTICIP is missing", "the participant's ID"))
+            ),
+            "DATE": lambda column, text: _date(text, today),
+            "AGE": lambda column, text: _age_group(text),
+            "ETHNIC": _coded(ETHNICITY),
+            **{column: _coded(YES_NO) for column in RACE_FLAGS},
+            "SEX": _coded(SEX),
+            "DMODE": _coded(DELIVERY_MODE),
+            edition.payer_column: _coded(PAYER),
+            **{column: _coded(YES_NO, required=False) for column in ELIGIBILITY_FLAGS},
+            "EDU": _coded(EDUCATION, required=False),
+            "SESSTYPE": _coded(SESSION_TYPES, required=False),
+            "STATE": lambda column, text: _state(text),
+            **dict.fromkeys(MEASUREMENTS, _number),
+        }
+        self.payer = edition.payer_column
+        # (column, its position in a row or None where the file lacks it, its check, its remembered texts)
+        self.columns = [
+            (column, table.position(column), checks[column], {})
+            for column in ["ORGCODE", "PARTICIP", "DATE", "AGE", "ETHNIC", *RACE_FLAGS, "SEX", "DMODE",
+                           self.payer, *ELIGIBILITY_FLAGS, "EDU", "SESSTYPE", "STATE", *MEASUREMENTS]
+        ]  # fmt: skip
+
+    def session(self, cells: list[str], line: int, problems: list[Problem]) -> Session | None:
+        values: dict[str, object] = {}
+        ok = True
+        width = len(cells)
+        for column, position, check, seen in self.columns:
+            text = cells[position] if position is not None and position < width else ""
+            found = seen.get(text)
+            if found is None:
+                found = seen[text] = check(column, text.strip())
+            value, problem = found
+            if problem is not None:
+                problems.append(Problem(problem[0], problem[1], line, column))
+                ok = False
+            values[column] = value
+        flags = [values[column] for column in RACE_FLAGS]
+        race = _race(flags)
+        needed = [values[c] for c in ("DATE", "AGE", "ETHNIC", "SEX", "DMODE", self.payer)]
+        if not ok or race is None or None in needed:
+            return None
+        day, age_group, ethnicity, sex, delivery_mode, payer = needed
+        return Session(values["PARTICIP"], day, race, ethnicity, sex, age_group, payer, delivery_mode)
+
+
+def _coded(table: dict[str, str], *, required: bool = True) -> Callable[[str, str], Checked]:
+    """The check of a coded column: its category, or the problem with the code."""
+
+    def check(column: str, text: str) -> Checked:
+        if not text:
+            return None, ((f"{column} is missing", _codes_expected(table)) if required else None)
+        code = _code(text)
+        if code not in table:
+            return None, (f"{column} {text!r} is not a code of the DPRP Standards", _codes_expected(table))
+        return table[code], None
+
+    return check
+
+
+def _org_code(given: str, org_code: str) -> Checked:
+    if given.casefold() == org_code.casefold():
+        return given, None
+    message = f"the organization code {given!r} is not this organization's" if given else "ORGCODE is missing"
+    return None, (message, f"the organization's DPRP organization code, {org_code}")
+
+
+def _state(text: str) -> Checked:
+    if text and text.upper() not in STATES:
+        return None, (f"STATE {text!r} is not a state", "a two-letter state abbreviation, such as KS")
+    return text, None
+
+
+def _number(column: str, text: str) -> Checked:
+    """A measurement: checked where present, never kept."""
+    if not text or NOT_RECORDED.get(column) == _code(text):
+        return None, None
+    low, high, expected = MEASUREMENTS[column]
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return None, (f"{column} {text!r} is not a number", expected)
+    if not math.isfinite(value) or not low <= value <= high:
+        return None, (f"{column} {text!r} is not plausible", expected)
+    return None, None
+
+
+def _date(text: str, today: datetime.date) -> Checked:
     """A session date in the years the program has run: a mistyped year (1926 for 2026) would
     otherwise move the participant's enrollment to that year without a word."""
-    text = row.text("DATE")
     try:
         day = datetime.datetime.strptime(text, "%m/%d/%Y").date()
     except ValueError:
-        row.problem("DATE", f"{text!r} is not a date" if text else "DATE is missing", "a date mm/dd/yyyy")
-        return None
+        return None, (f"{text!r} is not a date" if text else "DATE is missing", "a date mm/dd/yyyy")
     if EARLIEST_SESSION <= day <= today:
-        return day
+        return day, None
     if day > today:
         message = f"{text} is in the future"
     else:
@@ -335,27 +359,20 @@ def _date(row: _Row, today: datetime.date) -> datetime.date | None:
     expected = (
         f"a session date from {EARLIEST_SESSION:%m/%d/%Y} to today ({today:%m/%d/%Y}), written mm/dd/yyyy"
     )
-    row.problem("DATE", message, expected)
-    return None
+    return None, (message, expected)
 
 
-def _age_group(row: _Row) -> str | None:
-    text = row.text("AGE")
+def _age_group(text: str) -> Checked:
     match = _WHOLE.match(text)
     if not match:
-        row.problem("AGE", f"AGE {text!r} is not an age" if text else "AGE is missing", "the age in years")
-        return None
+        return None, (f"AGE {text!r} is not an age" if text else "AGE is missing", "the age in years")
     age = int(match.group(1))
     if age < 18:
-        row.problem(
-            "AGE", f"the participant is {age}", "18 or older: the lifestyle change program is for adults"
-        )
-        return None
+        return None, (f"the participant is {age}", "18 or older: the lifestyle change program is for adults")
     for low, high, group in AGE_GROUPS:
         if low <= age <= high:
-            return group
-    row.problem("AGE", f"AGE {age} is not plausible", "an age from 18 to 120")
-    return None
+            return group, None
+    return None, (f"AGE {age} is not plausible", "an age from 18 to 120")
 
 
 def _race(flags: list[str | None]) -> str | None:

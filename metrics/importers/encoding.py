@@ -362,6 +362,10 @@ class Table:
     def has(self, name: str) -> bool:
         return header_key(name) in self.columns
 
+    def position(self, name: str) -> int | None:
+        """Where the column called ``name`` is in a row, or None if the file has no such column."""
+        return self.columns.get(header_key(name))
+
     def value(self, row: Row, name: str) -> str:
         """The cell of ``row`` under the column called ``name``."""
         try:

@@ -25,6 +25,7 @@ from metrics.models import (
     ReportStatus,
     ReportVersion,
     Upload,
+    UploadSession,
     UploadStatus,
 )
 from metrics.services import cells_of
@@ -369,8 +370,7 @@ def test_a_dprp_file_becomes_monthly_enrollments_and_active_participants(world):
     assert march["active_participants", "county", "unknown"] == 2
     assert saved[1].current_version.source == ReportSource.DPRP_FILE
     assert ParticipantSession.objects.filter(organization=world.supplier).count() == 4
-    upload.refresh_from_db()
-    assert "sessions" not in upload.result  # stored as sessions now, not kept twice
+    assert not upload.sessions_read.exists()  # stored as the organization's sessions now, not kept twice
 
 
 def _counts(world) -> dict:
@@ -576,7 +576,7 @@ def test_a_discarded_upload_forgets_its_sessions_and_stores_nothing(world):
     upload = read(world, dprp_file([session("A", "03/05/2024")], org_code=code(world)), format="dprp")
     uploads.upload_discard(upload=upload, user=world.partner)
     upload.refresh_from_db()
-    assert upload.status == UploadStatus.DISCARDED and "sessions" not in upload.result
+    assert upload.status == UploadStatus.DISCARDED and not upload.sessions_read.exists()
     assert nothing_stored()
     with pytest.raises(UploadNotReady):
         save(world, upload)
@@ -1193,13 +1193,14 @@ def test_an_upload_waiting_or_being_read_can_always_be_discarded(world, media_ro
 
 def test_an_unsaved_preview_is_discarded_after_a_week_with_the_sessions_it_read(world):
     upload = read(world, dprp_file([session("A", "03/05/2024")], org_code=code(world)), format="dprp")
-    assert upload.status == UploadStatus.READY and upload.result["sessions"]
+    assert upload.status == UploadStatus.READY and upload.sessions_read.count() == 1
+    assert UploadSession.objects.count() == 1
     age(upload, days=6)
     assert uploads.upload_sweep()["discarded"] == 0
     age(upload, days=8)
     assert uploads.upload_sweep()["discarded"] == 1
     upload.refresh_from_db()
-    assert upload.status == UploadStatus.DISCARDED and "sessions" not in upload.result
+    assert upload.status == UploadStatus.DISCARDED and not UploadSession.objects.exists()
     assert nothing_stored()
 
 

@@ -150,7 +150,7 @@ class Command(BaseCommand):
         dprp = {}
         if options["dprp_rows"]:
             self.say(f"  a DPRP file of {options['dprp_rows']:,} rows")
-            dprp = bench.dprp_seconds(options["dprp_rows"])
+            dprp = bench.dprp_seconds(options["dprp_rows"], options["broker"])
 
         out = self.stdout.write
         built = f"built in {build_seconds:.0f} s"
