@@ -253,14 +253,10 @@ class Upload(models.Model):
         return min(100, round(100 * self.rows_done / self.rows_total))
 
 
-class ParticipantSession(models.Model):
-    """A session a participant attended, as read from DPRP files: a one-way hash of the participant,
-    the date, and the breakdown categories the counts need. Nothing else of the file is kept. One row
-    per participant and day, so the same or an overlapping file counts nobody twice."""
+class SessionAttended(models.Model):
+    """A session a participant attended, as Tandem keeps it from a DPRP file: a one-way hash of the
+    participant, the date, and the breakdown categories the counts need. Nothing else of the file."""
 
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="participant_sessions"
-    )
     participant = models.CharField(max_length=64, help_text="HMAC-SHA256 of the DPRP participant ID.")
     session_date = models.DateField()
     race = models.CharField(max_length=20)
@@ -269,6 +265,21 @@ class ParticipantSession(models.Model):
     age_group = models.CharField(max_length=20)
     payer = models.CharField(max_length=20)
     delivery_mode = models.CharField(max_length=20)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.participant[:8]}… on {self.session_date}"
+
+
+class ParticipantSession(SessionAttended):
+    """A session of an organization's participant, from the DPRP files it saved. One row per
+    participant and day, so the same or an overlapping file counts nobody twice."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="participant_sessions"
+    )
     upload = models.ForeignKey(Upload, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
@@ -279,27 +290,13 @@ class ParticipantSession(models.Model):
         ]
         indexes = [models.Index(fields=["organization", "session_date"])]
 
-    def __str__(self) -> str:
-        return f"{self.participant[:8]}… on {self.session_date}"
 
-
-class UploadSession(models.Model):
+class UploadSession(SessionAttended):
     """A session read from a DPRP file that is not saved yet: what `ParticipantSession` will hold once
-    the partner saves the file (or nothing, once it is discarded). Written in one bulk insert when the
+    the partner saves the file (or nothing, once it is discarded). Written in one bulk load when the
     file is read, moved in one statement when it is saved."""
 
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="sessions_read")
-    participant = models.CharField(max_length=64, help_text="HMAC-SHA256 of the DPRP participant ID.")
-    session_date = models.DateField()
-    race = models.CharField(max_length=20)
-    ethnicity = models.CharField(max_length=20)
-    sex = models.CharField(max_length=20)
-    age_group = models.CharField(max_length=20)
-    payer = models.CharField(max_length=20)
-    delivery_mode = models.CharField(max_length=20)
-
-    def __str__(self) -> str:
-        return f"{self.participant[:8]}… on {self.session_date}, upload {self.upload_id}"
 
 
 class ReminderKind(models.TextChoices):
