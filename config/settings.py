@@ -229,6 +229,10 @@ STATICFILES_FINDERS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded files until they are read: in the database, where every web process and worker can
+    # open them whatever machine it runs on (`metrics.storage`); or django-storages' backend for an
+    # object store, e.g. storages.backends.s3.S3Storage with its AWS_* settings.
+    "uploads": {"BACKEND": env_str("UPLOAD_STORAGE", "metrics.storage.DatabaseStorage")},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

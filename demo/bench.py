@@ -592,7 +592,8 @@ def _gunicorn(folder: Path, workers: int, threads: int) -> Iterator[tuple[str, P
     port, log = _free_port(), folder / "access.log"
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi",
-        "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+        "--workers", str(workers), "--worker-class", "gthread" if threads > 1 else "sync",
+        "--threads", str(threads),
         "--bind", f"127.0.0.1:{port}",
         "--access-logfile", str(log), "--access-logformat", "%(U)s %(s)s %(D)s",
         "--error-logfile", str(folder / "error.log"),
@@ -620,7 +621,8 @@ def serve(
     found: list[Page], who: Viewers, requests: int, say: Say, *, workers: int = 2, threads: int = 4
 ) -> None:
     """Each page, on gunicorn as deployed, signed in as its viewer: alone, the first request after a
-    change (its figures made again: `metrics.figure_cache.changed`) and then with its figures cached,
+    change in the viewer's network (as after one report's rollup: `metrics.figure_cache.changed`, so
+    the page's figures are made again) and then with its figures cached,
     three times each; then ``requests`` at once. Server time is gunicorn's own for each request (its
     access log); the client's adds the wait for a free thread."""
     from metrics import figure_cache
@@ -667,7 +669,7 @@ def serve(
                 for _ in range(4):  # every worker warm: connections, per-process caches
                     fetch(page)
                 for _ in range(3):
-                    figure_cache.changed(None)
+                    figure_cache.changed([who.network.pk])
                     page.made_ms += server_times(page, lambda page=page: [fetch(page)])[0]
                     page.cached_ms += server_times(page, lambda page=page: [fetch(page)])[0]
                 with ThreadPoolExecutor(max_workers=requests) as pool:
@@ -789,11 +791,11 @@ def dprp_file(rows: int, *, org_code: str, today: datetime.date, seed: int = 4) 
 
 
 DPRP_CHILD = """
-import json, resource, sys, time
+import json, sys
 import django
 django.setup()
 from demo.bench import dprp_measure
-print(json.dumps(dprp_measure(int(sys.argv[1]))))
+print(json.dumps(dprp_measure(sys.argv[1])))
 """
 
 
@@ -808,9 +810,17 @@ def dprp_seconds(rows: int, broker_url: str) -> dict[str, float]:
         "PYTHONPATH": str(settings.BASE_DIR),
         "CELERY_BROKER_URL": broker_url,
     }
-    done = subprocess.run(
-        [sys.executable, "-c", DPRP_CHILD, str(rows)], env=env, capture_output=True, text=True, check=False
-    )
+    organization = dprp_supplier(viewers())
+    with tempfile.NamedTemporaryFile(suffix=".csv") as file:
+        file.write(dprp_file(rows, org_code=organization.dprp_org_code, today=timezone.localdate()))
+        file.flush()
+        done = subprocess.run(
+            [sys.executable, "-c", DPRP_CHILD, file.name],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode:
         raise RuntimeError(f"the DPRP measurement failed: {done.stderr[-3000:]}")
     from config.celery import app as celery_app
@@ -820,18 +830,11 @@ def dprp_seconds(rows: int, broker_url: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def dprp_measure(rows: int) -> dict[str, float]:
-    """In the child process: the file read (every row checked, the months counted: what the partner
-    waits for before the preview) and saved, as `metrics.uploads` does for a partner's upload."""
-    import resource
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from metrics import uploads
-
-    who = viewers()
+def dprp_supplier(who: Viewers) -> Organization:
+    """A supplier of the first bench network that has sent nothing yet, its partner staff the bench's
+    partner user; the network's months stay open, so a file's whole history is saved (not refused as
+    locked)."""
     network = who.network
-    # A supplier of its own that has sent nothing yet, partner staff the bench's partner user.
     organization, _ = Organization.objects.update_or_create(
         name=f"{NAME_PREFIX}DPRP supplier",
         defaults={
@@ -849,16 +852,29 @@ def dprp_measure(rows: int) -> dict[str, float]:
         defaults={"joined_on": datetime.date(2012, 1, 1), "reports_monthly": True},
     )
     network_services.role_grant(user=who.users["partner"], kind=RoleKind.PARTNER_STAFF, scope=organization)
-    # The bench's months stay open, so that the file's whole history is saved (not refused as locked).
     Network.objects.filter(pk=network.pk).update(report_lock_days=32_000)
-    network.refresh_from_db()
+    return organization
+
+
+def dprp_measure(path: str) -> dict[str, float]:
+    """In the child process: the file at ``path`` read (every row checked, the months counted: what
+    the partner waits for before the preview) and saved, as `metrics.uploads` does for a partner's
+    upload. Memory is the peak above the process once Django is loaded and the file is in memory."""
+    import resource
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from metrics import uploads
+
+    who = viewers()
+    organization = Organization.objects.get(name=f"{NAME_PREFIX}DPRP supplier")
+    data = Path(path).read_bytes()
     today = timezone.localdate()
-    data = dprp_file(rows, org_code=organization.dprp_org_code, today=today)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with override_settings(REPORT_UPLOAD_BACKGROUND_ROWS=10**9, REPORT_UPLOAD_BACKGROUND_BYTES=10**12):
         started = time.perf_counter()
         upload = uploads.upload_read(
-            network=network,
+            network=who.network,
             organization=organization,
             user=who.users["partner"],
             file=SimpleUploadedFile("dprp.csv", data, "text/csv"),

@@ -2,6 +2,7 @@
 file uploads, the participant sessions a DPRP file leaves behind, and reminders."""
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 
@@ -206,6 +207,23 @@ class UploadStatus(models.TextChoices):
     DISCARDED = "discarded", "Discarded"
 
 
+def upload_storage() -> Storage:
+    """Where uploaded files wait to be read (``UPLOAD_STORAGE``): the database, by default."""
+    return storages["uploads"]
+
+
+class StoredFile(models.Model):
+    """An uploaded file waiting to be read, for `metrics.storage.DatabaseStorage`."""
+
+    name = models.CharField(max_length=255, unique=True)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    stored_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.size:,} bytes)"
+
+
 class Upload(models.Model):
     """A file a partner uploaded: read (in the background when large), previewed, then saved or
     discarded. A DPRP file is deleted once read: only what the counts need is kept.
@@ -219,7 +237,7 @@ class Upload(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="uploads")
     format = models.CharField(max_length=10, choices=UploadFormat.choices)
     status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.QUEUED)
-    file = models.FileField(upload_to="uploads/%Y/%m/", blank=True)
+    file = models.FileField(upload_to="uploads/%Y/%m/", blank=True, storage=upload_storage)
     filename = models.CharField(max_length=255)
     size = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
@@ -230,7 +248,7 @@ class Upload(models.Model):
     read_attempts = models.PositiveSmallIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
     result = models.JSONField(
-        default=dict, blank=True, help_text="What was read: the months and counts, and DPRP sessions."
+        default=dict, blank=True, help_text="What was read: the months and their counts."
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

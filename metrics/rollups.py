@@ -250,9 +250,25 @@ def rollup_rebuild() -> bool:
         with connection.cursor() as cursor:
             for statement in rebuild_statements():
                 cursor.execute(statement)
-        _touch(network_ids, timezone.now())
+            changed = _changed_by_rebuild(cursor, network_ids)
+        # Only the networks whose rows it rewrote (and those never rolled up): a night with nothing to
+        # repair leaves every dashboard's cached figures in place (`metrics.figure_cache`).
+        never = set(network_ids) - set(RollupFreshness.objects.values_list("network_id", flat=True))
+        _touch(sorted(changed | never), timezone.now())
         RollupPending.objects.filter(pk__in=covered).delete()
     return True
+
+
+def _changed_by_rebuild(cursor, network_ids: list[int]) -> set[int]:
+    """The networks whose network or state rows the rebuild just rewrote: read from its own temporary
+    tables on PostgreSQL; every network elsewhere, where it rewrites every row."""
+    if connection.vendor != "postgresql":
+        return set(network_ids)
+    cursor.execute(
+        f"""SELECT network_id FROM rollup_cell
+            UNION SELECT n.id FROM {_table(Network)} n JOIN rollup_state_cell s ON s.state_id = n.state_id"""
+    )
+    return {row[0] for row in cursor.fetchall()}
 
 
 def rollups_behind(*, settled: datetime.timedelta = SWEEP_SETTLED, limit: int = SWEEP_LIMIT) -> list[int]:

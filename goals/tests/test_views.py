@@ -627,7 +627,7 @@ def test_pages_make_the_same_number_of_queries_as_partners_and_months_grow_tenfo
     add_partners(world, goal, 27, recent_months(20), django_capture_on_commit_callbacks)  # 30 partners
     assert queries() == small
     for page, (made, read) in small.items():
-        assert made < 60, page
+        assert made < 80, page  # the cross-state dashboard solves each state on its own: a few a state
         if page in CACHED_PAGES:
             assert read < made, page
 

@@ -3,12 +3,10 @@ stored; DPRP files that count nobody twice; the background job; who may get in."
 
 import datetime
 import json
-import os
 import socket
-import time
-from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -24,6 +22,7 @@ from metrics.models import (
     ReportSource,
     ReportStatus,
     ReportVersion,
+    StoredFile,
     Upload,
     UploadSession,
     UploadStatus,
@@ -42,10 +41,10 @@ TODAY = datetime.date(2024, 4, 2)  # March is open; January is locked (due Febru
 HEADER = "org_code,month,measure,breakdown,category,count"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+def stored_files() -> list[str]:
+    """The uploaded files waiting to be read: in the database (`metrics.storage`), where a worker on
+    any machine finds them."""
+    return list(StoredFile.objects.values_list("name", flat=True))
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -583,7 +582,7 @@ def test_a_discarded_upload_forgets_its_sessions_and_stores_nothing(world):
 
 
 def test_a_large_file_is_read_in_the_background_with_progress(
-    world, settings, monkeypatch, media_root, django_capture_on_commit_callbacks
+    world, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.REPORT_UPLOAD_BACKGROUND_ROWS = 5
     monkeypatch.setattr(encoding, "PROGRESS_EVERY", 2)
@@ -605,7 +604,7 @@ def test_a_large_file_is_read_in_the_background_with_progress(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         upload = read(world, dprp_file(rows, org_code=code(world)), format="dprp")
     assert upload.status == UploadStatus.QUEUED
-    assert upload.file and list(media_root.rglob("*.csv"))  # stored for the worker
+    assert upload.file and stored_files()  # stored for the worker
     assert nothing_stored()
 
     for callback in callbacks:
@@ -614,7 +613,7 @@ def test_a_large_file_is_read_in_the_background_with_progress(
     assert upload.status == UploadStatus.READY, upload.problems
     assert seen == [(2, 9), (4, 9), (6, 9), (8, 9)]
     assert (upload.rows_done, upload.rows_total, upload.percent_done) == (9, 9, 100)
-    assert not upload.file and not list(media_root.rglob("*.csv"))  # the DPRP file is gone once read
+    assert not upload.file and not stored_files()  # the DPRP file is gone once read
     assert upload.result["months"][0]["totals"] == {"enrollments": 9, "active_participants": 9}
 
 
@@ -632,7 +631,7 @@ def test_the_background_job_reads_an_upload_once(world, settings, django_capture
     tasks.upload_read(upload.pk)  # a redelivered message does nothing either
 
 
-def test_a_job_out_of_time_refuses_the_upload_and_deletes_the_file(world, settings, media_root):
+def test_a_job_out_of_time_refuses_the_upload_and_deletes_the_file(world, settings):
     settings.REPORT_UPLOAD_BACKGROUND_ROWS = 1
     upload = read(
         world,
@@ -646,7 +645,7 @@ def test_a_job_out_of_time_refuses_the_upload_and_deletes_the_file(world, settin
         upload.status == UploadStatus.REFUSED
         and upload.problems[0]["message"] == "the file took too long to read"
     )
-    assert not list(media_root.rglob("*.csv"))
+    assert not stored_files()
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -969,7 +968,7 @@ def test_a_dprp_session_dated_1926_is_a_problem_not_an_enrollment_moved_to_1926(
 
 
 def test_a_file_over_the_row_limit_is_refused_at_once_without_being_read_or_kept(
-    world, settings, media_root, django_capture_on_commit_callbacks
+    world, settings, django_capture_on_commit_callbacks
 ):
     settings.REPORT_UPLOAD_MAX_ROWS = 10
     settings.REPORT_UPLOAD_BACKGROUND_ROWS = 5
@@ -985,7 +984,7 @@ def test_a_file_over_the_row_limit_is_refused_at_once_without_being_read_or_kept
             "expected": "a smaller file: split it by months and upload each part",
         }
     ]
-    assert not upload.file and not list(media_root.rglob("*")) and nothing_stored()
+    assert not upload.file and not stored_files() and nothing_stored()
 
 
 def test_a_file_of_few_but_long_rows_is_read_in_the_background(
@@ -999,12 +998,13 @@ def test_a_file_of_few_but_long_rows_is_read_in_the_background(
     assert upload.status == UploadStatus.QUEUED and upload.rows_total == 2 and len(callbacks) == 1
 
 
-def test_a_large_file_is_kept_on_disk_as_uploaded(world, settings, media_root):
+def test_a_large_file_is_kept_as_uploaded_where_every_worker_can_read_it(world, settings):
     settings.REPORT_UPLOAD_BACKGROUND_ROWS = 1
     data = dprp_file([session(f"P{i}", recent()) for i in range(3)], org_code=code(world))
     upload = read(world, data, format="dprp")
-    (stored,) = media_root.rglob("*.csv")
-    assert stored.read_bytes() == data
+    assert stored_files() == [upload.file.name]
+    with upload.file.open("rb") as stored:
+        assert stored.read() == data
     assert upload.sha256 == __import__("hashlib").sha256(data).hexdigest()
 
 
@@ -1076,7 +1076,7 @@ def age(upload: Upload, **delta) -> None:
 
 
 def test_with_the_broker_down_a_large_upload_waits_queued_and_is_read_once_it_is_back(
-    world, client_for, api_for, settings, media_root, broker_down, django_capture_on_commit_callbacks
+    world, client_for, api_for, settings, broker_down, django_capture_on_commit_callbacks
 ):
     settings.REPORT_UPLOAD_BACKGROUND_ROWS = 1
     data = dprp_file([session("A", recent()), session("B", recent())], org_code=code(world))
@@ -1091,7 +1091,7 @@ def test_with_the_broker_down_a_large_upload_waits_queued_and_is_read_once_it_is
     assert response.status_code == 302 and answer.status_code == 202, answer.content
     page, api = Upload.objects.order_by("pk")
     assert page.status == api.status == UploadStatus.QUEUED
-    assert len(list(media_root.rglob("*.csv"))) == 2  # kept until read, not lost
+    assert len(stored_files()) == 2  # kept until read, not lost
     html = client_for(world.partner).get(response["Location"]).content.decode()
     assert "Waiting to be read" in html
 
@@ -1111,7 +1111,7 @@ def test_with_the_broker_down_a_large_upload_waits_queued_and_is_read_once_it_is
         upload.refresh_from_db()
         assert upload.status == UploadStatus.READY, upload.problems
         assert upload.result["months"][0]["totals"] == {"enrollments": 2, "active_participants": 2}
-    assert not list(media_root.rglob("*.csv"))
+    assert not stored_files()
 
 
 def queued(world, *, rows: int = 2) -> Upload:
@@ -1126,14 +1126,14 @@ def queued(world, *, rows: int = 2) -> Upload:
     return upload
 
 
-def test_a_queued_upload_unread_for_a_day_is_refused_and_its_file_removed(world, media_root):
+def test_a_queued_upload_unread_for_a_day_is_refused_and_its_file_removed(world):
     upload = queued(world)
     age(upload, hours=25)
     assert uploads.upload_sweep()["failed"] == 1
     upload.refresh_from_db()
     assert upload.status == UploadStatus.REFUSED and not upload.file
     assert upload.problems[0]["message"].startswith("Tandem could not read the file within a day")
-    assert not list(media_root.rglob("*.csv"))
+    assert not stored_files()
 
 
 def test_a_reading_stopped_by_a_dead_worker_is_read_again(world, django_capture_on_commit_callbacks):
@@ -1148,13 +1148,13 @@ def test_a_reading_stopped_by_a_dead_worker_is_read_again(world, django_capture_
     assert upload.status == UploadStatus.READY and upload.read_attempts == 2 and not upload.file
 
 
-def test_a_file_whose_reading_stops_twice_is_refused_with_a_message(world, media_root):
+def test_a_file_whose_reading_stops_twice_is_refused_with_a_message(world):
     upload = queued(world)
     Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.READING, read_attempts=2)
     age(upload, minutes=10)
     assert uploads.upload_sweep()["failed"] == 1
     upload.refresh_from_db()
-    assert upload.status == UploadStatus.REFUSED and not list(media_root.rglob("*.csv"))
+    assert upload.status == UploadStatus.REFUSED and not stored_files()
     assert upload.problems[0]["message"] == "Tandem stopped reading this file twice before it was done"
 
 
@@ -1168,7 +1168,7 @@ def test_a_reading_in_the_request_that_died_is_refused_with_a_message(world):
     assert upload.problems[0]["message"] == "Tandem stopped reading this file before it was done"
 
 
-def test_a_reader_taken_over_by_the_sweep_changes_nothing_when_it_wakes_up(world, media_root):
+def test_a_reader_taken_over_by_the_sweep_changes_nothing_when_it_wakes_up(world):
     upload = queued(world)
     claimed = uploads._claim(upload_id=upload.pk)
     assert claimed is not None
@@ -1176,18 +1176,18 @@ def test_a_reader_taken_over_by_the_sweep_changes_nothing_when_it_wakes_up(world
     uploads.upload_sweep()  # re-queued: the message is sent once the test's transaction commits (never)
     uploads._finish(claimed, {"months": []}, [], rows=2)  # the first reader finishes late
     upload.refresh_from_db()
-    assert upload.status == UploadStatus.QUEUED and upload.file and list(media_root.rglob("*.csv"))
+    assert upload.status == UploadStatus.QUEUED and upload.file and stored_files()
     with pytest.raises(uploads.ReadingTakenOver):
         uploads._progress_writer(claimed)(1)
 
 
 @pytest.mark.parametrize("status", [UploadStatus.QUEUED, UploadStatus.READING])
-def test_an_upload_waiting_or_being_read_can_always_be_discarded(world, media_root, status):
+def test_an_upload_waiting_or_being_read_can_always_be_discarded(world, status):
     upload = queued(world)
     Upload.objects.filter(pk=upload.pk).update(status=status)
     uploads.upload_discard(upload=upload, user=world.partner)
     upload.refresh_from_db()
-    assert upload.status == UploadStatus.DISCARDED and not list(media_root.rglob("*.csv"))
+    assert upload.status == UploadStatus.DISCARDED and not stored_files()
     assert uploads.upload_read_queued(upload_id=upload.pk) is None  # a late message reads nothing
 
 
@@ -1204,17 +1204,15 @@ def test_an_unsaved_preview_is_discarded_after_a_week_with_the_sessions_it_read(
     assert nothing_stored()
 
 
-def test_files_no_upload_points_to_are_removed_after_a_day(world, media_root):
+def test_files_no_upload_points_to_are_removed_after_a_day(world):
     kept = queued(world)
-    stray = media_root / "uploads" / "2024" / "03" / "999.csv"
-    stray.parent.mkdir(parents=True, exist_ok=True)
-    stray.write_bytes(b"PARTICIP\nP1\n")
+    stray = Upload._meta.get_field("file").storage.save(
+        "uploads/2024/03/999.csv", ContentFile(b"PARTICIP\nP1\n")
+    )
     assert uploads.upload_sweep()["files_removed"] == 0  # too recent: its upload may be being saved
-    old = time.time() - 25 * 3600
-    os.utime(stray, (old, old))
-    os.utime(kept.file.path, (old, old))
+    StoredFile.objects.update(stored_at=timezone.now() - datetime.timedelta(hours=25))
     assert uploads.upload_sweep()["files_removed"] == 1
-    assert not stray.exists() and Path(kept.file.path).exists()
+    assert stored_files() == [kept.file.name] and stray != kept.file.name
 
 
 def test_the_sweep_runs_every_minute_with_time_limits(settings):

@@ -17,11 +17,6 @@ from metrics.validation import FIRST_MONTH, LAST_MONTH, MAX_COUNT, as_count, par
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 # as_count
 
 
