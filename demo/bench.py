@@ -791,11 +791,12 @@ def dprp_file(rows: int, *, org_code: str, today: datetime.date, seed: int = 4) 
 
 
 DPRP_CHILD = """
-import json, sys
+import json, resource, sys
 import django
 django.setup()
 from demo.bench import dprp_measure
-print(json.dumps(dprp_measure(sys.argv[1])))
+loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(dprp_measure(sys.argv[1], loaded)))
 """
 
 
@@ -856,10 +857,10 @@ def dprp_supplier(who: Viewers) -> Organization:
     return organization
 
 
-def dprp_measure(path: str) -> dict[str, float]:
+def dprp_measure(path: str, loaded: float) -> dict[str, float]:
     """In the child process: the file at ``path`` read (every row checked, the months counted: what
     the partner waits for before the preview) and saved, as `metrics.uploads` does for a partner's
-    upload. Memory is the peak above the process once Django is loaded and the file is in memory."""
+    upload. Memory is the process's peak above ``loaded``, its size once Django was set up."""
     import resource
 
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -870,7 +871,6 @@ def dprp_measure(path: str) -> dict[str, float]:
     organization = Organization.objects.get(name=f"{NAME_PREFIX}DPRP supplier")
     data = Path(path).read_bytes()
     today = timezone.localdate()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with override_settings(REPORT_UPLOAD_BACKGROUND_ROWS=10**9, REPORT_UPLOAD_BACKGROUND_BYTES=10**12):
         started = time.perf_counter()
         upload = uploads.upload_read(
@@ -889,4 +889,4 @@ def dprp_measure(path: str) -> dict[str, float]:
         uploads.upload_save(upload=upload, user=who.users["partner"], today=today)
         saved = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"read": read, "save": saved, "megabytes": peak - before, "peak": peak, "bytes": len(data)}
+    return {"read": read, "save": saved, "megabytes": peak - loaded, "peak": peak, "bytes": len(data)}

@@ -8,8 +8,10 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg2
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from metrics import tasks, uploads
-from metrics.models import Upload, UploadStatus
+from metrics.models import StoredFile, Upload, UploadStatus
 from metrics.tests.test_importers import dprp_file, session
 from metrics.tests.test_uploads import _broker_at, closed_port, recent
 from metrics.tests.test_worker import celery_eager, wait_for  # noqa: F401 - celery_eager is a fixture
@@ -34,15 +36,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def media(settings, tmp_path: Path) -> Path:
-    """Where uploads are stored, for the test and its workers alike."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def start_worker(tmp_path: Path, media: Path) -> Iterator[Callable[[str], tuple[subprocess.Popen, Path]]]:
-    """Starts `celery -A config worker` processes on the test database; each is stopped at the end."""
+def start_worker(tmp_path: Path) -> Iterator[Callable[[str], tuple[subprocess.Popen, Path]]]:
+    """Starts `celery -A config worker` processes on the test database, each in a working directory of
+    its own (as on another machine: the uploaded files wait in the database); each is stopped at the
+    end."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process cannot share a test's SQLite database file")
     celery_app.control.purge()  # a message an earlier test left behind is not this test's
@@ -52,18 +49,20 @@ def start_worker(tmp_path: Path, media: Path) -> Iterator[Callable[[str], tuple[
         **os.environ,
         "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_BROKER_URL": celery_app.conf.broker_url,  # this test process's (conftest.py)
-        "MEDIA_ROOT": str(media),
+        "PYTHONPATH": str(settings.BASE_DIR),
     }
     started: list[subprocess.Popen] = []
 
     def start(name: str) -> tuple[subprocess.Popen, Path]:
         log = tmp_path / f"{name}.log"
+        folder = tmp_path / name
+        folder.mkdir()
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
             "--hostname", f"{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
             "--logfile", str(log),
         ]  # fmt: skip
-        started.append(subprocess.Popen(command, cwd=settings.BASE_DIR, env=env))
+        started.append(subprocess.Popen(command, cwd=folder, env=env))
         return started[-1], log
 
     yield start
@@ -93,45 +92,57 @@ def status_of(upload: Upload) -> tuple[str, int]:
     return upload.status, upload.read_attempts
 
 
+@contextmanager
+def files_locked() -> Iterator[None]:
+    """The uploaded files' table locked from another connection, as a slow read would hold a worker:
+    a worker that opens a file waits until the lock is released."""
+    db = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {StoredFile._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        yield
+    finally:
+        other.rollback()
+        other.close()
+
+
 def age(upload: Upload) -> None:
     """Ten minutes pass without a sign of life from the upload's reader."""
     Upload.objects.filter(pk=upload.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=10))
 
 
 def test_a_worker_killed_while_reading_a_file_leaves_nothing_lost(
-    reference_data, world, settings, media, start_worker
+    reference_data, world, settings, start_worker
 ):
     settings.REPORT_UPLOAD_BACKGROUND_ROWS = 1
     data = dprp_file([session(f"P{i}", recent()) for i in range(5)], org_code=world.supplier.dprp_org_code)
     upload = upload_file(world, data)  # queued: its message waits in Redis, no worker runs yet
     assert upload.status == UploadStatus.QUEUED
-    # The worker will block opening the file (a pipe no one writes to), so it is killed mid-reading,
-    # after it claimed the upload, whatever the speed of the machine.
-    stored = Path(upload.file.path)
-    stored.unlink()
-    os.mkfifo(stored)
+    # The worker will block opening the file (its table locked), so it is killed mid-reading, after it
+    # claimed the upload, whatever the speed of the machine.
+    with files_locked():
+        first, first_log = start_worker("killed")
+        assert wait_for(lambda: status_of(upload) == (UploadStatus.READING, 1)), first_log.read_text()[-3000:]
+        first.kill()  # SIGKILL: nothing of the worker's own runs after this
+        first.wait(timeout=30)
+        assert status_of(upload) == (UploadStatus.READING, 1)  # what a dead worker leaves
 
-    first, first_log = start_worker("killed")
-    assert wait_for(lambda: status_of(upload) == (UploadStatus.READING, 1)), first_log.read_text()[-3000:]
-    first.kill()  # SIGKILL: nothing of the worker's own runs after this
-    first.wait(timeout=30)
-    assert status_of(upload) == (UploadStatus.READING, 1)  # what a dead worker leaves
-
-    stored.unlink()
-    stored.write_bytes(data)
     age(upload)
     second, second_log = start_worker("sweeper")
     tasks.upload_sweep.delay()  # what Celery beat sends every minute
     assert wait_for(lambda: status_of(upload)[0] == UploadStatus.READY), second_log.read_text()[-3000:]
     assert upload.read_attempts == 2
     assert upload.result["months"][-1]["totals"] == {"enrollments": 5, "active_participants": 5}
-    assert not upload.file and not list(media.rglob("*.csv"))  # the raw file is gone once read
+    assert not upload.file and not StoredFile.objects.exists()  # the raw file is gone once read
     log = second_log.read_text()
     assert "metrics.tasks.upload_sweep" in log and "metrics.tasks.upload_read" in log
 
 
 def test_a_file_taken_while_the_broker_was_down_is_read_once_it_is_back(
-    reference_data, world, settings, media, start_worker
+    reference_data, world, settings, start_worker
 ):
     settings.REPORT_UPLOAD_BACKGROUND_ROWS = 1
     broker = celery_app.conf.broker_url
@@ -141,11 +152,11 @@ def test_a_file_taken_while_the_broker_was_down_is_read_once_it_is_back(
         upload = upload_file(world, data)  # the message cannot be sent: no error, the upload waits
     finally:
         _broker_at(broker, eager=False)  # the broker is back
-    assert status_of(upload) == (UploadStatus.QUEUED, 0) and list(media.rglob("*.csv"))
+    assert status_of(upload) == (UploadStatus.QUEUED, 0) and StoredFile.objects.exists()
 
     age(upload)
     _, log = start_worker("after-outage")
     tasks.upload_sweep.delay()
     assert wait_for(lambda: status_of(upload)[0] == UploadStatus.READY), log.read_text()[-3000:]
     assert upload.result["months"][-1]["totals"] == {"enrollments": 3, "active_participants": 3}
-    assert not list(media.rglob("*.csv"))
+    assert not StoredFile.objects.exists()

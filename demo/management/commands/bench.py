@@ -36,7 +36,7 @@ ALONE_PAGES = ("Backbone dashboard", "Cross-state dashboard")
 DPRP_READ_SECONDS = 2.0
 DPRP_SAVE_SECONDS = 2.0
 DPRP_MEGABYTES = 200.0
-WORKERS, THREADS = 2, 4  # gunicorn, as the README's production command runs it
+WORKERS, THREADS = 2, 1  # gunicorn, as the README's production command runs it (sync workers)
 
 
 def _time(seconds: float) -> str:
@@ -302,7 +302,7 @@ class Command(BaseCommand):
                 _ratio(dprp["save"], DPRP_SAVE_SECONDS),
             ),
             (
-                f"{size}: memory at the peak, above the process before the file",
+                f"{size}: memory at the peak, above the process once Django is loaded",
                 f"{dprp['megabytes']:.0f} MB (the process: {dprp['peak']:.0f} MB)",
                 f"< {DPRP_MEGABYTES:g} MB",
                 _ratio(dprp["megabytes"], DPRP_MEGABYTES),
@@ -349,9 +349,8 @@ class Command(BaseCommand):
             out("")
             out(
                 'Alone: one request at a time, median of 3; "figures made" is the first request after a '
-                "change marked every network's figures out of date (the rollups' freshness and the "
-                'publication layer\'s solved groups stay as they are), "cached" the one after it. Then '
+                "change in the viewer's network (as after one report's rollup: its figures are made again, "
+                'the other networks\' read back), "cached" the one after it. Then '
                 f"{requests} requests sent at once. Server time is gunicorn's own for each request "
-                f"({WORKERS} workers of {THREADS} threads, gthread, DEBUG off); the client's time adds the "
-                "wait for a free thread."
+                f"({WORKERS} sync workers, DEBUG off); the client's time adds the wait for a free worker."
             )
