@@ -387,11 +387,13 @@ class PartnerFigure(models.Model):
 class RollupNetworkMonth(models.Model):
     """A network's approved count for a month, measure and category: the sum over its partners."""
 
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    # No index of each key's own: the unique and the composite index below serve every read, and each
+    # index more is written with every row a rollup or a rebuild inserts.
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField()
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
-    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+", db_index=False)
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_index=False)
     count = models.BigIntegerField()
     partners = models.PositiveIntegerField(help_text="How many partners' approved reports it sums.")
 
@@ -410,11 +412,11 @@ class RollupNetworkMonth(models.Model):
 class RollupStateMonth(models.Model):
     """A state's approved count for a month, measure and category: the sum over its networks."""
 
-    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="+")
+    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField()
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
-    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+", db_index=False)
+    breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", db_index=False)
     count = models.BigIntegerField()
 
     class Meta:
