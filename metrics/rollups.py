@@ -136,13 +136,10 @@ REBUILD_SETTINGS = {"work_mem": "256MB", "jit": "off"}
 
 def rebuild_statements() -> list[str]:
     """The set-based statements of a full rebuild, in order: by difference on PostgreSQL, elsewhere
-    (SQLite, the embedded default with little data) by rewriting every row. Into empty rollup tables
-    (the first rebuild, or one after a restore) every row is new: written straight, nothing to compare."""
-    return _statements_by_difference() if _by_difference() else _statements_rewriting_everything()
-
-
-def _by_difference() -> bool:
-    return connection.vendor == "postgresql" and RollupNetworkMonth.objects.exists()
+    (SQLite, the embedded default with little data) by rewriting every row."""
+    if connection.vendor == "postgresql":
+        return _statements_by_difference()
+    return _statements_rewriting_everything()
 
 
 def _statements_rewriting_everything() -> list[str]:
@@ -250,11 +247,10 @@ def rollup_rebuild() -> bool:
         )
         # Changes committed before the rebuild reads the reports are in its rows: no longer pending.
         covered = list(RollupPending.objects.values_list("pk", flat=True))
-        by_difference = _by_difference()
         with connection.cursor() as cursor:
             for statement in rebuild_statements():
                 cursor.execute(statement)
-            changed = _changed_by_rebuild(cursor) if by_difference else set(network_ids)
+            changed = _changed_by_rebuild(cursor, network_ids)
         # Only the networks whose rows it rewrote (and those never rolled up): a night with nothing to
         # repair leaves every dashboard's cached figures in place (`metrics.figure_cache`).
         never = set(network_ids) - set(RollupFreshness.objects.values_list("network_id", flat=True))
@@ -263,9 +259,11 @@ def rollup_rebuild() -> bool:
     return True
 
 
-def _changed_by_rebuild(cursor) -> set[int]:
-    """The networks whose network or state rows a rebuild by difference just rewrote, from its own
-    temporary tables."""
+def _changed_by_rebuild(cursor, network_ids: list[int]) -> set[int]:
+    """The networks whose network or state rows the rebuild just rewrote: read from its own temporary
+    tables on PostgreSQL; every network elsewhere, where it rewrites every row."""
+    if connection.vendor != "postgresql":
+        return set(network_ids)
     cursor.execute(
         f"""SELECT network_id FROM rollup_cell
             UNION SELECT n.id FROM {_table(Network)} n JOIN rollup_state_cell s ON s.state_id = n.state_id"""
