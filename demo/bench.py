@@ -706,7 +706,8 @@ def celery_worker(folder: Path, broker_url: str) -> Iterator[Path]:
         "--without-gossip", "--without-mingle", "--hostname", f"bench-{os.getpid()}@%h",
         "--logfile", str(log),
     ]  # fmt: skip
-    worker = subprocess.Popen(command, cwd=folder, env=env, start_new_session=True)
+    # Its banner would land in the bench's table on stdout; the log file has the rest.
+    worker = subprocess.Popen(command, cwd=folder, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while "ready" not in (log.read_text() if log.exists() else ""):
