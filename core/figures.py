@@ -169,6 +169,5 @@ def download_or_none(request: HttpRequest, *tables: Table) -> HttpResponse | Non
     return None
 
 
-def room_at_top() -> dict[str, int]:
-    """More top margin than Tandem's default, for a legend or panel titles above the bars."""
-    return {"t": 70}
+# More top margin than Tandem's default, for a legend or panel titles above the bars.
+ROOM_AT_TOP = {"t": 70}

@@ -132,13 +132,6 @@ class Session(NamedTuple):
     payer: str
     delivery_mode: str
 
-    def as_json(self) -> list[str]:
-        return [self.participant, self.day.isoformat(), *self[2:]]
-
-    @classmethod
-    def from_json(cls, row: list[str]) -> "Session":
-        return cls(row[0], datetime.date.fromisoformat(row[1]), *row[2:])
-
 
 def participant_hash(key: str, organization_id: int, participant_id: str) -> str:
     """One-way: the ID cannot be read back, and the same ID in another organization hashes apart."""

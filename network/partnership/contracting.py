@@ -243,6 +243,6 @@ def contracting_chart(*, summary: ContractingSummary) -> figures.Chart:
             f"Stacked horizontal bars: days each of {len(rows)} contracts spent planned, drafting and in "
             f"review; {len(summary.past_alert)} past {summary.alert_days} days in one stage."
         ),
-        margin=figures.room_at_top(),
+        margin=figures.ROOM_AT_TOP,
         element_id="contracting-chart",
     )

@@ -440,6 +440,6 @@ def engagement_chart(*, rows: Sequence[PartnerEngagement]) -> figures.Chart:
             f"Horizontal bars: the attendance rate of {len(rows)} partner{'s' * (len(rows) != 1)} this "
             f"period next to the previous period; {fell} fell, listed first."
         ),
-        margin=figures.room_at_top(),
+        margin=figures.ROOM_AT_TOP,
         element_id="engagement-chart",
     )

@@ -242,6 +242,6 @@ def state_chart(*, rows: Sequence[NetworkHealth]) -> figures.Chart:
             "mean meeting attendance rate, contracts not yet executed (split by whether they are past "
             "the alert days), and median days from planned to executed."
         ),
-        margin=figures.room_at_top(),
+        margin=figures.ROOM_AT_TOP,
         element_id="state-chart",
     )
