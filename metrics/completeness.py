@@ -212,17 +212,22 @@ def months_over(first: datetime.date, last: datetime.date, today: datetime.date)
 
 
 def reporting_by_month(
-    *, networks: Sequence[Network], first: datetime.date, last: datetime.date, today: datetime.date
+    *,
+    networks: Sequence[Network],
+    first: datetime.date,
+    last: datetime.date,
+    today: datetime.date,
+    counted: Q = IN_FOR_PROGRESS,
 ) -> dict[int, dict[datetime.date, MonthReporting]]:
     """For each network, each month from ``first`` to ``last`` that is over: its reports expected and
-    in, and whether it is complete by the network's ``completeness_threshold``. Two queries, however
-    many partners and months."""
+    in (``counted``: by default those in for progress), and whether it is complete by the network's
+    ``completeness_threshold``. Two queries, however many partners and months."""
     months = months_over(first, last, today)
     found: dict[int, dict[datetime.date, MonthReporting]] = {network.pk: {} for network in networks}
     if not months or not networks:
         return found
     expected = _expected_by_month(networks, months)
-    received = _received_by_month(networks, months)
+    received = _received_by_month(networks, months, counted)
     for network in networks:
         for month in months:
             owed = expected.get((network.pk, month), 0)
@@ -256,7 +261,7 @@ def _expected_by_month(
 
 
 def _received_by_month(
-    networks: Sequence[Network], months: list[datetime.date]
+    networks: Sequence[Network], months: list[datetime.date], counted: Q
 ) -> dict[tuple[int, datetime.date], int]:
     """Reports in for progress from partners expected to report that month, by network and month: one
     grouped query (a report from a partner that does not report monthly is welcome, but not owed)."""
@@ -269,7 +274,7 @@ def _received_by_month(
     )
     rows = (
         MonthlyReport.objects.filter(
-            IN_FOR_PROGRESS, network__in=list(networks), month__gte=months[0], month__lte=months[-1]
+            counted, network__in=list(networks), month__gte=months[0], month__lte=months[-1]
         )
         .filter(Exists(owed))
         .values("network_id", "month")

@@ -5,4 +5,6 @@ class NetworkConfig(AppConfig):
     name = "network"
 
     def ready(self) -> None:
-        from network import tasks  # noqa: F401  registers the tasks the services queue by name
+        from network import tasks, todo  # noqa: F401  registers the tasks the services queue by name
+
+        todo.register()

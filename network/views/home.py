@@ -1,12 +1,14 @@
-"""Each user's home page: one section per role they hold."""
+"""Each user's home page: a to-do list for each place they work in (`network.todo`), every item a
+link, with the pages of each place one step away."""
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from network import selectors
-from network.models import ContractStage, Network, RoleKind
+from network import todo
+from network.models import ContractStage, Network
 
 
 def _with_summary(networks):
@@ -27,22 +29,26 @@ def _with_summary(networks):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    roles = list(selectors.current_roles(user=user))
-    kinds = {role.kind for role in roles}
-    managed = (
-        _with_summary(selectors.networks_managed_by(user=user)) if RoleKind.BACKBONE_STAFF in kinds else []
-    )
-    organizations = (
-        selectors.organizations_with_memberships(user=user) if RoleKind.PARTNER_STAFF in kinds else []
-    )
-    states = (
-        [
-            (state, _with_summary(Network.objects.filter(state=state).select_related("backbone")))
-            for state in selectors.states_viewed_by(user=user)
-        ]
-        if RoleKind.STATE_VIEWER in kinds
-        else []
-    )
+    work = todo.work_of(user=user, today=timezone.localdate())
+    tasks = todo.tasks_for(work)
+    managed = [
+        (network, tasks.get(todo.network_place(network.pk), []))
+        for network in _with_summary(Network.objects.filter(pk__in=[n.pk for n in work.managed]))
+    ]
+    partnerships = [
+        (membership, tasks.get(todo.partner_place(membership.pk), [])) for membership in work.partnerships
+    ]
+    states = [
+        (
+            state,
+            [
+                (network, tasks.get(todo.state_network_place(network.pk), []))
+                for network in work.state_networks
+                if network.state_id == state.pk
+            ],
+        )
+        for state in work.states
+    ]
     every_network = (
         _with_summary(Network.objects.select_related("state", "backbone")) if user.is_superuser else []
     )
@@ -50,10 +56,12 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "network/home.html",
         {
-            "roles": roles,
+            "work": work,
             "managed": managed,
-            "organizations": organizations,
+            "partnerships": partnerships,
+            "organizations": work.organizations,
             "states": states,
             "every_network": every_network,
+            "actions": sum(t.count for found in tasks.values() for t in found if t.tone == todo.Tone.ACTION),
         },
     )
