@@ -87,7 +87,7 @@ def test_state_viewer_journey(page: Page, live_server, demo):
     expect(page.get_by_role("table")).to_contain_text("Michigan Diabetes Prevention Partner Network")
     assert_accessible(page)
     page.goto(f"{base}/")
-    page.get_by_role("link", name="Michigan Diabetes Prevention Partner Network").click()
+    page.get_by_role("link", name="Michigan Diabetes Prevention Partner Network", exact=True).click()
     expect(page.get_by_role("heading", name="The partnership at a glance")).to_be_visible()
     assert_accessible(page)
     response = page.goto(f"{base}/networks/kansas/")

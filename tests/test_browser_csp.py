@@ -73,7 +73,8 @@ def test_pages_run_under_the_policy(page: Page, live_server, demo, violations):
         # Plotly's hover labels and mode bar: its styles, applied.
         page.locator(".tandem-chart").first.hover()
     # The API tokens page, from the menu: make a token, see it once, in a page axe-core finds sound.
-    page.get_by_role("link", name="API tokens").click()
+    page.get_by_role("button", name="API", exact=True).click()
+    page.get_by_role("link", name="Your API tokens").click()
     page.get_by_label("What will use it").fill("nightly upload")
     page.get_by_role("button", name="Make a token").click()
     expect(page.get_by_role("heading", name="Your new token")).to_be_visible()

@@ -1,0 +1,93 @@
+"""Each role starts from its home page's to-do list, in a real browser: every line leads to the page
+where the work is done, the state viewer reaches each network's status, and the dashboard and the report
+form work on a phone-sized screen. axe-core checks every page."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from demo.goals import build_goals
+from demo.network import build_demo
+from demo.reports import build_reports
+from network.models import Network
+from tests.browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "tandem-demo"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def demo(built_demo) -> None:
+    built_demo(build_demo, build_reports, build_goals)
+
+
+def assert_fits(page: Page) -> None:
+    """Nothing wider than the screen: no sideways scrolling of the whole page."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
+
+
+def test_the_state_viewer_reaches_every_network_of_the_state_from_home(page: Page, live_server, demo):
+    sign_in(page, live_server.url, "state-kansas", PASSWORD)
+    home = page.url
+    table = page.get_by_role("table", name=re.compile("^Where each network of Kansas stands"))
+    expect(table).to_contain_text("partners have reported")
+    assert_accessible(page)
+    networks = list(Network.objects.filter(state__code="KS").order_by("name"))
+    assert networks
+    for network in networks:
+        row = table.get_by_role("row", name=re.compile(re.escape(network.name)))
+        expect(row).to_contain_text(re.compile("goal|No goal running"))
+        row.get_by_role("link", name=network.name, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(network.name)
+        assert_accessible(page)
+        page.goto(home)
+    # The state's own pages are in the navigation of every page.
+    page.get_by_role("button", name="Kansas", exact=True).click()
+    nav = page.get_by_role("navigation", name="Primary navigation")
+    nav.get_by_role("link", name="Partnership health", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Partnership health in Kansas")
+
+
+def test_backbone_staff_go_from_a_line_of_the_list_to_the_work(page: Page, live_server, demo):
+    sign_in(page, live_server.url, "backbone-kansas", PASSWORD)
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"reports? waits? for your review$")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Reports to review")
+    page.get_by_role("link", name=re.compile("^Home")).first.click()
+    page.get_by_role("link", name=re.compile(r"not sent")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Reporting completeness")
+
+
+def test_partner_staff_open_the_month_that_is_late(page: Page, live_server, demo):
+    sign_in(page, live_server.url, "partner-kansas-2", PASSWORD)
+    expect(page.get_by_role("navigation", name="Primary navigation")).to_contain_text(
+        re.compile(r"\d+ things? to do")
+    )
+    page.get_by_role("link", name=re.compile(r"is late: it was due on")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cottonwood Bend Community Health Center: ")
+    assert_accessible(page)
+
+
+def test_the_dashboard_and_the_report_form_on_a_phone(page: Page, live_server, demo):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server.url, "backbone-kansas", PASSWORD)
+    assert_fits(page)
+    page.get_by_role("link", name=re.compile("^Dashboard of Kansas")).first.click()
+    charts = page.locator(".tandem-chart")
+    expect(charts.first.locator("g.trace").first).to_be_attached()
+    for index in range(charts.count()):
+        box = charts.nth(index).bounding_box()
+        assert box is not None and box["width"] <= PHONE["width"]
+    assert_fits(page)
+    assert_accessible(page)
+
+    page.context.clear_cookies()
+    sign_in(page, live_server.url, "partner-kansas-2", PASSWORD)
+    page.get_by_role("link", name=re.compile(r"is due (today|in \d+ days?)")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cottonwood Bend Community Health Center: ")
+    assert_fits(page)
+    assert_accessible(page)
