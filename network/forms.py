@@ -240,7 +240,7 @@ class PersonInviteForm(forms.Form):
     email = forms.EmailField(
         label="E-mail address",
         max_length=150,
-        help_text="The invitation goes to this address, which becomes the person's user name.",
+        help_text="The invitation goes to this address; for a new account it becomes the user name.",
     )
     first_name = forms.CharField(label="First name", max_length=150, required=False)
     last_name = forms.CharField(label="Last name", max_length=150, required=False)

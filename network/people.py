@@ -281,17 +281,9 @@ def invitation_accept(*, invitation: RoleInvitation, password: str) -> tuple[Abs
 def person_role_end(*, network: Network, role: Role) -> Role:
     """End a role within ``network`` (`role_end` takes its permissions back). The network's last backbone
     staff role cannot end: someone must be left to manage the network."""
-    if role.kind == RoleKind.BACKBONE_STAFF:
-        others = (
-            Role.objects.select_for_update()
-            .filter(network=network, kind=RoleKind.BACKBONE_STAFF, ended_at__isnull=True)
-            .exclude(pk=role.pk)
-        )
-        if role.is_current and not others.exists():
-            raise ValidationError(
-                "This is the network's last backbone staff role: invite someone else as backbone staff "
-                "before ending it."
-            )
+    refusal = role_end_refusal(network=network, role=role, lock=True)
+    if refusal:
+        raise ValidationError(refusal)
     return role_end(role=role)
 
 
@@ -320,6 +312,23 @@ def role_get_in_network(*, network: Network, role_id: int) -> Role:
     if role is None:
         raise Http404("No such role in this network.")
     return role
+
+
+def role_end_refusal(*, network: Network, role: Role, lock: bool = False) -> str:
+    """Why the role may not end, or "" if it may: the network's last backbone staff role stays, so
+    someone is left to manage the network. ``lock`` holds the other backbone roles until the
+    transaction ends, so two staff cannot end each other's roles at once."""
+    if role.kind != RoleKind.BACKBONE_STAFF or not role.is_current:
+        return ""
+    others = Role.objects.filter(network=network, kind=RoleKind.BACKBONE_STAFF, ended_at__isnull=True)
+    if lock:
+        others = others.select_for_update()
+    if others.exclude(pk=role.pk).exists():
+        return ""
+    return (
+        "This is the network's last backbone staff role: invite someone else as backbone staff before "
+        "ending it."
+    )
 
 
 def invitations_pending(*, network: Network) -> QuerySet[RoleInvitation]:

@@ -391,6 +391,8 @@ def test_ending_a_role_from_the_page(world, client_for):
     assert backbone.get(url).status_code == NOT_FOUND  # ended: no longer among the network's roles
 
     own = reverse("network:role_end", args=["kansas", Role.objects.get(user=world.backbone).pk])
+    page = backbone.get(own).content.decode()
+    assert "cannot end" in page and "End the role</button>" not in page
     response = backbone.post(own)
     assert response.status_code == BAD
     assert "last backbone staff role" in response.content.decode()

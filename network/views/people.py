@@ -82,8 +82,8 @@ def role_end(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
     """Confirm, then end a role in the network."""
     network, access = selectors.network_get_for_user(user=request.user, slug=slug, need=Access.MANAGE)
     role = people.role_get_in_network(network=network, role_id=role_id)
-    error = ""
-    if request.method == "POST":
+    error = people.role_end_refusal(network=network, role=role)
+    if request.method == "POST" and not error:
         try:
             people.person_role_end(network=network, role=role)
         except ValidationError as refused:
@@ -105,7 +105,7 @@ def role_end(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
             "is_self": role.user_id == request.user.pk,
             "error": error,
         },
-        status=400 if error else 200,
+        status=400 if error and request.method == "POST" else 200,
     )
 
 
