@@ -415,3 +415,23 @@ def test_sending_again_and_withdrawing_from_the_page(world, client_for, sent):
     assert backbone.post(withdraw).status_code == 302
     assert not RoleInvitation.objects.get(pk=invitation.pk).is_pending
     assert backbone.post(withdraw).status_code == NOT_FOUND
+
+
+HUGE = "99999999999999999999999"  # more than any database integer holds
+
+
+@pytest.mark.parametrize("value", [HUGE, "²", "", "x" * 3000, "\x00", "0"])
+def test_odd_input_is_refused_never_a_500(world, client_for, value):
+    backbone = client_for(world.backbone)
+    response = backbone.post(
+        pages(world)["person_invite"],
+        {"email": value, "first_name": value, "last_name": value, "kind": value, "organization": value},
+    )
+    assert response.status_code == BAD
+    for path in ("roles/{}/end/", "invitations/{}/resend/", "invitations/{}/withdraw/"):
+        assert backbone.post(f"/networks/kansas/people/{path.format(HUGE)}").status_code == NOT_FOUND
+    backbone.logout()
+    assert backbone.get(f"/invitations/{value}/").status_code in (GONE, NOT_FOUND)
+    password = {"new_password1": value, "new_password2": value}
+    assert backbone.post(f"/invitations/{value}x/", password).status_code in (GONE, NOT_FOUND)
+    assert not RoleInvitation.objects.exists()
