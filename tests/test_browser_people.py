@@ -1,13 +1,13 @@
 """People of a network in a real browser: backbone staff invite a partner's staff member by e-mail, the
 invited person opens the link from the e-mail, chooses a password, is signed in and submits a monthly
 report; backbone staff see them on the People page. axe-core finds no serious or critical problem on any
-page of the journey."""
+page of the journey, and the browser reports no breach of the Content-Security-Policy."""
 
 import re
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from network import services
 from network.models import RoleKind
@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 PASSWORD = "a-test-password-1"  # network.tests.factories.UserFactory's
 NEW_PASSWORD = "prairie sunflower 42"
+VIOLATION = re.compile(r"Content.Security.Policy|Refused to (apply|execute|load|connect|evaluate|frame)", re.I)
 
 
 @pytest.fixture
@@ -36,6 +37,14 @@ def prairie(reference_data) -> None:
 def test_an_invited_partner_chooses_a_password_and_submits_a_month(page: Page, live_server, prairie):
     base = live_server.url
     mail.outbox.clear()
+    # Under the Content-Security-Policy, no page of the journey does anything the policy refuses.
+    violations: list[str] = []
+
+    def listen(message: ConsoleMessage) -> None:
+        if VIOLATION.search(message.text):
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", listen)
 
     # Backbone staff invite Pat as staff of the YMCA; a slip in the address is refused first.
     sign_in(page, base, "backbone", PASSWORD)
@@ -106,3 +115,4 @@ def test_an_invited_partner_chooses_a_password_and_submits_a_month(page: Page, l
     roles = page.get_by_role("table", name="Current roles in Prairie Diabetes Prevention Network")
     expect(roles.get_by_role("row", name=re.compile("Pat Lee"))).to_contain_text("Prairie YMCA")
     expect(page.get_by_role("table", name="Invitations not yet accepted")).to_contain_text("No invitations")
+    assert not violations
