@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 PASSWORD = "a-test-password-1"  # network.tests.factories.UserFactory's
 NEW_PASSWORD = "prairie sunflower 42"
-VIOLATION = re.compile(r"Content.Security.Policy|Refused to (apply|execute|load|connect|evaluate|frame)", re.I)
+VIOLATION = re.compile(
+    r"Content.Security.Policy|Refused to (apply|execute|load|connect|evaluate|frame)", re.I
+)
 
 
 @pytest.fixture
