@@ -19,7 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -116,27 +116,31 @@ def person_invite(
         jobs.send_on_commit("network.tasks.send_role_granted", role.pk, network.pk, base_url)
         return InviteResult(Outcome.GRANTED, role=role)
 
-    now = timezone.now()
-    invitation = (
-        RoleInvitation.objects.select_for_update()
-        .filter(
-            network=network,
-            email=email,
-            kind=kind,
-            organization=organization,
-            accepted_at__isnull=True,
-            withdrawn_at__isnull=True,
-        )
-        .first()
+    pending = RoleInvitation.objects.select_for_update().filter(
+        network=network,
+        email=email,
+        kind=kind,
+        organization=organization,
+        accepted_at__isnull=True,
+        withdrawn_at__isnull=True,
     )
+    invitation = pending.first()
     outcome = Outcome.RESENT if invitation else Outcome.INVITED
     if invitation is None:
         invitation = RoleInvitation(network=network, email=email, kind=kind, organization=organization)
-    invitation.sent_at = now
+    invitation.sent_at = timezone.now()
     invitation.invited_by = invited_by
     invitation.first_name = first_name.strip() or invitation.first_name
     invitation.last_name = last_name.strip() or invitation.last_name
-    invitation.save()
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        # A double submit made the same invitation a moment ago (the constraint allows one): send that.
+        invitation = pending.get()
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+        outcome = Outcome.RESENT
     jobs.send_on_commit("network.tasks.send_role_invitation", invitation.pk, base_url)
     return InviteResult(outcome, invitation=invitation)
 

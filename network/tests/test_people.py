@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -104,6 +104,11 @@ def test_inviting_again_sends_again_with_a_new_link_and_the_old_one_stops(world,
     new = token_of(link_in(mail.outbox[1]))
     assert people.invitation_link_check(token=old).state == people.LinkState.REPLACED
     assert people.invitation_link_check(token=new).state == people.LinkState.OPEN
+    # A double submit that raced past the look-up meets the constraint, and sends the same one again.
+    twin = RoleInvitation.objects.get(pk=first.pk)
+    twin.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
     # Another role for the same address is an invitation of its own.
     assert invite(world, sent, kind=RoleKind.BACKBONE_STAFF).outcome == people.Outcome.INVITED
     assert RoleInvitation.objects.count() == 2
