@@ -77,6 +77,19 @@ def _accounts_with(email: str) -> QuerySet[AbstractBaseUser]:
     return get_user_model().objects.filter(email__iexact=email)
 
 
+def _pending(
+    *, network: Network, email: str, kind: str, organization: Organization | None
+) -> QuerySet[RoleInvitation]:
+    return RoleInvitation.objects.filter(
+        network=network,
+        email=email,
+        kind=kind,
+        organization=organization,
+        accepted_at__isnull=True,
+        withdrawn_at__isnull=True,
+    )
+
+
 @transaction.atomic
 def person_invite(
     *,
@@ -113,18 +126,15 @@ def person_invite(
         if Role.objects.filter(user=user, kind=kind, ended_at__isnull=True, **{field: scope}).exists():
             raise ValidationError({"email": f"{email} already holds this role; nothing was changed."})
         role = role_grant(user=user, kind=kind, scope=scope, granted_by=invited_by)
+        # An invitation to the same role made before the account was is no longer needed.
+        _pending(network=network, email=email, kind=kind, organization=organization).update(
+            withdrawn_at=timezone.now()
+        )
         jobs.send_on_commit("network.tasks.send_role_granted", role.pk, network.pk, base_url)
         return InviteResult(Outcome.GRANTED, role=role)
 
-    pending = RoleInvitation.objects.select_for_update().filter(
-        network=network,
-        email=email,
-        kind=kind,
-        organization=organization,
-        accepted_at__isnull=True,
-        withdrawn_at__isnull=True,
-    )
-    invitation = pending.first()
+    pending = _pending(network=network, email=email, kind=kind, organization=organization)
+    invitation = pending.select_for_update().first()
     outcome = Outcome.RESENT if invitation else Outcome.INVITED
     if invitation is None:
         invitation = RoleInvitation(network=network, email=email, kind=kind, organization=organization)

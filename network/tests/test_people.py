@@ -147,6 +147,14 @@ def test_an_existing_account_gets_the_role_at_once_and_an_e_mail(world, sent):
     assert len(mail.outbox) == 1
 
 
+def test_giving_the_role_to_an_account_made_since_withdraws_the_invitation_to_it(world, sent):
+    invitation = invite(world, sent, email="late@example.org").invitation
+    late = UserFactory(username="late", email="late@example.org")
+    assert invite(world, sent, email="late@example.org").outcome == people.Outcome.GRANTED
+    assert Role.objects.get(user=late).organization == world.supplier
+    assert not RoleInvitation.objects.get(pk=invitation.pk).is_pending
+
+
 def test_bad_invitations_change_nothing(world, sent):
     foreign = world.other_network.memberships.get().organization
     with pytest.raises(ValidationError) as refused:
