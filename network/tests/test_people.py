@@ -273,7 +273,9 @@ def test_the_people_page_lists_roles_and_pending_invitations(world, client_for, 
     invite(world, sent, email="new@ymca.example.org")
     html = client_for(world.backbone).get(pages(world)["people"]).content.decode()
     assert "Robin Diaz" in html and "partner@example.org" in html and "Prairie YMCA" in html
-    assert "new@ymca.example.org" in html
+    assert "new@ymca.example.org" in html and "link expired" not in html
+    RoleInvitation.objects.update(sent_at=timezone.now() - datetime.timedelta(days=8))
+    assert "link expired" in client_for(world.backbone).get(pages(world)["people"]).content.decode()
     assert world.other_backbone.email not in html and world.state_viewer.email not in html
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -38,6 +39,7 @@ def people_list(request: HttpRequest, slug: str) -> HttpResponse:
             "roles": people.people_of(network=network),
             "invitations": people.invitations_pending(network=network),
             "lifetime": people.invitation_lifetime(),
+            "sent_before_expired": timezone.now() - people.invitation_lifetime(),
         },
     )
 
