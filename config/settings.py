@@ -187,6 +187,8 @@ PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 10)
 PASSWORD_RESET_WINDOW_SECONDS = env_int("PASSWORD_RESET_WINDOW_SECONDS", 3600)
 # API tokens work this many days; all of a user's end when their password changes.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
+# An invitation to a role (the People page of a network) can be accepted this many days after it was sent.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 
 # Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after signing in
 # (OWASP ASVS 3.3.2, NIST SP 800-63B at AAL2: 30 minutes idle, 12 hours in all).

@@ -12,6 +12,7 @@ from network.models import (
     Membership,
     Network,
     Role,
+    RoleInvitation,
     Workgroup,
     WorkgroupSeat,
 )
@@ -52,6 +53,22 @@ class NetworkAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["backbone", "state_health_department"]
     inlines = [MembershipInline]
+
+
+@admin.register(RoleInvitation)
+class RoleInvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent, sent again and withdrawn by backbone staff on their network's People page:
+    here to read."""
+
+    list_display = ["email", "network", "kind", "organization", "sent_at", "accepted_at", "withdrawn_at"]
+    list_filter = ["network", "kind"]
+    search_fields = ["email", "organization__name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RoleInvitation | None = None) -> bool:
+        return False
 
 
 @admin.register(Role)

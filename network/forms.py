@@ -232,3 +232,41 @@ class NetworkSettingsForm(forms.ModelForm):
             "suppression_threshold",
             "contract_stage_alert_days",
         ]
+
+
+class PersonInviteForm(forms.Form):
+    """Backbone staff invite a person to a role in their network: theirs, or a current partner's staff."""
+
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=150,
+        help_text="The invitation goes to this address; for a new account it becomes the user name.",
+    )
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    kind = forms.ChoiceField(label="Role", widget=forms.RadioSelect)
+    organization = forms.ModelChoiceField(
+        label="Partner",
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label="Choose a partner",
+        help_text="For partner staff: the organization whose reports they submit.",
+        error_messages={"invalid_choice": "Choose one of the network's current partners."},
+    )
+
+    def __init__(self, *args: Any, network: Network, partners: QuerySet[Organization], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            ("partner_staff", "Partner staff: submit and correct one partner's monthly reports"),
+            ("backbone_staff", f"Backbone staff: manage {network.name} and see every partner's reports"),
+        ]
+        self.fields["organization"].queryset = partners
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        missing = not cleaned.get("organization") and "organization" not in self.errors
+        if cleaned.get("kind") == "partner_staff" and missing:
+            self.add_error("organization", "Choose the partner whose staff the person joins.")
+        if cleaned.get("kind") == "backbone_staff":
+            cleaned["organization"] = None
+        return cleaned

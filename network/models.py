@@ -272,6 +272,66 @@ class Role(models.Model):
         return self.ended_at is None
 
 
+class RoleInvitation(models.Model):
+    """An e-mailed invitation to a role in a network: backbone staff of it, or partner staff of one of its
+    partners. Its link (`network.people`) makes an account with that role once the person chooses a
+    password; it works once, for ``INVITATION_DAYS`` after it was last sent. Sending again replaces the
+    earlier link, so only the latest works."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="role_invitations")
+    email = models.EmailField("e-mail address")
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(
+        max_length=20,
+        choices=[
+            (RoleKind.BACKBONE_STAFF, RoleKind.BACKBONE_STAFF.label),
+            (RoleKind.PARTNER_STAFF, RoleKind.PARTNER_STAFF.label),
+        ],
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="role_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(
+        help_text="When the link now in force was made: an earlier one no longer works."
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    role = models.ForeignKey(Role, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="role_invitation_scope_matches_kind",
+                condition=Q(kind="backbone_staff", organization__isnull=True)
+                | Q(kind="partner_staff", organization__isnull=False),
+            ),
+            # One pending invitation per address and role: inviting again sends the same one anew.
+            models.UniqueConstraint(
+                fields=["network", "email"],
+                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True, kind="backbone_staff"),
+                name="one_pending_backbone_invitation",
+            ),
+            models.UniqueConstraint(
+                fields=["network", "email", "organization"],
+                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True, kind="partner_staff"),
+                name="one_pending_partner_invitation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} — {self.get_kind_display()} of {self.organization or self.network}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.withdrawn_at is None
+
+
 class Workgroup(models.Model):
     """A group of partners working on one part of the common agenda."""
 

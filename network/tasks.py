@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from network.models import AssessmentRound
+from network import people
+from network.models import AssessmentRound, Network, Role, RoleInvitation
 from network.partnership import assessments
 
 
@@ -24,3 +25,25 @@ def send_assessment_reminders(base_url: str) -> int:
     assessments.assessment_rounds_close_overdue()
     assessments.assessment_invitations_send(base_url=base_url)
     return assessments.assessment_reminders_send(base_url=base_url)
+
+
+@shared_task(name="network.tasks.send_role_invitation")
+def send_role_invitation(invitation_id: int, base_url: str) -> bool:
+    """E-mail an invitation's link (queued when backbone staff invite, or invite again). A lost message
+    loses nothing for good: the People page sends the invitation again."""
+    invitation = (
+        RoleInvitation.objects.select_related("network", "organization").filter(pk=invitation_id).first()
+    )
+    if invitation is None:
+        return False
+    return people.invitation_email_send(invitation=invitation, base_url=base_url)
+
+
+@shared_task(name="network.tasks.send_role_granted")
+def send_role_granted(role_id: int, network_id: int, base_url: str) -> bool:
+    """Tell the holder of an existing account of the role they were just given in a network."""
+    role = Role.objects.select_related("user", "organization").filter(pk=role_id).first()
+    network = Network.objects.filter(pk=network_id).first()
+    if role is None or network is None:
+        return False
+    return people.role_granted_email_send(role=role, network=network, base_url=base_url)

@@ -1,7 +1,17 @@
 from django.urls import path
 
 from network.partnership.views import assessments, health, ties
-from network.views import contracts, home, meetings, missing, organizations, partners, settings, workgroups
+from network.views import (
+    contracts,
+    home,
+    meetings,
+    missing,
+    organizations,
+    partners,
+    people,
+    settings,
+    workgroups,
+)
 
 app_name = "network"
 
@@ -25,6 +35,21 @@ urlpatterns = [
         name="contact_add",
     ),
     path("networks/<slug:slug>/missing/", missing.who_is_missing, name="who_is_missing"),
+    # People: who holds a role in the network, invitations to one
+    path("networks/<slug:slug>/people/", people.people_list, name="people"),
+    path("networks/<slug:slug>/people/invite/", people.person_invite, name="person_invite"),
+    path("networks/<slug:slug>/people/roles/<int:role_id>/end/", people.role_end, name="role_end"),
+    path(
+        "networks/<slug:slug>/people/invitations/<int:pk>/resend/",
+        people.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "networks/<slug:slug>/people/invitations/<int:pk>/withdraw/",
+        people.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path("invitations/<str:token>/", people.invitation_accept, name="invitation_accept"),
     path(
         "organizations/<int:organization_id>/", organizations.organization_detail, name="organization_detail"
     ),
