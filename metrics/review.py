@@ -23,7 +23,8 @@ from network.models import Network
 # changes are the noise of small programs) and
 # - lies outside the partner's own range over its recent approved months, widened by a margin of
 #   MARGIN_SHARE of the range's top (at least MIN_CHANGE), or
-# - lies more than MAD_LIMIT median absolute deviations from the partner's recent median, or
+# - lies outside that range (unwidened) and more than MAD_LIMIT median absolute deviations from the
+#   partner's recent median (a count the partner has reported before is not an outlier), or
 # - is NETWORK_FACTOR times the network's median or more (a median of NETWORK_MIN_PARTNERS or more
 #   partners that reported the measure that month).
 # A breakdown's categories are judged the same way, unless the measure's total is flagged: its change
@@ -40,7 +41,8 @@ NETWORK_MIN_PARTNERS = 3
 RULE_TEXT = (
     f"A count is flagged as unusual when it differs by {MIN_CHANGE} or more and lies well outside the "
     f"partner's lowest to highest count of its last {HISTORY_MONTHS} approved months (by half the highest, "
-    f"at least {MIN_CHANGE}), or more than {MAD_LIMIT} median absolute deviations from their median, or is "
+    f"at least {MIN_CHANGE}), or outside it and more than {MAD_LIMIT} median absolute deviations from their "
+    "median, or is "
     f"{NETWORK_FACTOR} times the network's median for the month or more; a category only when its measure's "
     "total is not flagged already. A measure given last month and "
     "not now, or a breakdown given last month and now all unknown, is flagged as left out."
@@ -66,7 +68,13 @@ def unusual(count: int, history: Sequence[int], network_median: float | None) ->
             return f"Unusual: {count} against {low}–{high} in the last {months} approved months"
         median = statistics.median(history)
         deviation = statistics.median(abs(value - median) for value in history)
-        if deviation and abs(count - median) >= MIN_CHANGE and abs(count - median) > MAD_LIMIT * deviation:
+        outside = count > high or count < low
+        if (
+            outside
+            and deviation
+            and abs(count - median) >= MIN_CHANGE
+            and abs(count - median) > MAD_LIMIT * deviation
+        ):
             return (
                 f"Unusual: {count}, more than {MAD_LIMIT} median absolute deviations "
                 f"({_number(deviation)}) from the median of {_number(median)} in the last {months} "

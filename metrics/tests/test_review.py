@@ -50,6 +50,13 @@ def test_a_count_more_than_3_median_absolute_deviations_from_the_median_is_unusu
     )
 
 
+def test_a_count_the_partner_has_reported_before_is_not_an_outlier():
+    # Median 4 and deviations' median 1.5, so 10 is more than 3 deviations away; but 2 to 12 were
+    # reported already.
+    assert unusual(10, [9, 2, 12, 5, 3, 3], None) is None
+    assert unusual(13, [9, 2, 12, 5, 3, 3], None) is not None
+
+
 def test_small_counts_and_short_histories_are_not_flagged_by_the_partners_months():
     assert unusual(4, [0, 0, 1, 0], None) is None  # 3 to 4 people more: the noise of a small program
     assert unusual(42, [10, 11], None) is None  # two months are too few to judge by
