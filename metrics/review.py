@@ -3,7 +3,7 @@ and the network's median for the same month, with unusual changes and left-out m
 words, as DHIS2's min-max and outlier checks do.
 
 The rule is `unusual` (counts) and `left_out` (measures and breakdowns), pure functions over numbers;
-`review_contexts` reads what they need for any number of reports in four queries, so neither the
+`review_contexts` reads what they need for any number of reports in three queries, so neither the
 report page nor the review queue makes more queries as partners or reports grow. Only backbone staff
 of the report's network see it: every figure read is of that network's partners.
 """
@@ -52,8 +52,8 @@ _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 
 
 def _number(value: float) -> str:
-    """A median as a page writes it: 10, or 10.5."""
-    return f"{value:g}"
+    """A median as a page writes it: 10, 10.5 or 1,250,000 (a median of counts is a whole or a half)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def unusual(count: int, history: Sequence[int], network_median: float | None) -> str | None:
@@ -65,7 +65,7 @@ def unusual(count: int, history: Sequence[int], network_median: float | None) ->
         margin = max(MIN_CHANGE, MARGIN_SHARE * high)
         months = _WORDS.get(len(history), str(len(history)))
         if count > high + margin or count < low - margin:
-            return f"Unusual: {count} against {low}–{high} in the last {months} approved months"
+            return f"Unusual: {count:,} against {low:,}–{high:,} in the last {months} approved months"
         median = statistics.median(history)
         deviation = statistics.median(abs(value - median) for value in history)
         outside = count > high or count < low
@@ -76,7 +76,7 @@ def unusual(count: int, history: Sequence[int], network_median: float | None) ->
             and abs(count - median) > MAD_LIMIT * deviation
         ):
             return (
-                f"Unusual: {count}, more than {MAD_LIMIT} median absolute deviations "
+                f"Unusual: {count:,}, more than {MAD_LIMIT} median absolute deviations "
                 f"({_number(deviation)}) from the median of {_number(median)} in the last {months} "
                 "approved months"
             )
@@ -86,9 +86,9 @@ def unusual(count: int, history: Sequence[int], network_median: float | None) ->
         and count >= NETWORK_FACTOR * max(network_median, 1)
     ):
         if network_median < 1:
-            return f"Unusual: {count} against the network's median of {_number(network_median)}"
+            return f"Unusual: {count:,} against the network's median of {_number(network_median)}"
         times = count / network_median
-        return f"Unusual: {count}, {times:.0f} times the network's median of {_number(network_median)}"
+        return f"Unusual: {count:,}, {times:.0f} times the network's median of {_number(network_median)}"
     return None
 
 
@@ -156,7 +156,7 @@ def left_out(
         now = cells.get((measure_id, total_id))
         if now is None:
             if before and last_month is not None:
-                found.append(f"Left out: {name}, {before} in {month_name(last_month)}, none in this report")
+                found.append(f"Left out: {name}, {before:,} in {month_name(last_month)}, none in this report")
             continue
         if not now:
             continue
@@ -168,7 +168,7 @@ def left_out(
                 continue
             if last is not None and not any(last.get((measure_id, category)) for category in known):
                 continue  # not given last month either: nothing newly left out
-            found.append(f"Left out: {name} by {breakdown_name.lower()}, all {now} counted as unknown")
+            found.append(f"Left out: {name} by {breakdown_name.lower()}, all {now:,} counted as unknown")
     return found
 
 

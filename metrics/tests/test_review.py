@@ -68,6 +68,10 @@ def test_several_times_the_network_median_is_unusual():
     assert unusual(3, [], 0.5) is None  # 3 times, but less than 5 more
     assert unusual(6, [], 0) == "Unusual: 6 against the network's median of 0"
     assert unusual(42, [10, 11], None) is None  # too few partners for a median
+    assert (
+        unusual(5_000_000, [], 1_250_000.5)
+        == "Unusual: 5,000,000, 4 times the network's median of 1,250,000.5"
+    )
 
 
 @given(
@@ -86,7 +90,7 @@ def test_a_change_smaller_than_the_minimum_against_every_month_is_never_flagged(
 def test_a_count_far_above_every_month_is_always_flagged(history, extra):
     count = 2 * max(history) + 10 + extra
     flag = unusual(count, history, None)
-    assert flag is not None and flag.startswith(f"Unusual: {count} against ")
+    assert flag is not None and flag.startswith(f"Unusual: {count:,} against ")
 
 
 # The context of a report
