@@ -301,12 +301,16 @@ def test_approve_selected_with_nothing_selected_says_so(world, client_for):
         ("state_viewer", FORBIDDEN),
     ],
 )
-def test_approve_selected_is_for_the_networks_backbone_staff(world, client_for, role, status):
+def test_approving_is_for_the_networks_backbone_staff(world, client_for, role, status):
+    """Approve selected, and Approve and next; the report page shows the partner no network median."""
     report = save(world, world.supplier, HISTORY[0], {"enrollments": 1})
     url = reverse("metrics:reports_approve", args=["kansas"])
     client = client_for(getattr(world, role))
     assert client.post(url, {"report": [f"{report.pk}:1"]}).status_code == status
     assert client.get(url).status_code == status
+    one = reverse("metrics:report_approve", args=["kansas", report.pk])
+    expected = NOT_FOUND if role == "state_viewer" else status  # not shared with the state
+    assert client.post(one, {"version": 1, "then": "next"}).status_code == expected
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED
 
