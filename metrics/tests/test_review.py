@@ -389,3 +389,19 @@ def test_the_report_page_and_queue_make_the_same_queries_for_3_and_15_partners(
         for url in urls:
             assert client.get(url).status_code == OK
     assert "8 submitted reports waiting for review" in client.get(urls[1]).content.decode()
+
+
+def test_nothing_to_report_after_a_month_with_figures_flags_what_was_left_out(world, client_for):
+    approved(world, world.supplier, HISTORY[-1], {"enrollments": 12, "active_participants": 30})
+    report = services.report_nothing_to_report(
+        network=world.network,
+        organization=world.supplier,
+        month=MONTH,
+        user=world.partner,
+        today=month_add(MONTH, 1) + datetime.timedelta(days=2),
+    )
+    page = client_for(world.backbone).get(reverse("metrics:report_detail", args=["kansas", report.pk]))
+    text = page.content.decode()
+    assert "2 things to check before approving" in text
+    assert "Left out: Enrollments, 12 in June 2024, none in this report" in text
+    assert "Left out: Active participants, 30 in June 2024, none in this report" in text
