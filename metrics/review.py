@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from django.db.models import Q
+
 from core.calendar import month_add, month_name
 from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY, UNKNOWN, Catalogue
 from metrics.models import MonthlyReport, PartnerFigure, ReportValue
@@ -193,14 +195,21 @@ def review_contexts(
         cells[versions[version_id]][measure_id, category_id] = count
 
     months = {report.month for report in reports}
-    organizations = sorted({report.organization_id for report in reports})
+    # Each partner's months before its reports, and no others: a queue reaching far back reads what
+    # it shows, not every month between.
+    windows: dict[int, tuple[datetime.date, datetime.date]] = {}
+    for report in reports:
+        first, last = windows.get(report.organization_id, (report.month, report.month))
+        windows[report.organization_id] = (min(first, report.month), max(last, report.month))
+    scope = Q()
+    for organization_id, (first, last) in sorted(windows.items()):
+        scope |= Q(
+            organization_id=organization_id, month__gte=month_add(first, -HISTORY_MONTHS), month__lt=last
+        )
     # (organization, month) -> figures, for the partners' own recent months
     history: dict[tuple[int, datetime.date], Figures] = defaultdict(dict)
     for organization_id, month, measure_id, category_id, count in PartnerFigure.objects.filter(
-        network=network,
-        organization_id__in=organizations,
-        month__gte=month_add(min(months), -HISTORY_MONTHS),
-        month__lt=max(months),
+        scope, network=network
     ).values_list("organization_id", "month", "measure_id", "category_id", "count"):
         history[organization_id, month][measure_id, category_id] = count
     # month -> organization -> figures, for the network's medians
