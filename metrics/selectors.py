@@ -254,10 +254,26 @@ def reports_waiting_for_review(*, network: Network) -> QuerySet[MonthlyReport]:
     )
 
 
+def report_next_for_review(*, network: Network, after: MonthlyReport) -> MonthlyReport | None:
+    """The report to review after ``after`` ("Approve and next"): the next one waiting in the queue's
+    order, else the first still waiting (one skipped earlier); None when nothing is left. Two queries
+    at most."""
+    waiting = reports_waiting_for_review(network=network).exclude(pk=after.pk)
+    if after.submitted_at is not None:
+        later = waiting.filter(
+            Q(submitted_at__gt=after.submitted_at) | Q(submitted_at=after.submitted_at, pk__gt=after.pk)
+        ).first()
+        if later is not None:
+            return later
+    return waiting.first()
+
+
 def reports_returned(*, network: Network) -> QuerySet[MonthlyReport]:
-    """Reports sent back for correction that the partner has not corrected yet, the oldest first."""
+    """Reports sent back for correction that the partner has not corrected yet, the oldest first:
+    the partner's turn, since they were returned (a correction saved as a draft is its current
+    version)."""
     return (
         network.monthly_reports.filter(status=ReportStatus.RETURNED)
-        .select_related("organization", "reviewed_by")
+        .select_related("organization", "reviewed_by", "current_version")
         .order_by("reviewed_at", "pk")
     )

@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -308,6 +309,31 @@ def _reviewed(
     )
     _rollup_after_commit(report)
     return report
+
+
+@dataclass
+class BulkApproval:
+    """What `reports_approve` did: the reports approved, and those refused with the reason."""
+
+    approved: list[MonthlyReport] = field(default_factory=list)
+    refused: list[tuple[MonthlyReport, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def reports_approve(*, network: Network, versions: dict[int, int], user: AbstractBaseUser) -> BulkApproval:
+    """Backbone staff approve several reports of ``network`` at once: ``versions`` maps each report's
+    id to the number of the version the reviewer saw. One transaction; each report goes through
+    `report_approve` (in a savepoint of its own), so its events and rollups are those of a single
+    approval, and a refusal (a newer version, a report no longer submitted) leaves the others
+    approved. Ids of other networks' reports are ignored."""
+    result = BulkApproval()
+    reports = network.monthly_reports.filter(pk__in=sorted(versions)).select_related("organization")
+    for report in reports.order_by("submitted_at", "pk"):
+        try:
+            result.approved.append(report_approve(report=report, version=versions[report.pk], user=user))
+        except TransitionRefused as refused:
+            result.refused.append((report, str(refused)))
+    return result
 
 
 @transaction.atomic

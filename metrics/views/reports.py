@@ -19,7 +19,7 @@ from core.calendar import month_add, month_iso, report_due_on
 from core.figures import download_or_none
 from core.problems import Problem, ReportRefused
 from metrics import completeness as completeness_reads
-from metrics import selectors, services
+from metrics import review, selectors, services
 from metrics.catalogue import Catalogue
 from metrics.forms import MonthForm, PeriodEndForm, ReturnForm, ReviewForm
 from metrics.models import MonthlyReport, ReportSource, ReportStatus
@@ -220,6 +220,10 @@ def _detail_page(
     today = timezone.localdate()
     actions = selectors.report_actions(user=request.user, report=report, today=today)
     first_submitted = report.first_submitted_at
+    # Only backbone staff reviewing a submitted report: the medians are of their network's partners.
+    context = (
+        review.report_review_context(report=report, catalogue=catalogue) if actions.can_approve else None
+    )
     return render(
         request,
         "metrics/report_detail.html",
@@ -238,6 +242,8 @@ def _detail_page(
             **vars(actions),
             "return_form": return_form,
             "month_text": month_iso(report.month),
+            "review": context,
+            "review_rule": review.RULE_TEXT,
         },
     )
 
@@ -298,12 +304,50 @@ def report_submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def report_approve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Approve the version the reviewer saw; "Approve and next" then opens the next report waiting in
+    the network's queue, or the queue itself when none is left."""
+    approved: list[MonthlyReport] = []
+
     def approve(report: MonthlyReport) -> str:
         version = _version_seen(request, "nothing was approved")
-        services.report_approve(report=report, version=version, user=request.user)
+        approved.append(services.report_approve(report=report, version=version, user=request.user))
         return f"Approved {report.organization.name}, {report.month:%B %Y} (version {version})."
 
-    return _transition(request, slug, pk, review=True, action=approve)
+    response = _transition(request, slug, pk, review=True, action=approve)
+    if not approved or request.POST.get("then") != "next":
+        return response
+    report = approved[0]
+    following = selectors.report_next_for_review(network=report.network, after=report)
+    if following is None:
+        messages.info(request, "No other report is waiting for review.")
+        return redirect("metrics:review_queue", slug=slug)
+    return redirect("metrics:report_detail", slug=slug, pk=following.pk)
+
+
+@login_required
+def reports_approve(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Approve selected" on the review queue: each checkbox names a report and the version the queue
+    showed ("12:3"); the refused are listed by name with the reason, the others approved."""
+    network, _ = network_get_for_user(user=request.user, slug=slug, need=Access.MANAGE)
+    queue = redirect("metrics:review_queue", slug=network.slug)
+    if request.method != "POST":
+        return queue
+    versions: dict[int, int] = {}
+    for value in request.POST.getlist("report"):
+        pk, _, version = value.partition(":")
+        if pk.isascii() and pk.isdigit() and version.isascii() and version.isdigit():
+            versions[int(pk)] = int(version)
+    if not versions:
+        messages.error(request, "Nothing was approved: select at least one report.")
+        return queue
+    result = services.reports_approve(network=network, versions=versions, user=request.user)
+    if result.approved:
+        names = "; ".join(f"{r.organization.name}, {r.month:%B %Y}" for r in result.approved)
+        count = len(result.approved)
+        messages.success(request, f"Approved {count} report{'s' if count != 1 else ''}: {names}.")
+    for report, reason in result.refused:
+        messages.error(request, f"Not approved: {report.organization.name}, {report.month:%B %Y}. {reason}")
+    return queue
 
 
 @login_required
@@ -377,19 +421,30 @@ def report_reopen(request: HttpRequest, slug: str, organization_id: int, month: 
 def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
     network, access = network_get_for_user(user=request.user, slug=slug, need=Access.MANAGE)
     waiting = list(selectors.reports_waiting_for_review(network=network))
+    contexts = review.review_contexts(
+        network=network, reports=waiting, catalogue=Catalogue.for_state(network.state_id)
+    )
+    now = timezone.now()
     for report in waiting:
         report.on_time = completeness_reads.submitted_on_time(
             network, report.month, report.first_submitted_at
         )
+        report.flag_count = contexts[report.pk].flag_count
+        report.days_waiting = (now - report.submitted_at).days if report.submitted_at else None
+    returned = list(selectors.reports_returned(network=network))
+    for report in returned:
+        report.days_waiting = (now - report.reviewed_at).days if report.reviewed_at else None
+        version = report.current_version
+        # A correction the partner saved as a draft since the return, not submitted yet.
+        report.draft_since = (
+            version.created_at
+            if version and report.reviewed_at and version.created_at > report.reviewed_at
+            else None
+        )
     return render(
         request,
         "metrics/review_queue.html",
-        {
-            "network": network,
-            "access": access,
-            "waiting": waiting,
-            "returned": selectors.reports_returned(network=network),
-        },
+        {"network": network, "access": access, "waiting": waiting, "returned": returned},
     )
 
 
@@ -464,6 +519,7 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
 urlpatterns = [
     path("networks/<slug:slug>/reports/", report_list, name="report_list"),
     path("networks/<slug:slug>/reports/review/", review_queue, name="review_queue"),
+    path("networks/<slug:slug>/reports/review/approve/", reports_approve, name="reports_approve"),
     path("networks/<slug:slug>/reports/completeness/", completeness, name="completeness"),
     path("networks/<slug:slug>/reports/<int:pk>/", report_detail, name="report_detail"),
     path("networks/<slug:slug>/reports/<int:pk>/submit/", report_submit, name="report_submit"),
