@@ -8,3 +8,8 @@ class MetricsConfig(AppConfig):
         from metrics import figure_cache, tasks  # noqa: F401  registers the tasks the services queue by name
 
         figure_cache.watch_reporting()
+
+        from metrics.completeness import reports_on_time_by_partner
+        from network.partnership.engagement import reports_on_time_source_set
+
+        reports_on_time_source_set(source=reports_on_time_by_partner)
