@@ -426,7 +426,7 @@ def engagement_chart(*, rows: Sequence[PartnerEngagement]) -> figures.Chart:
                 y=names,
                 x=[row.previous.percent for row in rows],
                 orientation="h",
-                marker_color="#a9aeb1",
+                marker_color=figures.GREY,
                 hovertemplate="%{y}: %{x}% in the previous period<extra></extra>",
             ),
             go.Bar(
@@ -434,7 +434,7 @@ def engagement_chart(*, rows: Sequence[PartnerEngagement]) -> figures.Chart:
                 y=names,
                 x=[row.current.percent for row in rows],
                 orientation="h",
-                marker_color="#005ea2",
+                marker_color=figures.BLUE,
                 hovertemplate="%{y}: %{x}% this period<extra></extra>",
             ),
         ]

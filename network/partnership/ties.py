@@ -33,6 +33,7 @@ from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core import figures
 from core.calendar import long_date
 from core.figures import Chart, Table, chart
 from network.models import (
@@ -634,21 +635,17 @@ def trend_latest_survey(*, trend: Sequence[TrendPoint]) -> TrendPoint | None:
 
 # Figures: the map and the trend as plotly charts with their tables.
 
-SECTOR_COLOURS: dict[str, str] = {
-    Sector.HEALTH_CARE: "#005ea2",
-    Sector.PUBLIC_HEALTH: "#0f6460",
-    Sector.PAYER: "#8168b3",
-    Sector.EMPLOYER: "#e5a000",
-    Sector.COMMUNITY_BASED: "#00a91c",
-    Sector.FAITH_BASED: "#c05600",
-    Sector.EDUCATION: "#d83933",
-    Sector.HOUSING: "#936f38",
-    Sector.TRANSPORTATION: "#1a4480",
-    Sector.MEDIA: "#d72d79",
-    Sector.BUSINESS: "#565c65",
-    Sector.GOVERNMENT: "#162e51",
-    Sector.ACADEMIC: "#00bde3",
-}
+
+def sector_marker(sector: str) -> dict[str, str]:
+    """A sector's colour and shape on the map: more sectors than colour-blind-safe colours, so the
+    shape changes once the palette has gone round (the legend and hover text name the sector too)."""
+    index = list(Sector.values).index(sector) if sector in Sector.values else len(Sector.values)
+    colours = figures.COLOURS
+    return {
+        "color": colours[index % len(colours)],
+        "symbol": figures.SYMBOLS[(index // len(colours)) % len(figures.SYMBOLS)],
+    }
+
 
 # Pulls every partner towards the centre, so that partners with few connections stay near the rest.
 GRAVITY = 1.0
@@ -733,9 +730,9 @@ def map_figure(*, graph: NetworkGraph, ratings: dict[int, PartnerRating]) -> Cha
     )
     figure = go.Figure()
     styles = {
-        "both": ("Recorded tie and named in the survey", "#1b1b1b", "solid", 2.0),
-        "ties": ("Recorded tie", "#71767a", "solid", 1.2),
-        "survey": ("Named in the survey", "#71767a", "dot", 1.2),
+        "both": ("Recorded tie and named in the survey", figures.INK, "solid", 2.0),
+        "ties": ("Recorded tie", figures.MUTED, "solid", 1.2),
+        "survey": ("Named in the survey", figures.MUTED, "dot", 1.2),
     }
     for style, (label, colour, dash, width) in styles.items():
         xs: list[float | None] = []
@@ -772,7 +769,7 @@ def map_figure(*, graph: NetworkGraph, ratings: dict[int, PartnerRating]) -> Cha
                 name=nodes[0].sector_label,
                 marker={
                     "size": [10 + 5 * math.sqrt(degree) for degree in degrees],
-                    "color": SECTOR_COLOURS.get(sector, "#565c65"),
+                    **sector_marker(sector),
                     "line": {"color": "white", "width": 1},
                 },
                 hovertext=[
@@ -897,13 +894,13 @@ def trend_table(*, trend: Sequence[TrendPoint]) -> Table:
 
 
 def trend_figure(*, trend: Sequence[TrendPoint]) -> Chart:
-    """Density (blue) and degree centralization (red) over time: solid from the survey, dashed from the
+    """Density (blue) and degree centralization (orange) over time: solid from the survey, dashed from the
     recorded ties."""
     figure = go.Figure()
     surveyed = [point for point in trend if point.survey_density is not None]
     survey_dates = [point.on.isoformat() for point in surveyed]
     dates = [point.on.isoformat() for point in trend]
-    density, centralization = "#005ea2", "#d83933"
+    density, centralization = figures.BLUE, figures.ORANGE
     survey_density = [p.survey_density for p in surveyed]
     survey_centralization = [p.survey_centralization for p in surveyed]
     lines = [
