@@ -80,6 +80,12 @@
       }
     });
     if (rows && layout.height) { layout.height = Math.max(layout.height, rows + 140); }
+    // Names beside many dots (the network map) crowd a phone's screen: there the search names them.
+    var map = false;
+    data.forEach(function (trace) {
+      if (trace.mode === "markers+text" && trace.meta === "map-partners") { trace.mode = "markers"; map = true; }
+    });
+    if (map && layout.height) { layout.height = Math.min(layout.height, Math.round(width * 1.2)); }
     data.forEach(function (trace) { if (trace.name) { trace.name = wrap(String(trace.name), line - 4); } });
     (layout.annotations || []).forEach(function (note) { note.text = wrap(note.text, line); });
     // The legend goes below the plot, across the chart's width.
@@ -116,6 +122,7 @@
     item.narrow = narrow;
     item.element.setAttribute("data-layout", narrow ? "narrow" : "wide");
     Plotly.react(item.element, shown.data, shown.layout, config(narrow));
+    item.element.dispatchEvent(new CustomEvent("tandem:chart-drawn"));
   }
 
   function draw() {
