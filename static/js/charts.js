@@ -87,13 +87,29 @@
     });
     if (map && layout.height) { layout.height = Math.min(layout.height, Math.round(width * 1.2)); }
     data.forEach(function (trace) { if (trace.name) { trace.name = wrap(String(trace.name), line - 4); } });
-    (layout.annotations || []).forEach(function (note) { note.text = wrap(note.text, line); });
+    // Titles over panels side by side share the width; wrapped, they need more room above the plot.
+    var panels = Object.keys(layout).filter(function (key) { return /^xaxis\d*$/.test(key); }).length || 1;
+    var titleLines = 0;
+    var panelChars = panels > 1 ? Math.max(8, Math.floor((width - 140) / panels / CHAR_WIDTH)) : line;
+    (layout.annotations || []).forEach(function (note) {
+      if (note.yref === "paper" && note.y >= 1) {
+        note.font = Object.assign({}, note.font, {size: 12});
+        note.text = wrap(note.text, panelChars);
+        titleLines = Math.max(titleLines, String(note.text).split("<br>").length);
+      } else {
+        note.text = wrap(note.text, line);
+      }
+    });
+    if (titleLines) { layout.margin.t = Math.max(layout.margin.t || 30, titleLines * 16 + 14); }
+    // Values written beside the bars' ends need room on the right.
+    if (data.some(function (trace) { return trace.textposition === "outside"; })) { layout.margin.r = 36; }
     // The legend goes below the plot, across the chart's width.
-    if (layout.showlegend !== false) {
+    var entries = data.filter(function (trace) { return trace.showlegend !== false && trace.name; }).length;
+    // plotly shows no legend for a single trace unless told to.
+    if (layout.showlegend === true || (layout.showlegend !== false && entries > 1)) {
       layout.legend = Object.assign({}, layout.legend, {
         orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom"
       });
-      var entries = data.filter(function (trace) { return trace.showlegend !== false && trace.name; }).length;
       var legendHeight = entries * 22 + 10;
       layout.margin.b = (layout.margin.b || 60) + legendHeight;
       if (layout.height) { layout.height += legendHeight; }
