@@ -61,12 +61,34 @@ class Chart:
         return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))
 
 
-# Tandem's chart colours, in order; a figure that draws one series in two traces picks from these.
-COLOURS = ["#005ea2", "#d83933", "#00a91c", "#e5a000", "#8168b3", "#0f6460", "#c05600", "#565c65"]
+# Tandem's one chart palette: Okabe and Ito's colours for colour-blind readers (Color Universal Design).
+# Any two stay apart with protanopia, deuteranopia or tritanopia, so no chart rests on red against
+# green; its yellow is left out, too pale on white for a line. Every chart builder takes its colours
+# from here (tests/test_palette.py holds the pairs apart), and every chart has a table beside it.
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+BLUISH_GREEN = "#009E73"
+VERMILLION = "#D55E00"
+SKY_BLUE = "#56B4E9"
+REDDISH_PURPLE = "#CC79A7"
+BLACK = "#000000"
+# Neutrals beside the palette: a series for comparison (the period before) and text and rules.
+GREY = "#a9aeb1"
+INK = "#1b1b1b"
+MUTED = "#71767a"  # 4.8:1 on white, AA for text too
+PALE_GREY = "#dfe1e2"  # an area with nothing to show (a suppressed county)
+# An ordered scale (an answer from lowest to highest): the U.S. Web Design System's blues, light to
+# dark, which read in order whatever a reader's colour vision, by lightness alone.
+BLUES = ["#d9e8f6", "#97d4ea", "#28a0cb", "#0050d8", "#162e51"]
+
+# Series colours in order; a figure that draws one series in two traces picks from these.
+COLOURS = [BLUE, ORANGE, BLUISH_GREEN, VERMILLION, SKY_BLUE, REDDISH_PURPLE, BLACK]
+# Where more series than colours are drawn (the map's sectors), the marker's shape tells them apart too.
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "star"]
 
 # Tandem's look: the page's font, room for labels, no plotly logo.
 LOOK = {
-    "font": {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": "#1b1b1b"},
+    "font": {"family": "Source Sans Pro, Helvetica, Arial, sans-serif", "size": 14, "color": INK},
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
     "colorway": COLOURS,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from core import figures
 from core.calendar import quarter_label, quarter_months, quarter_of
 from core.disclosure import Published, Reason, note
 from core.figures import Chart, Suppressed, Table, chart
@@ -249,7 +250,7 @@ def representation_chart(measured: BreakdownMeasures, *, caption: str, element_i
             y=labels,
             x=ratios,
             orientation="h",
-            marker_color="#005ea2",
+            marker_color=figures.BLUE,
             # The ratio beside each bar, so a ratio of 0 reads differently from a suppressed group.
             text=[
                 "Suppressed" if group.suppressed else "" if ratio is None else f"{ratio:.2f}"
@@ -265,7 +266,7 @@ def representation_chart(measured: BreakdownMeasures, *, caption: str, element_i
     figure.add_vline(
         x=1,
         line_dash="dash",
-        line_color="#1b1b1b",
+        line_color=figures.INK,
         annotation_text="Fair share (1.0)",
         annotation_position="top",
     )
@@ -335,7 +336,7 @@ def trend(scope: Scope, read: Read, period: MonthPeriod, breakdown_name: str) ->
             for name, values in series.items()
         ]
     )
-    figure.add_hline(y=1, line_dash="dash", line_color="#1b1b1b")
+    figure.add_hline(y=1, line_dash="dash", line_color=figures.INK)
     figure.update_layout(
         yaxis_title="Representation ratio",
         xaxis_title="Quarter",
@@ -594,11 +595,11 @@ def county_map(
                 geojson=shapes,
                 locations=[code for code, _ in grey],
                 z=[0] * len(grey),
-                colorscale=[[0, "#dfe1e2"], [1, "#dfe1e2"]],
+                colorscale=[[0, figures.PALE_GREY], [1, figures.PALE_GREY]],
                 showscale=False,
                 hovertext=[text for _, text in grey],
                 hoverinfo="text",
-                marker_line_color="#71767a",
+                marker_line_color=figures.MUTED,
                 marker_line_width=0.5,
                 name="Suppressed or no estimate",
             )
@@ -622,7 +623,7 @@ def county_map(
                 },
                 hovertext=[text for _, _, text in shaded],
                 hoverinfo="text",
-                marker_line_color="#71767a",
+                marker_line_color=figures.MUTED,
                 marker_line_width=0.5,
                 name="Reach per 1,000 eligible",
             )

@@ -9,7 +9,23 @@ import pandas as pd
 
 from core.calendar import month_add, month_name
 from core.disclosure import DEFAULT_THRESHOLD, Reason, note
-from core.figures import COLOURS, Chart, Suppressed, Table, bar, chart, figure, hline, scatter
+from core.figures import (
+    BLUE,
+    COLOURS,
+    GREY,
+    INK,
+    MUTED,
+    SKY_BLUE,
+    VERMILLION,
+    Chart,
+    Suppressed,
+    Table,
+    bar,
+    chart,
+    figure,
+    hline,
+    scatter,
+)
 from core.numbers import as_percent
 from goals.selectors import CommitmentStanding, Counting, GoalStanding, MonthPeriod
 from metrics.completeness import MonthReporting
@@ -354,7 +370,7 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
                 y=positions,
                 x=expected,
                 orientation="h",
-                marker={"color": "#a9aeb1"},
+                marker={"color": GREY},
                 customdata=names,
                 hovertemplate="%{customdata}: %{x} % expected by now<extra></extra>",
             ),
@@ -363,7 +379,7 @@ def goals_chart(standings: Sequence[GoalStanding], *, with_network: bool = False
                 y=positions,
                 x=[None if "share" in s.hidden else as_percent(s.progress.share) for s in standings],
                 orientation="h",
-                marker={"color": "#005ea2"},
+                marker={"color": BLUE},
                 customdata=[f"{name} ({outlook})" for name, outlook in zip(names, outlooks, strict=True)],
                 hovertemplate="%{customdata}: %{x} % of the target<extra></extra>",
             ),
@@ -462,7 +478,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
                 name="In the month",
                 x=x,
                 y=[None if provisional else value for value, provisional in zip(in_month, late, strict=True)],
-                marker={"color": "#73b3e7"},
+                marker={"color": SKY_BLUE},
                 hovertemplate="%{x|%B %Y}: %{y} in the month<extra></extra>",
             ),
             bar(
@@ -471,8 +487,8 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
                 y=[value if provisional else None for value, provisional in zip(in_month, late, strict=True)],
                 marker={
                     "color": "white",
-                    "line": {"color": "#005ea2", "width": 1.5},
-                    "pattern": {"shape": "/", "fgcolor": "#005ea2"},
+                    "line": {"color": BLUE, "width": 1.5},
+                    "pattern": {"shape": "/", "fgcolor": BLUE},
                 },
                 customdata=column["Reports in"],
                 hovertemplate="%{x|%B %Y}: %{y} in the month so far, provisional (%{customdata})"
@@ -483,7 +499,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
                 x=x,
                 y=column["So far"],
                 mode="lines+markers",
-                line={"color": "#005ea2", "width": 3},
+                line={"color": BLUE, "width": 3},
                 hovertemplate="%{x|%B %Y}: %{y} so far<extra></extra>",
             ),
             scatter(
@@ -491,7 +507,7 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
                 x=x,
                 y=column["On a straight line to the target"],
                 mode="lines",
-                line={"color": "#565c65", "dash": "dot"},
+                line={"color": MUTED, "dash": "dot"},
                 hovertemplate="%{x|%B %Y}: %{y} on a straight line<extra></extra>",
             ),
             scatter(
@@ -499,14 +515,12 @@ def burnup_chart(standing: GoalStanding, table: Table) -> Chart:
                 x=x,
                 y=column["Projected"],
                 mode="lines",
-                line={"color": "#c05600", "dash": "dash"},
+                line={"color": VERMILLION, "dash": "dash"},
                 connectgaps=False,
                 hovertemplate="%{x|%B %Y}: %{y} projected<extra></extra>",
             ),
         ],
-        **hline(
-            progress.target, line={"color": "#00a91c", "dash": "longdash"}, text=f"Target {progress.target:,}"
-        ),
+        **hline(progress.target, line={"color": INK, "dash": "longdash"}, text=f"Target {progress.target:,}"),
         barmode="overlay",
         height=420,
         xaxis={"title": {"text": "Month"}, "tickformat": "%b %Y"},
@@ -593,7 +607,7 @@ def commitments_chart(standings: Sequence[CommitmentStanding], *, organization: 
                 y=positions,
                 x=[s.progress.target for s in standings],
                 orientation="h",
-                marker={"color": "#a9aeb1"},
+                marker={"color": GREY},
                 customdata=names,
                 hovertemplate="%{customdata}: commitment %{x}<extra></extra>",
             ),
@@ -602,7 +616,7 @@ def commitments_chart(standings: Sequence[CommitmentStanding], *, organization: 
                 y=positions,
                 x=[s.progress.actual for s in standings],
                 orientation="h",
-                marker={"color": "#005ea2"},
+                marker={"color": BLUE},
                 customdata=names,
                 hovertemplate="%{customdata}: %{x} so far<extra></extra>",
             ),
@@ -639,7 +653,7 @@ def bars_chart(
     """Horizontal bars, one group per label: for networks, partners or states side by side. A None
     value (no count, or a suppressed one) draws no bar and has no hover text."""
     positions = list(range(len(labels)))
-    colours = ["#a9aeb1", "#005ea2"] if len(series) == 2 else [None] * len(series)
+    colours = [GREY, BLUE] if len(series) == 2 else [None] * len(series)
     drawn = figure(
         [
             bar(

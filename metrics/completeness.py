@@ -18,6 +18,7 @@ from core.calendar import (
     is_locked,
     month_add,
     month_iso,
+    month_of,
     month_range,
     report_due_on,
     report_locks_after,
@@ -28,9 +29,47 @@ from core.problems import Problem
 from metrics.models import MonthlyReport, ReportStatus
 from metrics.validation import month_problems
 from network.models import Membership, Network
+from network.partnership.engagement import Period, ReportsOnTime
 from partners.models import Organization
 
 RECEIVED = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+
+
+def reports_on_time_by_partner(
+    *, network: Network, period: Period, today: datetime.date | None = None
+) -> dict[int, ReportsOnTime]:
+    """Each partner's months whose due date fell in the period (and has passed), and how many of them
+    it first submitted by the due date, for the engagement page. Expected as on the completeness page:
+    a partner that reports monthly, for each month it was a member. A month submitted late, or not yet
+    received, is due and not on time. Two queries."""
+    today = today or timezone.localdate()
+    last_day = min(period.end, today - datetime.timedelta(days=1))  # due today is not yet late
+    months = [
+        month
+        for month in month_range(month_add(month_of(period.start), -2), month_of(period.end))
+        if period.start <= report_due_on(network, month) <= last_day
+    ]
+    if not months:
+        return {}
+    spells: dict[int, list[Membership]] = defaultdict(list)
+    for membership in Membership.objects.during(months[0], months[-1]).filter(
+        network=network, reports_monthly=True
+    ):
+        spells[membership.organization_id].append(membership)
+    first_submitted = {
+        (row["organization_id"], row["month"]): row["first_submitted_at"]
+        for row in MonthlyReport.objects.filter(
+            network=network, month__in=months, status__in=RECEIVED
+        ).values("organization_id", "month", "first_submitted_at")
+    }
+    counts = {}
+    for organization_id, memberships in spells.items():
+        due = [month for month in months if any(spell.is_member_in(month) for spell in memberships)]
+        on_time = sum(
+            submitted_on_time(network, month, first_submitted.get((organization_id, month))) for month in due
+        )
+        counts[organization_id] = ReportsOnTime(due=len(due), on_time=on_time)
+    return counts
 
 
 def submitted_on_time(

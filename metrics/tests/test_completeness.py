@@ -15,10 +15,12 @@ from metrics.completeness import (
     completeness_tables,
     last_due_month,
     reporting_months,
+    reports_on_time_by_partner,
 )
 from metrics.models import MonthlyReport, ReportSource, ReportStatus
 from metrics.tests.factories import values_for
 from network.models import Membership
+from network.partnership.engagement import Period, ReportsOnTime, engagement_by_partner
 from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import SupplierFactory
 
@@ -304,3 +306,49 @@ def test_a_partners_month_statuses(network):
     assert months[nothing.month].status_label == "Nothing to report"
     assert months[draft.month].status_label == "Draft" and not months[draft.month].received
     assert months[d(2024, 4, 1)].status_label == "Not started"
+
+
+# Reports on time for the engagement page
+
+
+def test_reports_on_time_on_the_engagement_page_worked_example(network):
+    """April 1 to June 30, today July 15, due on the 15th: March (due April 15), April (due May 15) and
+    May (due June 15) are due in the period; February (due March 15) and June (due July 15) are not."""
+    period = Period(start=d(2024, 4, 1), end=d(2024, 6, 30))
+    today = d(2024, 7, 15)
+    assert network.report_due_day == 15
+    MembershipFactory(network=network, organization=network.backbone)
+    ymca = partner(network, "Prairie YMCA", (d(2023, 1, 1), None))
+    report(network, ymca, d(2024, 2, 1), submitted_on=d(2024, 3, 1))
+    march = report(network, ymca, d(2024, 3, 1), submitted_on=d(2024, 4, 15))
+    MonthlyReport.objects.filter(pk=march.pk).update(  # on its due day, late in the evening
+        first_submitted_at=timezone.make_aware(datetime.datetime(2024, 4, 15, 23, 30))
+    )
+    report(network, ymca, d(2024, 4, 1), submitted_on=d(2024, 5, 16))  # a day late
+    report(network, ymca, d(2024, 5, 1), status=ReportStatus.APPROVED, submitted_on=d(2024, 6, 1))
+    report(network, ymca, d(2024, 6, 1), submitted_on=d(2024, 7, 1))
+    # Joined on April 1: April and May are due; May is still a draft.
+    topeka = partner(network, "Topeka Faith Alliance", (d(2024, 4, 1), None))
+    report(network, topeka, d(2024, 4, 1), submitted_on=d(2024, 5, 2))
+    report(network, topeka, d(2024, 5, 1), status=ReportStatus.DRAFT)
+    partner(network, "Emporia Library", (d(2023, 1, 1), None), monthly=False)
+    # Another network's reports count for nothing here.
+    report(NetworkFactory(slug="utah"), ymca, d(2024, 4, 1))
+
+    assert reports_on_time_by_partner(network=network, period=period, today=today) == {
+        ymca.pk: ReportsOnTime(due=3, on_time=2),
+        topeka.pk: ReportsOnTime(due=2, on_time=1),
+    }
+    # A month due today is not late yet: on June 15, May is left out.
+    by_june_15 = reports_on_time_by_partner(network=network, period=period, today=d(2024, 6, 15))
+    assert by_june_15[ymca.pk] == ReportsOnTime(due=2, on_time=1)
+    # The engagement page takes these figures (metrics registers its source when the app is ready).
+    rows = {
+        row.organization.name: row.reports_text
+        for row in engagement_by_partner(network=network, period=period, today=today)
+    }
+    assert rows == {
+        "Prairie YMCA": "2 of 3",
+        "Topeka Faith Alliance": "1 of 2",
+        "Emporia Library": "Does not report monthly",
+    }

@@ -58,8 +58,8 @@ def items_table(results: RoundResults) -> figures.Table:
     )
 
 
-# From the lowest score to the highest: the U.S. Web Design System's blues, light to dark.
-SCALE_COLOURS = ["#d9e8f6", "#97d4ea", "#28a0cb", "#0050d8", "#162e51"]
+# From the lowest score to the highest.
+SCALE_COLOURS = figures.BLUES
 
 
 def scale_colours(scale: list[int]) -> list[str]:

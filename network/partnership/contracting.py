@@ -25,6 +25,12 @@ from network.selectors import CONTRACT_STAGES_BEFORE_EXECUTION
 
 
 PIPELINE_STAGES = [ContractStage.PLANNED, ContractStage.DRAFTING, ContractStage.IN_REVIEW]
+# Each stage's colour from Tandem's colour-blind-safe palette (never red against green).
+STAGE_COLOURS = {
+    ContractStage.PLANNED: figures.SKY_BLUE,
+    ContractStage.DRAFTING: figures.BLUE,
+    ContractStage.IN_REVIEW: figures.ORANGE,
+}
 STAGES_TIMED = [*PIPELINE_STAGES, ContractStage.EXECUTED, ContractStage.AMENDED]
 
 
@@ -219,6 +225,7 @@ def contracting_chart(*, summary: ContractingSummary) -> figures.Chart:
                 y=positions,
                 x=[row.days_by_stage.get(stage, 0) for row in rows],
                 orientation="h",
+                marker_color=STAGE_COLOURS[stage],
                 customdata=[f"{row.contract.title} ({row.contract.organization.name})" for row in rows],
                 hovertemplate=f"%{{customdata}}: %{{x}} days {stage.label.lower()}<extra></extra>",
             )

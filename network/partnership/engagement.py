@@ -106,25 +106,31 @@ class ReportsOnTime:
 
 NO_REPORTS_DUE = ReportsOnTime(due=0, on_time=0)
 
-# Monthly reporting lives in the metrics app, which imports this one and not the other way round. Once
-# it exists, metrics registers its selector here (in its AppConfig.ready) with `reports_on_time_source_set`.
+# A change in attendance rate smaller than this many percentage points is noise (one meeting missed of
+# a handful), not a partner drifting away: the page flags a fall, and says "about the same", from here.
+ATTENDANCE_CHANGE_POINTS = 10
+
+# Monthly reporting lives in the metrics app, which imports this one and not the other way round:
+# metrics registers its selector here (in its AppConfig.ready) with `reports_on_time_source_set`.
 ReportsOnTimeSource = Callable[..., Mapping[int, ReportsOnTime]]
 _reports_on_time_source: ReportsOnTimeSource | None = None
 
 
 def reports_on_time_source_set(*, source: ReportsOnTimeSource | None) -> None:
     """Name the function that counts each partner's reports due and on time, called as
-    ``source(network=..., period=...)`` and returning {organization id: ReportsOnTime}."""
+    ``source(network=..., period=..., today=...)`` and returning {organization id: ReportsOnTime}."""
     global _reports_on_time_source
     _reports_on_time_source = source
 
 
-def reports_on_time_by_partner(*, network: Network, period: Period) -> Mapping[int, ReportsOnTime] | None:
-    """Each partner's reports on time of those due in the period; None while monthly reporting does not
-    exist yet, so pages say "not yet available" rather than show invented numbers."""
+def reports_on_time_by_partner(
+    *, network: Network, period: Period, today: datetime.date
+) -> Mapping[int, ReportsOnTime] | None:
+    """Each partner's reports on time of those due in the period; None when no source is registered
+    (the metrics app not loaded), so pages say "not available" rather than show invented numbers."""
     if _reports_on_time_source is None:
         return None
-    return _reports_on_time_source(network=network, period=period)
+    return _reports_on_time_source(network=network, period=period, today=today)
 
 
 @dataclass
@@ -155,7 +161,12 @@ class PartnerEngagement:
 
     @property
     def fell(self) -> bool:
-        return self.change is not None and self.change < 0
+        """The rate fell by at least `ATTENDANCE_CHANGE_POINTS`: a smaller fall is not flagged."""
+        return self.change is not None and self.change <= -ATTENDANCE_CHANGE_POINTS
+
+    @property
+    def rose(self) -> bool:
+        return self.change is not None and self.change >= ATTENDANCE_CHANGE_POINTS
 
     @property
     def trend(self) -> str:
@@ -167,18 +178,20 @@ class PartnerEngagement:
             return "No attendance recorded in the previous period"
         if now is None:
             return f"No attendance recorded in this period (was {before}%)"
-        if now < before:
+        if self.fell:
             return f"Fell from {before}% to {now}%"
-        if now > before:
+        if self.rose:
             return f"Rose from {before}% to {now}%"
-        return f"Steady at {now}%"
+        if now == before:
+            return f"Steady at {now}%"
+        return f"About the same: {now}%, was {before}%"
 
     @property
     def reports_text(self) -> str:
         if not self.reports_monthly and (self.reports is None or not self.reports.due):
             return "Does not report monthly"
         if self.reports is None:
-            return "Not yet available"
+            return "Not available"
         return f"{self.reports.on_time} of {self.reports.due}"
 
 
@@ -214,7 +227,7 @@ def engagement_by_partner(
     """Each current partner's meetings, attendance rate against the previous period, workgroup seats,
     reports on time and last contact: the partners whose attendance rate fell first, then the lowest rate.
 
-    One query for the partners (every figure is a subquery), plus one for reports once they exist.
+    One query for the partners (every figure is a subquery), plus the reporting source's (two).
     """
     today = today or timezone.localdate()
     attendance = Attendance.objects.filter(
@@ -245,7 +258,7 @@ def engagement_by_partner(
         last_meeting_at=Subquery(last_meeting),
         last_touchpoint_on=Subquery(last_touchpoint),
     )
-    reports = reports_on_time_by_partner(network=network, period=period)
+    reports = reports_on_time_by_partner(network=network, period=period, today=today)
     rows = [
         PartnerEngagement(
             organization=membership.organization,
@@ -413,7 +426,7 @@ def engagement_chart(*, rows: Sequence[PartnerEngagement]) -> figures.Chart:
                 y=names,
                 x=[row.previous.percent for row in rows],
                 orientation="h",
-                marker_color="#a9aeb1",
+                marker_color=figures.GREY,
                 hovertemplate="%{y}: %{x}% in the previous period<extra></extra>",
             ),
             go.Bar(
@@ -421,7 +434,7 @@ def engagement_chart(*, rows: Sequence[PartnerEngagement]) -> figures.Chart:
                 y=names,
                 x=[row.current.percent for row in rows],
                 orientation="h",
-                marker_color="#005ea2",
+                marker_color=figures.BLUE,
                 hovertemplate="%{y}: %{x}% this period<extra></extra>",
             ),
         ]

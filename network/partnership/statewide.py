@@ -192,26 +192,26 @@ def state_chart(*, rows: Sequence[NetworkHealth]) -> figures.Chart:
         ],
     )
     panels = [
-        (1, "Mean attendance rate (%)", [r.mean_attendance_percent for r in rows], "#005ea2", False),
+        (1, "Mean attendance rate (%)", [r.mean_attendance_percent for r in rows], figures.BLUE, False),
         (
             2,
             "Not yet executed, within the alert days",
             [len(r.contracts.not_executed) - len(r.contracts.past_alert) for r in rows],
-            "#73b3e7",
+            figures.SKY_BLUE,
             True,
         ),
         (
             2,
             "Not yet executed, past the alert days",
             [len(r.contracts.past_alert) for r in rows],
-            "#c05600",
+            figures.VERMILLION,
             True,
         ),
         (
             3,
             "Median days planned to executed",
             [days_shown(r.contracts.median_planned_to_executed) for r in rows],
-            "#0f6460",
+            figures.BLUISH_GREEN,
             False,
         ),
     ]

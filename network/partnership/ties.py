@@ -24,6 +24,7 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -33,6 +34,7 @@ from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core import figures
 from core.calendar import long_date
 from core.figures import Chart, Table, chart
 from network.models import (
@@ -634,21 +636,17 @@ def trend_latest_survey(*, trend: Sequence[TrendPoint]) -> TrendPoint | None:
 
 # Figures: the map and the trend as plotly charts with their tables.
 
-SECTOR_COLOURS: dict[str, str] = {
-    Sector.HEALTH_CARE: "#005ea2",
-    Sector.PUBLIC_HEALTH: "#0f6460",
-    Sector.PAYER: "#8168b3",
-    Sector.EMPLOYER: "#e5a000",
-    Sector.COMMUNITY_BASED: "#00a91c",
-    Sector.FAITH_BASED: "#c05600",
-    Sector.EDUCATION: "#d83933",
-    Sector.HOUSING: "#936f38",
-    Sector.TRANSPORTATION: "#1a4480",
-    Sector.MEDIA: "#d72d79",
-    Sector.BUSINESS: "#565c65",
-    Sector.GOVERNMENT: "#162e51",
-    Sector.ACADEMIC: "#00bde3",
-}
+
+def sector_marker(sector: str) -> dict[str, str]:
+    """A sector's colour and shape on the map: more sectors than colour-blind-safe colours, so the
+    shape changes once the palette has gone round (the legend and hover text name the sector too)."""
+    index = list(Sector.values).index(sector) if sector in Sector.values else len(Sector.values)
+    colours = figures.COLOURS
+    return {
+        "color": colours[index % len(colours)],
+        "symbol": figures.SYMBOLS[(index // len(colours)) % len(figures.SYMBOLS)],
+    }
+
 
 # Pulls every partner towards the centre, so that partners with few connections stay near the rest.
 GRAVITY = 1.0
@@ -726,16 +724,117 @@ def _hover(node: MapNode, degree: int, rating: PartnerRating | None) -> str:
     )
 
 
-def map_figure(*, graph: NetworkGraph, ratings: dict[int, PartnerRating]) -> Chart:
-    """The network map: partners coloured by sector and sized by connections, lines for connections."""
-    positions = graph_layout(
+def map_positions(*, graph: NetworkGraph) -> dict[int, tuple[float, float]]:
+    """Where each partner is drawn on the map (and found by the map's search)."""
+    return graph_layout(
         nodes=[node.organization_id for node in graph.nodes], edges=[(e.a, e.b) for e in graph.edges]
     )
+
+
+# A label on the map: a name cut to this many characters (the hover text, the search and the tables
+# have it whole), in the map's units: about 260 pixels to one unit on a laptop screen.
+LABEL_CHARS = 24
+LABEL_CHAR_WIDTH = 6.5 / 260
+LABEL_HEIGHT = 14 / 260
+# A label that would cover more than this share of its area with other labels and dots is left off.
+LABEL_MOST_COVERED = 0.25
+
+
+def map_label(name: str) -> str:
+    """A partner's name as its label on the map: whole when short, else cut at a word and marked."""
+    if len(name) <= LABEL_CHARS:
+        return name
+    cut = name[: LABEL_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:-(")
+    return f"{cut}…"
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top
+
+
+def _overlap(a: Box, b: Box) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def map_label_places(
+    *, positions: dict[int, tuple[float, float]], labels: dict[int, str], sizes: dict[int, float]
+) -> dict[int, str]:
+    """Where each label goes beside its dot (plotly's textposition), or "" where it would cover others
+    badly: partners with the most connections choose first, each the side (right, left, above, below)
+    that covers the fewest labels and dots already there. No randomness: the same map, the same labels."""
+    dots = {
+        node: (x - r, y - r, x + r, y + r)
+        for node, (x, y) in positions.items()
+        for r in [sizes[node] / 2 / 260]
+    }
+    placed: list[Box] = []
+    places: dict[int, str] = {}
+    for node in sorted(positions, key=lambda n: (-sizes[n], labels[n])):
+        x, y = positions[node]
+        width, height = len(labels[node]) * LABEL_CHAR_WIDTH, LABEL_HEIGHT
+        gap = sizes[node] / 2 / 260 + 0.01
+        sides = {
+            "middle right": (x + gap, y - height / 2, x + gap + width, y + height / 2),
+            "middle left": (x - gap - width, y - height / 2, x - gap, y + height / 2),
+            "top center": (x - width / 2, y + gap, x + width / 2, y + gap + height),
+            "bottom center": (x - width / 2, y - gap - height, x + width / 2, y - gap),
+        }
+        covered = {
+            side: sum(_overlap(box, other) for other in placed)
+            + sum(_overlap(box, dot) for other, dot in dots.items() if other != node)
+            for side, box in sides.items()
+        }
+        side = min(sides, key=lambda side: covered[side])  # dicts keep order: right wins a tie
+        if covered[side] > LABEL_MOST_COVERED * width * height:
+            places[node] = ""
+            continue
+        places[node] = side
+        placed.append(sides[side])
+    return places
+
+
+def map_search_data(*, graph: NetworkGraph, positions: dict[int, tuple[float, float]]) -> dict[str, Any]:
+    """What the map's search needs: each partner's name, place and connections (the same figures as the
+    tables below the map)."""
+    neighbours: dict[int, list[int]] = defaultdict(list)
+    for edge in graph.edges:
+        neighbours[edge.a].append(edge.b)
+        neighbours[edge.b].append(edge.a)
+    return {
+        "nodes": [
+            {
+                "id": node.organization_id,
+                "name": node.name,
+                "sector": node.sector_label,
+                "x": positions[node.organization_id][0],
+                "y": positions[node.organization_id][1],
+                "neighbours": sorted(neighbours[node.organization_id]),
+            }
+            for node in graph.nodes
+        ]
+    }
+
+
+def map_figure(
+    *,
+    graph: NetworkGraph,
+    ratings: dict[int, PartnerRating],
+    positions: dict[int, tuple[float, float]] | None = None,
+) -> Chart:
+    """The network map: partners coloured by sector, sized by connections and labelled with their
+    names where a label fits, lines for connections, and two empty traces that the search fills."""
+    positions = positions if positions is not None else map_positions(graph=graph)
+    sizes = {
+        node.organization_id: 10 + 5 * math.sqrt(graph.degree[node.organization_id]) for node in graph.nodes
+    }
+    labels = {node.organization_id: map_label(node.name) for node in graph.nodes}
+    places = map_label_places(positions=positions, labels=labels, sizes=sizes)
     figure = go.Figure()
     styles = {
-        "both": ("Recorded tie and named in the survey", "#1b1b1b", "solid", 2.0),
-        "ties": ("Recorded tie", "#71767a", "solid", 1.2),
-        "survey": ("Named in the survey", "#71767a", "dot", 1.2),
+        "both": ("Recorded tie and named in the survey", figures.INK, "solid", 2.0),
+        "ties": ("Recorded tie", figures.MUTED, "solid", 1.2),
+        "survey": ("Named in the survey", figures.MUTED, "dot", 1.2),
     }
     for style, (label, colour, dash, width) in styles.items():
         xs: list[float | None] = []
@@ -768,13 +867,22 @@ def map_figure(*, graph: NetworkGraph, ratings: dict[int, PartnerRating]) -> Cha
             go.Scatter(
                 x=[positions[node.organization_id][0] for node in nodes],
                 y=[positions[node.organization_id][1] for node in nodes],
-                mode="markers",
+                mode="markers+text",
                 name=nodes[0].sector_label,
                 marker={
-                    "size": [10 + 5 * math.sqrt(degree) for degree in degrees],
-                    "color": SECTOR_COLOURS.get(sector, "#565c65"),
+                    "size": [sizes[node.organization_id] for node in nodes],
+                    "opacity": 1,  # plotly draws dots of many sizes see-through unless told
+                    **sector_marker(sector),
                     "line": {"color": "white", "width": 1},
                 },
+                text=[  # plotly reads a label as its small HTML, as the hover text
+                    html.escape(labels[node.organization_id]) if places[node.organization_id] else ""
+                    for node in nodes
+                ],
+                textposition=[places[node.organization_id] or "middle right" for node in nodes],
+                textfont={"size": 11, "color": figures.INK},
+                customdata=[node.organization_id for node in nodes],
+                meta="map-partners",
                 hovertext=[
                     _hover(node, degree, ratings.get(node.organization_id))
                     for node, degree in zip(nodes, degrees, strict=True)
@@ -782,6 +890,19 @@ def map_figure(*, graph: NetworkGraph, ratings: dict[int, PartnerRating]) -> Cha
                 hovertemplate="%{hovertext}<extra></extra>",
                 legendgroup="sectors",
                 legendgrouptitle_text="Sector",
+            )
+        )
+    # Filled by the search (static/js/network_map.js): the connections of the partners found, and a ring
+    # around each partner found.
+    found_line = {"color": figures.VERMILLION, "width": 3}
+    found_ring = {"symbol": "circle-open", "size": 30, "color": figures.VERMILLION, "line": {"width": 3}}
+    for meta, name, mode, style in [
+        ("map-search-ties", "Connections of the partners found", "lines", {"line": found_line}),
+        ("map-search-found", "Partners found", "markers", {"marker": found_ring}),
+    ]:
+        figure.add_trace(
+            go.Scatter(
+                x=[], y=[], mode=mode, name=name, hoverinfo="skip", showlegend=False, meta=meta, **style
             )
         )
     axis = {"visible": False, "range": [-1.12, 1.12]}
@@ -897,13 +1018,13 @@ def trend_table(*, trend: Sequence[TrendPoint]) -> Table:
 
 
 def trend_figure(*, trend: Sequence[TrendPoint]) -> Chart:
-    """Density (blue) and degree centralization (red) over time: solid from the survey, dashed from the
+    """Density (blue) and degree centralization (orange) over time: solid from the survey, dashed from the
     recorded ties."""
     figure = go.Figure()
     surveyed = [point for point in trend if point.survey_density is not None]
     survey_dates = [point.on.isoformat() for point in surveyed]
     dates = [point.on.isoformat() for point in trend]
-    density, centralization = "#005ea2", "#d83933"
+    density, centralization = figures.BLUE, figures.ORANGE
     survey_density = [p.survey_density for p in surveyed]
     survey_centralization = [p.survey_centralization for p in surveyed]
     lines = [

@@ -222,36 +222,65 @@ def test_engagement_last_contact_is_the_latest_touchpoint_or_meeting_attended(wo
     assert rows["Emporia Library"].last_contact_on is None  # its touchpoint was in another network
 
 
-def test_engagement_seats_and_reports_not_yet_available(world, engagement):
+def test_engagement_seats(world, engagement):
     rows = rows_by_name(world.network)
     assert (rows["Prairie YMCA"].seats, rows["Prairie YMCA"].co_leader_seats) == (2, 1)
     assert (rows["Sunflower Health Plan"].seats, rows["Sunflower Health Plan"].co_leader_seats) == (1, 0)
     assert rows["Emporia Library"].seats == 0
-    assert rows["Prairie YMCA"].reports is None
-    assert rows["Prairie YMCA"].reports_text == "Not yet available"  # reports monthly
-    assert rows["Emporia Library"].reports_text == "Does not report monthly"
 
 
 @pytest.fixture
 def reports_source():
+    registered = engagement_reads._reports_on_time_source
     yield
-    engagement_reads.reports_on_time_source_set(source=None)
+    engagement_reads.reports_on_time_source_set(source=registered)
 
 
-def test_engagement_takes_reports_on_time_from_monthly_reporting_once_it_exists(
-    world, engagement, reports_source
-):
+def test_engagement_takes_reports_on_time_from_the_registered_source(world, engagement, reports_source):
     seen = {}
 
-    def source(*, network: Network, period: Period) -> dict[int, ReportsOnTime]:
-        seen.update(network=network, period=period)
+    def source(*, network: Network, period: Period, today: datetime.date) -> dict[int, ReportsOnTime]:
+        seen.update(network=network, period=period, today=today)
         return {engagement.ymca.pk: ReportsOnTime(due=6, on_time=5)}
 
     engagement_reads.reports_on_time_source_set(source=source)
     rows = rows_by_name(world.network)
     assert rows["Prairie YMCA"].reports_text == "5 of 6"
     assert rows["Emporia Library"].reports_text == "Does not report monthly"  # none due
-    assert seen == {"network": world.network, "period": PERIOD}
+    assert seen == {"network": world.network, "period": PERIOD, "today": TODAY}
+    engagement_reads.reports_on_time_source_set(source=None)
+    assert rows_by_name(world.network)["Prairie YMCA"].reports_text == "Not available"
+
+
+def engagement_row(current: tuple[int, int], previous: tuple[int, int]) -> engagement_reads.PartnerEngagement:
+    return engagement_reads.PartnerEngagement(
+        organization=Organization(name="Partner"),
+        reports_monthly=False,
+        current=MeetingCounts(invited=current[1], recorded=current[1], attended=current[0]),
+        previous=MeetingCounts(invited=previous[1], recorded=previous[1], attended=previous[0]),
+        seats=0,
+        co_leader_seats=0,
+        last_touchpoint_on=None,
+        last_meeting_on=None,
+    )
+
+
+def test_engagement_flags_a_fall_of_the_threshold_or_more_only():
+    assert engagement_reads.ATTENDANCE_CHANGE_POINTS == 10
+    one_point = engagement_row((49, 100), (50, 100))
+    assert (one_point.change, one_point.fell) == (-1, False)
+    assert one_point.trend == "About the same: 49%, was 50%"
+    nine_points = engagement_row((41, 100), (50, 100))
+    assert (nine_points.change, nine_points.fell, nine_points.rose) == (-9, False, False)
+    ten_points = engagement_row((40, 100), (50, 100))
+    assert (ten_points.change, ten_points.fell) == (-10, True)
+    assert ten_points.trend == "Fell from 50% to 40%"
+    rose = engagement_row((60, 100), (50, 100))
+    assert (rose.rose, rose.trend) == (True, "Rose from 50% to 60%")
+    assert engagement_row((55, 100), (50, 100)).trend == "About the same: 55%, was 50%"
+    # Those not flagged sort with the rest, by rate.
+    ordered = engagement_reads.engagement_order([one_point, ten_points])
+    assert ordered == [ten_points, one_point]
 
 
 # Touchpoints
@@ -759,15 +788,16 @@ def assert_csv_matches_page(page, download, columns: list[str], trailing_cells: 
     return rows
 
 
-def test_engagement_csv_matches_the_table(world, engagement, client_for):
+def test_engagement_csv_has_every_figure_and_the_page_fewer_columns(world, engagement, client_for):
     client = client_for(world.backbone)
     query = {"start": "2024-04-01", "end": "2024-06-30"}
     url = reverse("network:engagement", args=["kansas"])
     page = client.get(url, query)
     download = client.get(url, {**query, "download": "engagement"})
     assert download["Content-Disposition"] == 'attachment; filename="engagement.csv"'
-    rows = assert_csv_matches_page(page, download, engagement_reads.ENGAGEMENT_COLUMNS, trailing_cells=1)
-    assert rows[0][:9] == [
+    header, rows = csv_rows(download)
+    assert header == engagement_reads.ENGAGEMENT_COLUMNS
+    assert rows[0] == [
         "Prairie YMCA",
         "Health care",
         "5",
@@ -777,10 +807,28 @@ def test_engagement_csv_matches_the_table(world, engagement, client_for):
         "80",
         "-55",
         "Fell from 80% to 25%",
+        "2",
+        "1",
+        "0 of 3",  # March, April and May were due; none was submitted
+        "2024-07-01",
     ]
-    assert rows[0][9:] == ["2", "1", "Not yet available", "2024-07-01"]
+    shown = html_rows(page.content.decode())
+    assert [row[0] for row in shown] == [row[0] for row in rows]  # the same partners in the same order
+    assert shown[0] == [
+        "Prairie YMCA",
+        "Health care",
+        "1 of 5 (1 not recorded)",
+        "25%",
+        "Fell from 80% to 25%",
+        "2 (1 as co-leader)",
+        "0 of 3",
+        "Jul 1, 2024",
+        "Touchpoints with Prairie YMCA",
+    ]
     html = page.content.decode()
-    assert "Fell from 80% to 25%" in html and 'id="engagement-chart"' in html and "plotly.min.js" in html
+    assert "usa-table--stacked-header" in html and 'data-label="Reports on time"' in html
+    assert "10 percentage points or more" in html and "still to come" not in html
+    assert 'id="engagement-chart"' in html and "plotly.min.js" in html
 
 
 def test_contracting_csv_matches_the_table(world, contracts, client_for):

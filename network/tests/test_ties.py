@@ -776,3 +776,76 @@ def test_layout_is_deterministic_and_in_view():
     pair = ties.graph_layout(nodes=[7, 8], edges=[(7, 8)])
     assert pair[7] == pytest.approx((1.0, 0.0)) and pair[8] == pytest.approx((-1.0, 0.0))
     assert ties.graph_layout(nodes=[], edges=[]) == {}
+
+
+# Labels and the search
+
+
+def test_map_labels_are_names_cut_at_a_word():
+    assert ties.map_label("Prairie YMCA") == "Prairie YMCA"
+    assert ties.map_label("Cottonwood Bend Community Health Center") == "Cottonwood Bend…"
+    assert ties.map_label("Kansas Department of Health and Environment") == "Kansas Department of…"
+    assert len(ties.map_label("x" * 60)) <= ties.LABEL_CHARS
+
+
+def label_box(place: str, position: tuple[float, float], label: str, size: float) -> tuple[float, ...]:
+    x, y = position
+    width, height = len(label) * ties.LABEL_CHAR_WIDTH, ties.LABEL_HEIGHT
+    gap = size / 2 / 260 + 0.01
+    return {
+        "middle right": (x + gap, y - height / 2, x + gap + width, y + height / 2),
+        "middle left": (x - gap - width, y - height / 2, x - gap, y + height / 2),
+        "top center": (x - width / 2, y + gap, x + width / 2, y + gap + height),
+        "bottom center": (x - width / 2, y - gap - height, x + width / 2, y - gap),
+    }[place]
+
+
+def test_map_labels_go_where_they_cover_little_and_are_left_off_where_they_would_cover_much():
+    # Two partners side by side: the first (more connections) takes the right, the second moves off it.
+    positions = {1: (0.0, 0.0), 2: (0.3, 0.0), 3: (5.0, 5.0)}
+    labels = {1: "Prairie YMCA", 2: "Lawrence Clinic", 3: "Far Away"}
+    sizes = {1: 20.0, 2: 10.0, 3: 10.0}
+    places = ties.map_label_places(positions=positions, labels=labels, sizes=sizes)
+    assert places == {1: "middle left", 2: "middle right", 3: "middle right"}  # 1 keeps clear of 2
+    assert places == ties.map_label_places(positions=positions, labels=labels, sizes=sizes)
+    # A crowd on one spot: the first is labelled, and no two labels shown cover each other.
+    crowd = {n: (0.001 * n, 0.0) for n in range(10)}
+    placed = ties.map_label_places(
+        positions=crowd, labels={n: f"Partner {n}" for n in crowd}, sizes=dict.fromkeys(crowd, 10.0)
+    )
+    shown = [n for n, place in placed.items() if place]
+    assert 1 <= len(shown) < len(crowd)
+    boxes = [label_box(placed[n], crowd[n], f"Partner {n}", 10.0) for n in shown]
+    for a, b in itertools.combinations(boxes, 2):
+        assert ties._overlap(a, b) <= ties.LABEL_MOST_COVERED * (a[2] - a[0]) * (a[3] - a[1])
+
+
+def test_map_page_labels_partners_and_carries_the_search(world, setup, client_for):
+    lawrence = partner(world.network, "Lawrence Clinic", Sector.HEALTH_CARE)
+    tie(world.network, world.supplier, lawrence)
+    response = client_for(world.backbone).get(reverse("network:map", args=["kansas"]))
+    html = response.content.decode()
+    figure = json.loads(response.context["chart"].json)
+    partners = [trace for trace in figure["data"] if trace.get("meta") == "map-partners"]
+    labelled = {
+        organization_id: text
+        for trace in partners
+        for organization_id, text in zip(trace["customdata"], trace["text"], strict=True)
+    }
+    assert all(trace["mode"] == "markers+text" for trace in partners)
+    assert labelled[world.supplier.pk] == "Prairie YMCA" and labelled[lawrence.pk] == "Lawrence Clinic"
+    assert [trace.get("meta") for trace in figure["data"][-2:]] == ["map-search-ties", "map-search-found"]
+    # The search box, its list of names, and what the search reads: names, places and connections.
+    assert 'id="map-search"' in html and 'aria-controls="network-map"' in html
+    assert 'role="status"' in html and '<option value="Lawrence Clinic">' in html
+    assert "js/network_map.js" in html
+    data = response.context["search_data"]
+    by_name = {node["name"]: node for node in data["nodes"]}
+    backbone = world.network.backbone
+    assert by_name["Prairie YMCA"]["neighbours"] == sorted([backbone.pk, lawrence.pk])
+    assert by_name["Lawrence Clinic"]["neighbours"] == [world.supplier.pk]
+    assert by_name["Lawrence Clinic"]["sector"] == "Health care"
+    assert '<script id="network-map-search" type="application/json">' in html
+    # The same connections are in the table below the map.
+    connections = {frozenset(row[:2]) for row in response.context["connection_table"].rows}
+    assert frozenset({"Prairie YMCA", "Lawrence Clinic"}) in connections

@@ -76,6 +76,7 @@ def network_map(request: HttpRequest, slug: str) -> HttpResponse:
     connection_table = ties.map_connection_table(graph=graph)
     if download := figures.download_or_none(request, partner_table, connection_table):
         return download
+    positions = ties.map_positions(graph=graph)
     return render(
         request,
         "network/map.html",
@@ -84,7 +85,8 @@ def network_map(request: HttpRequest, slug: str) -> HttpResponse:
             access,
             form=form,
             graph=graph,
-            chart=ties.map_figure(graph=graph, ratings=ratings),
+            chart=ties.map_figure(graph=graph, ratings=ratings, positions=positions),
+            search_data=ties.map_search_data(graph=graph, positions=positions),
             partner_rows=zip(ties.map_partner_ids(graph=graph), partner_table.rows, strict=True),
             partner_table=partner_table,
             connection_table=connection_table,
