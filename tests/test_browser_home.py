@@ -1,5 +1,5 @@
 """Each role starts from its home page's to-do list, in a real browser: every line leads to the page
-where the work is done, the state viewer reaches each network's status, and the dashboard and the report
+where the work is done, the state viewer reaches each network's status, and the home page and the report
 form work on a phone-sized screen. axe-core checks every page."""
 
 import re
@@ -72,21 +72,12 @@ def test_partner_staff_open_the_month_that_is_late(page: Page, live_server, demo
     assert_accessible(page)
 
 
-def test_the_dashboard_and_the_report_form_on_a_phone(page: Page, live_server, demo):
+def test_the_home_and_the_report_form_on_a_phone(page: Page, live_server, demo):
+    """(The dashboard's charts on a phone: tests/test_browser_phone.py.)"""
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server.url, "backbone-kansas", PASSWORD)
-    assert_fits(page)
-    page.get_by_role("link", name=re.compile("^Dashboard of Kansas")).first.click()
-    charts = page.locator(".tandem-chart")
-    expect(charts.first.locator("g.trace").first).to_be_attached()
-    for index in range(charts.count()):
-        box = charts.nth(index).bounding_box()
-        assert box is not None and box["width"] <= PHONE["width"]
+    sign_in(page, live_server.url, "partner-kansas-2", PASSWORD)
     assert_fits(page)
     assert_accessible(page)
-
-    page.context.clear_cookies()
-    sign_in(page, live_server.url, "partner-kansas-2", PASSWORD)
     page.get_by_role("link", name=re.compile(r"is due (today|in \d+ days?)")).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cottonwood Bend Community Health Center: ")
     assert_fits(page)
