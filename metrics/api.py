@@ -38,7 +38,7 @@ from metrics.selectors import (
     reporting_organization_get,
     reports_visible_to,
 )
-from metrics.services import report_save
+from metrics.services import NOTHING_CHANGED, NothingChanged, report_save
 from metrics.uploads import Change, UploadNotReady, upload_discard, upload_read, upload_save
 from metrics.validation import MAX_COUNT, ValueIn, parse_month
 from network.models import Network
@@ -289,13 +289,17 @@ class ReportList(TandemAPI, ListAPIView):
         description=(
             "Stores the counts as a new version of the month's report (a month already reported gets a "
             "new version; earlier ones are kept), submitted unless `submit` is false. Every breakdown of "
-            "a measure must add up to its total. Anything wrong refuses the whole request, with every "
-            "problem listed. The answer describes the version this request stored, even when another "
-            "submission of the month stored a newer one at the same moment."
+            "a measure must add up to its total; a breakdown left out entirely was not collected, and the "
+            "total is counted under its unknown category. Counts the same as the current version make no "
+            "new version: the answer is then 200 with the report as it is (a draft or returned report is "
+            "submitted as it is), and the header `Tandem-Unchanged` says so. Anything wrong refuses the "
+            "whole request, with every problem listed. The answer describes the version this request "
+            "stored, even when another submission of the month stored a newer one at the same moment."
         ),
         request=ReportIn,
         responses={
             201: ReportDetailOut,
+            200: OpenApiResponse(ReportDetailOut, description="The same counts: nothing changed."),
             400: REFUSED,
             401: NOT_SIGNED_IN,
             403: OpenApiResponse(description="You may see the organization but do not report for it."),
@@ -329,17 +333,26 @@ class ReportList(TandemAPI, ListAPIView):
             )
             for index, value in enumerate(report_in.get("values", []))
         ]
-        report = report_save(
-            network=network,
-            organization=organization,
-            month=report_in["month"],
-            values=values,
-            user=request.user,
-            source=ReportSource.API,
-            submit=report_in["submit"],
-            nothing_to_report=report_in["nothing_to_report"],
-            note=report_in["note"],
-        )
+        try:
+            report = report_save(
+                network=network,
+                organization=organization,
+                month=report_in["month"],
+                values=values,
+                user=request.user,
+                source=ReportSource.API,
+                submit=report_in["submit"],
+                nothing_to_report=report_in["nothing_to_report"],
+                note=report_in["note"],
+            )
+        except NothingChanged as unchanged:
+            # The same figures as the current version: no new version, the report as it is, 200.
+            report = report_with_figures(unchanged.report)
+            return Response(
+                ReportDetailOut(report).data,
+                status=status.HTTP_200_OK,
+                headers={"Tandem-Unchanged": NOTHING_CHANGED},
+            )
         # The report as this request left it, not as it is read now: a submission of the same month
         # committed a moment later must not lend this answer its version and figures.
         report = report_with_figures(report, up_to=report.current_version.number)

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from core.calendar import is_locked
-from metrics.catalogue import COUNTY_BREAKDOWN, UNKNOWN, Catalogue
+from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, UNKNOWN, Catalogue
 from metrics.models import (
     APPROVABLE,
     RETURNABLE,
@@ -114,7 +114,13 @@ class ReportActions:
 def report_actions(*, user: User, report: MonthlyReport, today: datetime.date) -> ReportActions:
     may_review = report_may_review(user=user, report=report)
     may_edit = report_may_edit(user=user, report=report)
-    locked = is_locked(report.network, report.month, report.reopened_until, today)
+    locked = is_locked(
+        report.network,
+        report.month,
+        report.reopened_until,
+        today,
+        returned=report.status == ReportStatus.RETURNED,
+    )
     return ReportActions(
         may_review=may_review,
         may_edit=may_edit,
@@ -128,6 +134,28 @@ def report_actions(*, user: User, report: MonthlyReport, today: datetime.date) -
         and report.current_version_id is not None
         and report.status in SUBMITTABLE,
     )
+
+
+@dataclass(frozen=True)
+class NextActor:
+    """Who must act next on a report: its partner (``partner``) or the backbone staff (``backbone``),
+    and the page's words for it."""
+
+    party: str
+    text: str
+
+
+def next_actor(*, report: MonthlyReport) -> NextActor | None:
+    """Who the report waits for: the partner to fill in, submit or correct it, the backbone staff to
+    review it; None once approved. No query (the organization is read if not selected already)."""
+    name = report.organization.name
+    if report.status == ReportStatus.RETURNED:
+        return NextActor("partner", f"Waiting for {name} to correct it")
+    if report.status == ReportStatus.SUBMITTED:
+        return NextActor("backbone", "Waiting for backbone review")
+    if report.status == ReportStatus.DRAFT:
+        return NextActor("partner", f"Waiting for {name} to submit it")
+    return None
 
 
 def report_get_for_user(*, user: User, pk: int) -> MonthlyReport:
@@ -175,6 +203,36 @@ def report_figures(*, catalogue: Catalogue, cells: Cells) -> list[FigureTable]:
             rows.append((info.name, counts))
         tables.append(FigureTable(breakdown, name, [catalogue.measures[m][1] for m in measures], rows))
     return tables
+
+
+def report_not_collected(*, catalogue: Catalogue, cells: Cells) -> list[str]:
+    """The breakdowns a version's partner did not collect, in the page's words ("Race not collected:
+    counted as unknown"): those whose every count, for each measure with a total above 0, is under
+    unknown. Named for the measures concerned when only some are."""
+    totals = {
+        measure: count
+        for (measure, breakdown, _), count in cells.items()
+        if breakdown == TOTAL_BREAKDOWN and count
+    }
+    if not totals:
+        return []
+    lines = []
+    for breakdown, name in catalogue.breakdowns.items():
+        if breakdown == TOTAL_BREAKDOWN:
+            continue
+        measures = [
+            measure
+            for measure, total in totals.items()
+            if cells.get((measure, breakdown, UNKNOWN[0])) == total
+        ]
+        if not measures:
+            continue
+        if len(measures) == len(totals):
+            lines.append(f"{name} not collected: counted as unknown")
+        else:
+            names = ", ".join(catalogue.measures[m][1].lower() for m in catalogue.measures if m in measures)
+            lines.append(f"{name} not collected for {names}: counted as unknown")
+    return lines
 
 
 @dataclass(frozen=True)

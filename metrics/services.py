@@ -88,17 +88,18 @@ def report_check(
     today = today or timezone.localdate()
     label = month_iso(month)
     cells, problems = values_check(catalogue, list(values), month=label)
-    reopened = (
+    reopened, status = (
         MonthlyReport.objects.filter(network=network, organization=organization, month=month)
-        .values_list("reopened_until", flat=True)
+        .values_list("reopened_until", "status")
         .first()
-    )
+    ) or (None, "")
     problems += month_problems(
         network=network,
         memberships=_memberships(network, organization),
         month=month,
         today=today,
         reopened_until=reopened,
+        returned=status == ReportStatus.RETURNED,
     )
     return cells, problems
 
@@ -151,6 +152,17 @@ def report_save(
     if problems:
         raise ReportRefused(problems)
     report = _report_locked(network=network, organization=organization, month=month)
+    current = report.current_version
+    if (
+        current is not None
+        and current.nothing_to_report == nothing_to_report
+        and cells_same(cells, cells_of(current))
+    ):
+        # The same figures again: no new version. A draft or returned report sent as it is still
+        # becomes submitted, and the history says so (with the note, where there is one).
+        if submit and report.status in SUBMITTABLE:
+            return _submitted(report, user, note)
+        raise NothingChanged(report)
     number = (report.versions.aggregate(last=Max("number"))["last"] or 0) + 1
     version = ReportVersion.objects.create(
         report=report,
@@ -185,6 +197,45 @@ def report_save(
         action=ReportAction.SUBMITTED if submit else ReportAction.SAVED,
         actor=user,
         comment=note,
+    )
+    _rollup_after_commit(report)
+    return report
+
+
+def cells_same(first: Cells, second: Cells) -> bool:
+    """The same counts: a category given as 0 and one not given are the same."""
+
+    def counted(cells: Cells) -> Cells:
+        return {key: count for key, count in cells.items() if count or key[1:] == ("total", "all")}
+
+    return counted(first) == counted(second)
+
+
+NOTHING_CHANGED = "These figures are the same as the version you already sent: nothing changed"
+
+
+class NothingChanged(Exception):
+    """Figures identical to the report's current version, sent again where that changes nothing (its
+    status stays): no version is made. ``report`` is the report, as it was."""
+
+    def __init__(self, report: MonthlyReport) -> None:
+        super().__init__(NOTHING_CHANGED)
+        self.report = report
+
+
+def _submitted(report: MonthlyReport, user: AbstractBaseUser | None, comment: str = "") -> MonthlyReport:
+    """Submit a locked report's current version as it is (its status allows it)."""
+    now = timezone.now()
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = now
+    report.first_submitted_at = report.first_submitted_at or now
+    report.save()
+    ReportEvent.objects.create(
+        report=report,
+        version_id=report.current_version_id,
+        action=ReportAction.SUBMITTED,
+        actor=user,
+        comment=comment,
     )
     _rollup_after_commit(report)
     return report
@@ -253,16 +304,7 @@ def report_submit(*, report: MonthlyReport, user: AbstractBaseUser | None) -> Mo
         raise TransitionRefused("There is nothing to submit yet: fill in the month first.")
     if report.status not in SUBMITTABLE:
         raise TransitionRefused(f"This month is already {report.get_status_display().lower()}.")
-    now = timezone.now()
-    report.status = ReportStatus.SUBMITTED
-    report.submitted_at = now
-    report.first_submitted_at = report.first_submitted_at or now
-    report.save()
-    ReportEvent.objects.create(
-        report=report, version_id=report.current_version_id, action=ReportAction.SUBMITTED, actor=user
-    )
-    _rollup_after_commit(report)
-    return report
+    return _submitted(report, user)
 
 
 @transaction.atomic
@@ -326,7 +368,9 @@ def report_reopen(
     if not any(membership.is_member_in(month) for membership in _memberships(network, organization)):
         raise TransitionRefused(f"{organization.name} was not a partner in {month_name(month)}.")
     report = _report_locked(network=network, organization=organization, month=month)
-    if not is_locked(network, month, report.reopened_until, today):
+    if not is_locked(
+        network, month, report.reopened_until, today, returned=report.status == ReportStatus.RETURNED
+    ):
         raise AlreadyOpen(f"{month_name(month)} is open for changes already.")
     report.reopened_until = today + datetime.timedelta(days=days)
     report.save()

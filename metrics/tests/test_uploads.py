@@ -227,15 +227,15 @@ def _bad_files(world) -> dict[str, tuple[bytes, list[tuple[int | None, str, str]
         ),
         "future month": (
             tandem_csv(org, {"2024-05": good}),
-            [(2, "month", "2024-05 is in the future")],
+            [(2, "month", "May 2024 is in the future")],
         ),
         "month before joining": (
             tandem_csv(org, {"2022-12": good}),
-            [(2, "month", "2022-12 is before the organization joined the network on January 1, 2023")],
+            [(2, "month", "December 2022 is before the organization joined the network on January 1, 2023")],
         ),
         "locked month": (
             tandem_csv(org, {"2024-01": good}),
-            [(2, "month", "2024-01 was locked on March 17, 2024")],
+            [(2, "month", "January 2024 was locked on March 17, 2024")],
         ),
         "wrong organization code": (
             tandem_csv("1234", {"2024-03": good}),
@@ -297,7 +297,7 @@ def test_every_problem_of_a_file_is_listed_not_only_the_first(world):
     upload = read(world, data)
     messages = [p["message"] for p in upload.problems]
     assert any("is not a count" in m for m in messages)
-    assert any("2024-05 is in the future" in m for m in messages)
+    assert any("May 2024 is in the future" in m for m in messages)
     assert any("'9999' is not this organization's" in m for m in messages)
     assert any("unknown measure 'x'" in m for m in messages)
     assert [p["line"] for p in upload.problems] == sorted(p["line"] for p in upload.problems)
@@ -534,7 +534,7 @@ def test_a_dprp_file_that_would_change_a_locked_month_is_refused(world):
     assert upload.status == UploadStatus.REFUSED
     (problem,) = upload.problems
     assert (problem["line"], problem["column"]) == (2, "DATE")
-    assert problem["message"] == "2024-01 was locked on March 17, 2024"
+    assert problem["message"] == "January 2024 was locked on March 17, 2024"
     assert nothing_stored()
 
 
@@ -560,7 +560,8 @@ def test_a_month_locked_between_preview_and_save_refuses_the_whole_save(world):
         save(world, upload, today=datetime.date(2024, 4, 20))  # February locked after April 14
     assert nothing_stored()  # March was not saved either: all or nothing
     upload.refresh_from_db()
-    assert upload.status == UploadStatus.REFUSED and "2024-02 was locked" in upload.problems[0]["message"]
+    assert upload.status == UploadStatus.REFUSED
+    assert "February 2024 was locked" in upload.problems[0]["message"]
 
 
 def test_an_upload_is_saved_once(world):

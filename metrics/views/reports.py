@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core.calendar import month_add, month_iso, report_due_on
+from core.calendar import month_add, month_iso, month_name, report_due_on
 from core.figures import download_or_none
 from core.problems import Problem, ReportRefused
 from metrics import completeness as completeness_reads
@@ -130,6 +130,9 @@ def report_form(request: HttpRequest, slug: str, organization_id: int, month: st
             )
         except ReportRefused as refused:
             problems = refused.problems
+        except services.NothingChanged as unchanged:
+            messages.info(request, f"{unchanged}.")
+            return redirect("metrics:report_detail", slug=network.slug, pk=unchanged.report.pk)
         else:
             done = "submitted" if submit else "saved as a draft"
             messages.success(request, f"{day:%B %Y} is {done}.")
@@ -140,6 +143,7 @@ def report_form(request: HttpRequest, slug: str, organization_id: int, month: st
         organization=organization,
         month=day,
         reopened_until=report.reopened_until if report else None,
+        returned=report is not None and report.status == ReportStatus.RETURNED,
     )
     return render(
         request,
@@ -191,8 +195,10 @@ def report_nothing(request: HttpRequest, slug: str, organization_id: int, month:
         )
     except ReportRefused as refused:
         messages.error(request, _refused_message(refused.problems))
+    except services.NothingChanged as unchanged:
+        messages.info(request, f"{month_name(day)}: {unchanged}.")
     else:
-        messages.success(request, f"{day:%B %Y}: nothing to report, submitted.")
+        messages.success(request, f"{month_name(day)}: nothing to report, submitted.")
     return redirect(_back(request, months_page))
 
 
@@ -220,6 +226,7 @@ def _detail_page(
     today = timezone.localdate()
     actions = selectors.report_actions(user=request.user, report=report, today=today)
     first_submitted = report.first_submitted_at
+    cells = cells_of(report.current_version)
     return render(
         request,
         "metrics/report_detail.html",
@@ -228,7 +235,8 @@ def _detail_page(
             "access": access,
             "report": report,
             "version": report.current_version,
-            "figures": selectors.report_figures(catalogue=catalogue, cells=cells_of(report.current_version)),
+            "figures": selectors.report_figures(catalogue=catalogue, cells=cells),
+            "not_collected": selectors.report_not_collected(catalogue=catalogue, cells=cells),
             "versions": selectors.report_versions(report=report, catalogue=catalogue),
             "events": selectors.report_events(report=report),
             "due_on": report_due_on(network, report.month),
@@ -236,6 +244,7 @@ def _detail_page(
             if first_submitted is None
             else completeness_reads.submitted_on_time(network, report.month, first_submitted),
             **vars(actions),
+            "next_actor": selectors.next_actor(report=report),
             "return_form": return_form,
             "month_text": month_iso(report.month),
         },
