@@ -417,6 +417,7 @@ class UploadMonthOut(serializers.Serializer):
             (Change.SUBMIT, "The same counts, submitted as they are"),
             (Change.NOT_REPORTED, "Before the organization joined: not reported"),
             (Change.NOT_OVER, "The month is not over: sessions kept, not reported yet"),
+            (Change.LOCKED, "The month is locked: left as it was (ask the backbone staff to reopen it)"),
         ]
     )
     totals = serializers.DictField(child=serializers.IntegerField(), help_text="Each measure's total.")
@@ -486,6 +487,10 @@ class UploadOut(serializers.ModelSerializer):
 class UploadSavedOut(serializers.Serializer):
     upload = UploadOut()
     reports = ReportOut(many=True, help_text="The reports that got a new version.")
+    locked_months = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Months (YYYY-MM) the file would change but that are locked: left as they were.",
+    )
 
 
 def _upload_saved(request: Request, upload: Upload) -> Response:
@@ -496,7 +501,11 @@ def _upload_saved(request: Request, upload: Upload) -> Response:
         raise Conflict(str(error)) from error
     # The reports as this save left them, not read again: another submission of a month a moment later
     # must not show up as this upload's version.
-    data = {"upload": upload, "reports": sorted(saved, key=lambda report: report.month)}
+    data = {
+        "upload": upload,
+        "reports": sorted(saved, key=lambda report: report.month),
+        "locked_months": upload.result.get("locked", []),
+    }
     return Response(UploadSavedOut(data, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 

@@ -19,6 +19,7 @@ from metrics.models import (
     RETURNABLE,
     SUBMITTABLE,
     MonthlyReport,
+    ReopenRequest,
     ReportEvent,
     ReportStatus,
     ReportValue,
@@ -318,4 +319,14 @@ def reports_returned(*, network: Network) -> QuerySet[MonthlyReport]:
         network.monthly_reports.filter(status=ReportStatus.RETURNED)
         .select_related("organization", "reviewed_by")
         .order_by("reviewed_at", "pk")
+    )
+
+
+def reopen_requests_open(*, network: Network) -> QuerySet[ReopenRequest]:
+    """The network's requests to reopen a locked month that the backbone staff have not answered yet,
+    the oldest first. One query (``.count()`` for the home page's number)."""
+    return (
+        ReopenRequest.objects.filter(network=network, resolved_at__isnull=True)
+        .select_related("organization", "requested_by", "report")
+        .order_by("requested_at", "pk")
     )

@@ -240,9 +240,10 @@ def month_problems(
     today: datetime.date,
     reopened_until: datetime.date | None,
     returned: bool = False,
+    check_lock: bool = True,
 ) -> list[Problem]:
-    """The month is over, the organization was a partner in it, and it is not locked (a report
-    returned for correction never is: ``returned``). Messages name the month as pages do ("November
+    """The month is over, the organization was a partner in it, and (``check_lock``) it is not locked
+    (a report returned for correction never is: ``returned``). Messages name the month as pages do ("November
     2026"); ``Problem.month`` keeps it as files and the API write it."""
     label, name = month_iso(month), month_name(month)
     if month > today.replace(day=1):
@@ -275,7 +276,7 @@ def month_problems(
         return [
             Problem(f"the organization was not a partner in {name}", "a month of its membership", month=label)
         ]
-    if is_locked(network, month, reopened_until, today, returned=returned):
+    if check_lock and is_locked(network, month, reopened_until, today, returned=returned):
         locks_after = report_locks_after(network, month)
         return [
             Problem(

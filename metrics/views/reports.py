@@ -22,7 +22,7 @@ from metrics import completeness as completeness_reads
 from metrics import selectors, services
 from metrics.catalogue import Catalogue
 from metrics.forms import MonthForm, PeriodEndForm, ReturnForm, ReviewForm
-from metrics.models import MonthlyReport, ReportSource, ReportStatus
+from metrics.models import MonthlyReport, ReportSource, ReportStatus, Upload
 from metrics.services import TransitionRefused, VersionOutdated, cells_of
 from metrics.validation import parse_month
 from network.models import Membership, Network
@@ -200,6 +200,40 @@ def report_nothing(request: HttpRequest, slug: str, organization_id: int, month:
     else:
         messages.success(request, f"{month_name(day)}: nothing to report, submitted.")
     return redirect(_back(request, months_page))
+
+
+@login_required
+def reopen_request(request: HttpRequest, slug: str, organization_id: int, month: str) -> HttpResponse:
+    """A partner asks the backbone staff to reopen a locked month: one click (a POST)."""
+    network, _ = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    organization = selectors.reporting_organization_get(
+        user=request.user, network=network, organization_id=organization_id
+    )
+    day = _month(month)
+    back = _back(request, reverse("metrics:reporting_months", args=[network.slug, organization.pk]))
+    if request.method != "POST":
+        return redirect(back)
+    upload = (
+        Upload.objects.filter(
+            network=network, organization=organization, pk=request.POST.get("upload") or None
+        ).first()
+        if (request.POST.get("upload") or "").isdigit()
+        else None
+    )
+    try:
+        _, created = services.reopen_request_create(
+            network=network, organization=organization, month=day, user=request.user, upload=upload
+        )
+    except TransitionRefused as refused:
+        messages.info(request, str(refused))
+    else:
+        messages.success(
+            request,
+            f"The backbone staff are asked to reopen {month_name(day)}."
+            if created
+            else f"You asked already: the backbone staff have not reopened {month_name(day)} yet.",
+        )
+    return redirect(back)
 
 
 # A report: figures, versions, history, and what each role may do with it
@@ -497,5 +531,10 @@ urlpatterns = [
         "networks/<slug:slug>/organizations/<int:organization_id>/reports/<str:month>/reopen/",
         report_reopen,
         name="report_reopen",
+    ),
+    path(
+        "networks/<slug:slug>/organizations/<int:organization_id>/reports/<str:month>/reopen-request/",
+        reopen_request,
+        name="reopen_request",
     ),
 ]
