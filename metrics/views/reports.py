@@ -29,6 +29,7 @@ from network.models import Membership, Network
 from network.selectors import Access, network_get_for_user
 from partners.models import Organization
 
+SUMMARY_SHOWN = 8  # problems listed on top of the form; every one is marked beside its input
 MONTHS_SHOWN = 24  # a partner's list shows two years unless asked for every month
 REPORTS_PER_PAGE = 50
 
@@ -137,7 +138,9 @@ def report_form(request: HttpRequest, slug: str, organization_id: int, month: st
             done = "submitted" if submit else "saved as a draft"
             messages.success(request, f"{day:%B %Y} is {done}.")
             return redirect("metrics:report_detail", slug=network.slug, pk=report.pk)
-    error_links = form.error_links() if form.is_bound else []
+    if problems:
+        form.place_problems(problems)
+    summary = form.summary() if form.is_bound else []
     month_problems = completeness_reads.report_month_problems(
         network=network,
         organization=organization,
@@ -158,24 +161,13 @@ def report_form(request: HttpRequest, slug: str, organization_id: int, month: st
             "report": report,
             "form": form,
             "blocks": form.blocks(),
-            "problems": [_problem_line(problem, catalogue) for problem in problems],
-            "error_links": error_links,
-            "error_count": len(error_links) + len(problems),
+            "summary": summary,
+            "summary_shown": summary[:SUMMARY_SHOWN],
+            "summary_more": max(0, len(summary) - SUMMARY_SHOWN),
             "month_problems": month_problems,
             "upload_url": _upload_url(network, organization),
         },
     )
-
-
-def _problem_line(problem: Problem, catalogue: Catalogue) -> tuple[str, str]:
-    """A refused month's problem in the page's words, with the breakdown table it points to."""
-    text = str(problem)
-    for code, (_, name) in catalogue.measures.items():
-        text = re.sub(rf"(^|: ){re.escape(code)}\b", rf"\g<1>{name}", text)
-    for code, name in catalogue.breakdowns.items():
-        if f" by {name.lower()} adds up" in text:
-            return text, f"breakdown-{code}"
-    return text, ""
 
 
 @login_required
