@@ -9,10 +9,14 @@
    upload is saved or discarded. Files are read a chunk at a time (`metrics.importers.encoding`).
 2. Reading checks everything and stores nothing: the months the file would change, their totals by
    measure and what is stored now, go to ``Upload.result`` for the preview. A file with any problem is
-   refused whole, every problem in ``Upload.problems`` with its line, column and what is expected. An
-   error of Tandem's own while reading refuses it too, saying so: an upload never stays "reading".
-3. `upload_save` applies every month in one transaction, all or nothing, through
-   `metrics.services.report_save`, so a file is validated like every other way in.
+   refused whole, every problem in ``Upload.problems`` with its line, column and what is expected (all
+   of them, from every line, in one pass). A month that is locked is not a problem of the file: it is
+   left as it was (`Change.LOCKED`), listed, and the partner may ask the backbone staff to reopen it
+   (`metrics.services.reopen_request_create`). An error of Tandem's own while reading refuses the file
+   too, saying so: an upload never stays "reading".
+3. `upload_save` applies every open month in one transaction, all or nothing, through
+   `metrics.services.report_save`, so a file is validated like every other way in; the months locked
+   by then are left as they were and listed in ``Upload.result["locked"]``.
    `upload_discard` forgets the upload, whenever it is not being saved.
 4. `upload_sweep` (every minute, from Celery beat) repairs what went wrong out of sight. A queued
    upload whose message was lost (the broker was down: the upload stays queued, its file kept, and the

@@ -180,7 +180,7 @@ def test_an_unknown_category_and_a_breakdown_that_does_not_add_up_are_both_repor
     ]
 
 
-def test_a_file_with_an_unknown_category_and_a_bad_split_lists_both(world):
+def test_a_file_with_an_unknown_category_and_a_bad_split_lists_both(world, client_for):
     code = world.supplier.dprp_org_code
     rows = [
         "org_code,month,measure,breakdown,category,count",
@@ -204,6 +204,9 @@ def test_a_file_with_an_unknown_category_and_a_bad_split_lists_both(world):
     assert any("enrollments by sex adds up to 2" in m for _, m in messages)
     assert any("referrals by age group adds up to 9" in m for _, m in messages)
     assert not MonthlyReport.objects.exists()
+    url = reverse("metrics:upload_detail", args=["kansas", world.supplier.pk, upload.pk])
+    page = client_for(world.partner).get(url).content.decode()
+    assert "(January 2024)" in page and "2024-01" not in page
 
 
 # 5. The same figures again
@@ -281,7 +284,10 @@ def test_a_partner_asks_to_reopen_a_locked_month_and_the_backbone_is_told(
     again = client.post(url, follow=True).content.decode()
     assert "You asked already" in again
     assert ReopenRequest.objects.count() == 1 and len(mail.outbox) == 1
-    # Backbone staff reopen the month: the request is answered.
+    # Backbone staff see it where they reopen months, and reopen it: the request is answered.
+    completeness = client_for(world.backbone).get(reverse("metrics:completeness", args=["kansas"]))
+    assert "Partners ask you to reopen 1 locked month" in completeness.content.decode()
+    assert f"{world.supplier.name}, January 2024: asked" in completeness.content.decode()
     client_for(world.backbone).post(
         reverse("metrics:report_reopen", args=["kansas", world.supplier.pk, "2024-01"])
     )

@@ -454,6 +454,7 @@ def completeness(request: HttpRequest, slug: str) -> HttpResponse:
             "earlier": month_iso(completeness_reads.month_add(data.last, -12)),
             "later": month_iso(min(later, latest)) if data.last < latest else "",
             "period_error": period.errors.get("end"),
+            "reopen_requests": list(selectors.reopen_requests_open(network=network)),
         },
     )
 

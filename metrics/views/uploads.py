@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.calendar import month_name
 from core.problems import ReportRefused
 from metrics import selectors, uploads
 from metrics.catalogue import Catalogue
@@ -167,6 +168,10 @@ def upload_detail(request: HttpRequest, slug: str, organization_id: int, pk: int
             stalled=uploads.upload_is_stalled(upload),
             preview=_preview(upload, network) if upload.result.get("months") else None,
             locked_months=_locked_months(upload, network, organization),
+            problems=[
+                {**problem, "month_name": _month_name(problem.get("month", ""))}
+                for problem in upload.problems
+            ],
             saved_months=[
                 f"{datetime.date.fromisoformat(label + '-01'):%B %Y}"
                 for label in upload.result.get("saved", [])
@@ -293,6 +298,12 @@ def _preview(upload: Upload, network: Network) -> dict[str, Any]:
         )
     saving = [row for row in rows if row["change"] in uploads.SAVED_CHANGES]
     return {"measures": [measures[code] for code in shown], "rows": rows, "saving": len(saving)}
+
+
+def _month_name(label: str) -> str:
+    """A problem's month ("2026-11") as pages write it, "November 2026"."""
+    month = parse_month(label) if label else None
+    return month_name(month) if month else ""
 
 
 def _locked_months(upload: Upload, network: Network, organization: Organization) -> list[dict[str, Any]]:
