@@ -217,7 +217,13 @@ class MonthForm(forms.Form):
             for error in self.errors.get(name, [])
         ]
         for (breakdown, measure), text in self.breakdown_errors.items():
-            first = self.field_name((measure, breakdown, next(iter(self.catalogue.categories[breakdown]))))
+            # The breakdown's first input; for counties, unknown's (the others may be folded away).
+            category = (
+                UNKNOWN[0]
+                if breakdown == COUNTY_BREAKDOWN
+                else next(iter(self.catalogue.categories[breakdown]))
+            )
+            first = self.field_name((measure, breakdown, category))
             lines.append(SummaryLine(self[first].auto_id, text))
         lines += [SummaryLine("", text) for text in self.other_problems]
         return lines
