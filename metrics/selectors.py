@@ -208,32 +208,35 @@ def report_figures(*, catalogue: Catalogue, cells: Cells) -> list[FigureTable]:
 
 def report_not_collected(*, catalogue: Catalogue, cells: Cells) -> list[str]:
     """The breakdowns a version's partner did not collect, in the page's words ("Race not collected:
-    counted as unknown"): those whose every count, for each measure with a total above 0, is under
-    unknown. Named for the measures concerned when only some are."""
+    counted as unknown"; "Race and sex not collected: ..." for several): those whose every count, for
+    each measure with a total above 0, is under unknown. Named for the measures concerned when only
+    some are."""
     totals = {
         measure: count
         for (measure, breakdown, _), count in cells.items()
         if breakdown == TOTAL_BREAKDOWN and count
     }
-    if not totals:
-        return []
-    lines = []
+    by_scope: dict[str, list[str]] = {}
     for breakdown, name in catalogue.breakdowns.items():
         if breakdown == TOTAL_BREAKDOWN:
             continue
-        measures = [
-            measure
-            for measure, total in totals.items()
-            if cells.get((measure, breakdown, UNKNOWN[0])) == total
-        ]
+        measures = [m for m, total in totals.items() if cells.get((m, breakdown, UNKNOWN[0])) == total]
         if not measures:
             continue
-        if len(measures) == len(totals):
-            lines.append(f"{name} not collected: counted as unknown")
-        else:
-            names = ", ".join(catalogue.measures[m][1].lower() for m in catalogue.measures if m in measures)
-            lines.append(f"{name} not collected for {names}: counted as unknown")
-    return lines
+        scope = ""
+        if len(measures) < len(totals):
+            names = [catalogue.measures[m][1].lower() for m in catalogue.measures if m in measures]
+            scope = f" for {_and(names)}"
+        by_scope.setdefault(scope, []).append(name)
+    return [
+        f"{_and([names[0], *(name.lower() for name in names[1:])])} not collected{scope}: counted as unknown"
+        for scope, names in by_scope.items()
+    ]
+
+
+def _and(words: list[str]) -> str:
+    """ "race, sex and payer"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 @dataclass(frozen=True)

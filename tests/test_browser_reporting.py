@@ -172,7 +172,9 @@ def test_partner_corrects_a_returned_report_of_a_locked_month_and_resubmits_it(p
     expect(page.get_by_role("status")).to_contain_text(f"{month} is submitted")
     expect(page.locator("dd .tandem-status--submitted")).to_have_text("Submitted")
     expect(page.locator(".tandem-next-actor")).to_contain_text("Waiting for backbone review")
-    expect(page.locator(".tandem-not-collected")).to_contain_text("Race not collected: counted as unknown")
+    expect(page.locator(".tandem-not-collected")).to_contain_text(
+        "Race, ethnicity, sex, age group, payer, delivery mode and county not collected: counted as unknown"
+    )
     assert_accessible(page)
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED

@@ -126,9 +126,23 @@ def test_a_breakdown_left_blank_counts_the_total_as_unknown(world):
     assert cells["enrollments", "county", "unknown"] == 5
     assert ("enrollments", "sex", "unknown") not in cells
     catalogue = Catalogue.for_state(world.network.state_id)
-    lines = selectors.report_not_collected(catalogue=catalogue, cells=cells)
-    assert "Race not collected: counted as unknown" in lines
-    assert not any(line.startswith("Sex") for line in lines)
+    assert selectors.report_not_collected(catalogue=catalogue, cells=cells) == [
+        "Race, ethnicity, age group, payer, delivery mode and county not collected: counted as unknown"
+    ]
+    only_race = {**cells, **{("enrollments", b, "unknown"): 0 for b in ("ethnicity", "age_group", "payer")}}
+    only_race.update({("enrollments", b, "other"): 5 for b in ("ethnicity", "age_group", "payer")})
+    only_race.update(
+        {
+            ("enrollments", "delivery_mode", "online"): 5,
+            ("enrollments", "county", "unknown"): 0,
+            ("enrollments", "delivery_mode", "unknown"): 0,
+        }
+    )
+    only_race[("referrals", "total", "all")] = 2
+    only_race[("referrals", "race", "white")] = 2
+    assert selectors.report_not_collected(catalogue=catalogue, cells=only_race) == [
+        "Race not collected for enrollments: counted as unknown"
+    ]
 
 
 def test_a_breakdown_partly_filled_must_still_add_up(world):
@@ -147,8 +161,7 @@ def test_the_report_page_says_which_breakdowns_were_not_collected(world, client_
             .get(reverse("metrics:report_detail", args=["kansas", report.pk]))
             .content.decode()
         )
-        assert "Race not collected: counted as unknown." in page
-        assert "Sex not collected" not in page
+        assert "Race, ethnicity, age group, payer, delivery mode and county not collected" in page
 
 
 def test_the_form_takes_a_total_with_its_breakdowns_blank(world, client_for):
