@@ -333,3 +333,33 @@ def test_the_upload_result_lists_locked_months_with_a_button_to_ask(world, clien
     assert "Locked month left as it was" in page
     assert re.search(r"Ask the backbone to reopen<span class=\"usa-sr-only\"> January 2024</span>", page)
     assert not MonthlyReport.objects.exists()
+
+
+def test_a_returned_report_of_a_locked_month_is_corrected_by_file_and_by_api(world, api_for):
+    returned_report(world)
+    code = world.supplier.dprp_org_code
+    lines = ["org_code,month,measure,breakdown,category,count", f"{code},2024-01,enrollments,total,all,6"]
+    upload = uploads.upload_read(
+        network=world.network,
+        organization=world.supplier,
+        user=world.partner,
+        file=SimpleUploadedFile("jan.csv", "\n".join(lines).encode()),
+        format="tandem",
+        submit=True,
+    )
+    assert [(m["month"], m["change"]) for m in upload.result["months"]] == [
+        ("2024-01", uploads.Change.CHANGED)
+    ]
+    (report,) = uploads.upload_save(upload=upload, user=world.partner)
+    assert report.status == ReportStatus.SUBMITTED and report.current_version.number == 2
+    report = services.report_return(report=report, version=2, user=world.backbone, comment="Payer, please")
+    body = {
+        "network": "kansas",
+        "organization": world.supplier.pk,
+        "month": "2024-01",
+        "values": [{"measure": "enrollments", "breakdown": "total", "category": "all", "count": 7}],
+    }
+    answer = api_for(world.partner).post(reverse("api:reports"), body, format="json")
+    assert answer.status_code == 201, answer.content
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED and report.current_version.number == 3
