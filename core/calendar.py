@@ -84,9 +84,18 @@ def report_locks_after(network: ReportingDays, month: datetime.date) -> datetime
 
 
 def is_locked(
-    network: ReportingDays, month: datetime.date, reopened_until: datetime.date | None, today: datetime.date
+    network: ReportingDays,
+    month: datetime.date,
+    reopened_until: datetime.date | None,
+    today: datetime.date,
+    *,
+    returned: bool = False,
 ) -> bool:
-    """Past the lock date, unless backbone staff reopened the month until today or later."""
+    """Past the lock date, unless backbone staff reopened the month until today or later, or returned
+    its report for correction (``returned``): a correction asked for is always possible, until the
+    partner sends the report again."""
+    if returned:
+        return False
     if reopened_until and today <= reopened_until:
         return False
     return today > report_locks_after(network, month)

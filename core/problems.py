@@ -2,8 +2,11 @@
 wrong and what is expected, in words a partner understands. Anything with a problem is refused whole;
 the API's exception handler (`core.api`) answers a `ReportRefused` with the same problems."""
 
+import datetime
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from core.calendar import month_name
 
 
 @dataclass(frozen=True)
@@ -26,10 +29,20 @@ class Problem:
             )
             if part
         )
-        if not where and self.month and self.month not in self.message:
-            where = self.month
+        if not where and self.month:
+            named = _month_named(self.month)
+            if named not in self.message:
+                where = named
         text = f"{where}: {self.message}" if where else self.message
         return f"{text} ({self.expected})" if self.expected else text
+
+
+def _month_named(month: str) -> str:
+    """ "2026-11" as pages write it, "November 2026"; anything else as it is."""
+    try:
+        return month_name(datetime.date.fromisoformat(f"{month}-01"))
+    except ValueError:
+        return month
 
 
 class ReportRefused(Exception):

@@ -3,7 +3,16 @@ only through Tandem's pages, files and API, so every version is kept."""
 
 from django.contrib import admin
 
-from metrics.models import Breakdown, Category, Measure, MonthlyReport, ReportEvent, ReportVersion, Upload
+from metrics.models import (
+    Breakdown,
+    Category,
+    Measure,
+    MonthlyReport,
+    ReopenRequest,
+    ReportEvent,
+    ReportVersion,
+    Upload,
+)
 
 
 @admin.register(Measure)
@@ -79,3 +88,10 @@ class UploadAdmin(ReadOnlyAdmin):
     list_filter = ["format", "status"]
     list_select_related = ["organization", "network"]
     exclude = ["result"]  # the participant sessions read from a DPRP file: hashes, no need to show
+
+
+@admin.register(ReopenRequest)
+class ReopenRequestAdmin(admin.ModelAdmin):
+    list_display = ["organization", "network", "month", "requested_by", "requested_at", "resolved_at"]
+    list_filter = ["network"]
+    raw_id_fields = ["organization", "network", "report", "upload", "requested_by"]

@@ -38,7 +38,7 @@ from metrics.selectors import (
     reporting_organization_get,
     reports_visible_to,
 )
-from metrics.services import report_save
+from metrics.services import NOTHING_CHANGED, NothingChanged, report_save
 from metrics.uploads import Change, UploadNotReady, upload_discard, upload_read, upload_save
 from metrics.validation import MAX_COUNT, ValueIn, parse_month
 from network.models import Network
@@ -289,13 +289,17 @@ class ReportList(TandemAPI, ListAPIView):
         description=(
             "Stores the counts as a new version of the month's report (a month already reported gets a "
             "new version; earlier ones are kept), submitted unless `submit` is false. Every breakdown of "
-            "a measure must add up to its total. Anything wrong refuses the whole request, with every "
-            "problem listed. The answer describes the version this request stored, even when another "
-            "submission of the month stored a newer one at the same moment."
+            "a measure must add up to its total; a breakdown left out entirely was not collected, and the "
+            "total is counted under its unknown category. Counts the same as the current version make no "
+            "new version: the answer is then 200 with the report as it is (a draft or returned report is "
+            "submitted as it is), and the header `Tandem-Unchanged` says so. Anything wrong refuses the "
+            "whole request, with every problem listed. The answer describes the version this request "
+            "stored, even when another submission of the month stored a newer one at the same moment."
         ),
         request=ReportIn,
         responses={
             201: ReportDetailOut,
+            200: OpenApiResponse(ReportDetailOut, description="The same counts: nothing changed."),
             400: REFUSED,
             401: NOT_SIGNED_IN,
             403: OpenApiResponse(description="You may see the organization but do not report for it."),
@@ -329,17 +333,26 @@ class ReportList(TandemAPI, ListAPIView):
             )
             for index, value in enumerate(report_in.get("values", []))
         ]
-        report = report_save(
-            network=network,
-            organization=organization,
-            month=report_in["month"],
-            values=values,
-            user=request.user,
-            source=ReportSource.API,
-            submit=report_in["submit"],
-            nothing_to_report=report_in["nothing_to_report"],
-            note=report_in["note"],
-        )
+        try:
+            report = report_save(
+                network=network,
+                organization=organization,
+                month=report_in["month"],
+                values=values,
+                user=request.user,
+                source=ReportSource.API,
+                submit=report_in["submit"],
+                nothing_to_report=report_in["nothing_to_report"],
+                note=report_in["note"],
+            )
+        except NothingChanged as unchanged:
+            # The same figures as the current version: no new version, the report as it is, 200.
+            report = report_with_figures(unchanged.report)
+            return Response(
+                ReportDetailOut(report).data,
+                status=status.HTTP_200_OK,
+                headers={"Tandem-Unchanged": NOTHING_CHANGED},
+            )
         # The report as this request left it, not as it is read now: a submission of the same month
         # committed a moment later must not lend this answer its version and figures.
         report = report_with_figures(report, up_to=report.current_version.number)
@@ -404,6 +417,7 @@ class UploadMonthOut(serializers.Serializer):
             (Change.SUBMIT, "The same counts, submitted as they are"),
             (Change.NOT_REPORTED, "Before the organization joined: not reported"),
             (Change.NOT_OVER, "The month is not over: sessions kept, not reported yet"),
+            (Change.LOCKED, "The month is locked: left as it was (ask the backbone staff to reopen it)"),
         ]
     )
     totals = serializers.DictField(child=serializers.IntegerField(), help_text="Each measure's total.")
@@ -473,6 +487,10 @@ class UploadOut(serializers.ModelSerializer):
 class UploadSavedOut(serializers.Serializer):
     upload = UploadOut()
     reports = ReportOut(many=True, help_text="The reports that got a new version.")
+    locked_months = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Months (YYYY-MM) the file would change but that are locked: left as they were.",
+    )
 
 
 def _upload_saved(request: Request, upload: Upload) -> Response:
@@ -483,7 +501,11 @@ def _upload_saved(request: Request, upload: Upload) -> Response:
         raise Conflict(str(error)) from error
     # The reports as this save left them, not read again: another submission of a month a moment later
     # must not show up as this upload's version.
-    data = {"upload": upload, "reports": sorted(saved, key=lambda report: report.month)}
+    data = {
+        "upload": upload,
+        "reports": sorted(saved, key=lambda report: report.month),
+        "locked_months": upload.result.get("locked", []),
+    }
     return Response(UploadSavedOut(data, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 

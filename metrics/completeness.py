@@ -175,7 +175,13 @@ def reporting_months(
                 due_on=report_due_on(network, month),
                 locks_after=report_locks_after(network, month),
                 report=report,
-                locked=is_locked(network, month, report.reopened_until if report else None, today),
+                locked=is_locked(
+                    network,
+                    month,
+                    report.reopened_until if report else None,
+                    today,
+                    returned=report is not None and report.status == ReportStatus.RETURNED,
+                ),
                 on_time=None if submitted_at is None else submitted_on_time(network, month, submitted_at),
                 today=today,
             )
@@ -190,14 +196,17 @@ def report_month_problems(
     month: datetime.date,
     reopened_until: datetime.date | None,
     today: datetime.date | None = None,
+    returned: bool = False,
 ) -> list[Problem]:
-    """Why a month cannot take figures at all (future, not a partner, locked); empty if it can."""
+    """Why a month cannot take figures at all (future, not a partner, locked); empty if it can. A
+    report returned for correction (``returned``) takes its correction whatever its lock date."""
     return month_problems(
         network=network,
         memberships=list(Membership.objects.filter(network=network, organization=organization)),
         month=month,
         today=today or timezone.localdate(),
         reopened_until=reopened_until,
+        returned=returned,
     )
 
 
@@ -561,7 +570,13 @@ def _cell(
 ) -> CompletenessCell:
     report_id = report["id"] if report else None
     status = report["status"] if report else ""
-    locked = is_locked(network, month, report["reopened_until"] if report else None, today)
+    locked = is_locked(
+        network,
+        month,
+        report["reopened_until"] if report else None,
+        today,
+        returned=status == ReportStatus.RETURNED,
+    )
     if not any(spell.is_member_in(month) for spell in spells):
         return CompletenessCell(CellState.NOT_EXPECTED, report_id, status, locked)
     if report_due_on(network, month) >= today:

@@ -2,10 +2,12 @@
 backbone's review (the version looked at, and a return's comment), and the completeness period."""
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django import forms
 
+from core.problems import Problem
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, UNKNOWN, Catalogue
 from metrics.validation import MONTHS_READ, Cells, ValueIn, as_count, parse_month
 
@@ -14,9 +16,14 @@ MAX_COUNT = 1_000_000  # far above any month of one partner; keeps a slip of the
 CellKey = tuple[str, str, str]  # (measure, breakdown, category)
 
 
-def sum_text(given: int, total: int) -> str:
+NOT_COLLECTED = "not collected: counted as unknown"
+
+
+def sum_text(given: int, total: int, *, blank: bool = False) -> str:
     """A breakdown's running total under a measure's column, in the row "Adds up to"
-    (report_form.js says the same)."""
+    (report_form.js says the same). A breakdown left ``blank`` under a total was not collected."""
+    if blank and total:
+        return f"{total} {NOT_COLLECTED}"
     if given == total:
         return f"{given} of {total}"
     if given < total:
@@ -25,12 +32,32 @@ def sum_text(given: int, total: int) -> str:
 
 
 @dataclass
+class CountCell:
+    """One input of the month form, with its problem (shown beside it) if it has one."""
+
+    field: forms.BoundField
+    error: str = ""
+
+    @property
+    def error_id(self) -> str:
+        return f"{self.field.auto_id}-error"
+
+
+@dataclass
 class CountRow:
     """One category: its name and one input per measure."""
 
     code: str
     name: str
-    cells: list[forms.BoundField]
+    cells: list[CountCell]
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """A line of the error summary: what is wrong, and the id of the input to fix (or "")."""
+
+    anchor: str
+    text: str
 
 
 @dataclass
@@ -45,10 +72,22 @@ class CountBlock:
     tail: list[CountRow] = field(default_factory=list)
     sums: list[tuple[str, str, str, bool]] = field(default_factory=list)  # (measure, name, text, off)
     others_open: bool = False
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (id, text): the breakdown's problems
 
     @property
     def is_total(self) -> bool:
         return self.code == TOTAL_BREAKDOWN
+
+
+class CountInput(forms.TextInput):
+    """A count's input: USWDS's ``usa-input``, with ``usa-input--error`` while it has a problem."""
+
+    template_name = "metrics/widgets/count_input.html"
+
+    def get_context(self, name: str, value: object, attrs: dict | None) -> dict:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["invalid"] = context["widget"]["attrs"].get("aria-invalid") == "true"
+        return context
 
 
 class CountField(forms.IntegerField):
@@ -111,7 +150,7 @@ class MonthForm(forms.Form):
                             "min_value": message,
                             "max_value": f"{label}: enter a count up to {MAX_COUNT:,}.",
                         },
-                        widget=forms.TextInput(
+                        widget=CountInput(
                             attrs={
                                 "inputmode": "numeric",
                                 "autocomplete": "off",
@@ -123,6 +162,71 @@ class MonthForm(forms.Form):
                     )
                     self.keys[name] = key
         self.order_fields([*self.keys, "note"])
+        # (breakdown, measure) -> the service's problem with that breakdown of that measure
+        self.breakdown_errors: dict[tuple[str, str], str] = {}
+        self.other_problems: list[str] = []
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.keys:
+                self._mark(name, f"{self[name].auto_id}-error")
+
+    def _mark(self, name: str, described_by: str) -> None:
+        """An input with a problem: aria-invalid, described by its message, in USWDS's error style."""
+        self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": described_by})
+
+    def place_problems(self, problems: list[Problem]) -> None:
+        """Put the service's problems beside what they are about: a breakdown that does not add up (or a
+        measure with no total) marks that column of that breakdown; the rest (the month) go on top."""
+        names = {name.lower(): code for code, name in self.catalogue.breakdowns.items()}
+        for problem in problems:
+            text = self._words(problem.message)
+            found = re.match(r"^(\w+) by (.+) adds up to ", problem.message)
+            if found and found[1] in self.catalogue.measures and found[2] in names:
+                key = (names[found[2]], found[1])
+            elif (found := re.match(r"^(\w+) has no total$", problem.message)) and (
+                found[1] in self.catalogue.measures
+            ):
+                key = (TOTAL_BREAKDOWN, found[1])
+            else:
+                self.other_problems.append(text)
+                continue
+            self.breakdown_errors[key] = text[0].upper() + text[1:]
+            breakdown, measure = key
+            for name, (cell_measure, cell_breakdown, _) in self.keys.items():
+                if (cell_measure, cell_breakdown) == (measure, breakdown) and name not in self.errors:
+                    self._mark(name, self._breakdown_error_id(breakdown, measure))
+
+    def _words(self, text: str) -> str:
+        """A problem in the page's words: measures by their names."""
+        for code, (_, name) in self.catalogue.measures.items():
+            text = re.sub(rf"(^|: ){re.escape(code)}\b", rf"\g<1>{name}", text)
+        return text
+
+    @staticmethod
+    def _breakdown_error_id(breakdown: str, measure: str) -> str:
+        return f"error-{breakdown}-{measure}"
+
+    def summary(self) -> list[SummaryLine]:
+        """Every problem, in the order of the page, each linked to the input to fix: the error
+        summary on top says what and where, the message beside the input says the rest."""
+        lines = [
+            SummaryLine(self[name].auto_id, error)
+            for name in [*self.keys, "note"]
+            for error in self.errors.get(name, [])
+        ]
+        for (breakdown, measure), text in self.breakdown_errors.items():
+            # The breakdown's first input; for counties, unknown's (the others may be folded away).
+            category = (
+                UNKNOWN[0]
+                if breakdown == COUNTY_BREAKDOWN
+                else next(iter(self.catalogue.categories[breakdown]))
+            )
+            first = self.field_name((measure, breakdown, category))
+            lines.append(SummaryLine(self[first].auto_id, text))
+        lines += [SummaryLine("", text) for text in self.other_problems]
+        return lines
 
     @property
     def measure_names(self) -> list[str]:
@@ -163,11 +267,16 @@ class MonthForm(forms.Form):
                 CountRow(
                     info.code,
                     info.name,
-                    [self[self.field_name((measure, breakdown, info.code))] for measure, _ in measures],
+                    [self._cell((measure, breakdown, info.code)) for measure, _ in measures],
                 )
                 for info in self.catalogue.categories[breakdown].values()
             ]
             block = CountBlock(breakdown, breakdown_name, rows)
+            block.errors = [
+                (self._breakdown_error_id(breakdown, measure), self.breakdown_errors[breakdown, measure])
+                for measure, _ in measures
+                if (breakdown, measure) in self.breakdown_errors
+            ]
             if breakdown == COUNTY_BREAKDOWN:
                 block.rows = [row for row in rows if row.code in self.served_fips]
                 block.others = [
@@ -175,23 +284,33 @@ class MonthForm(forms.Form):
                 ]
                 block.tail = [row for row in rows if row.code == UNKNOWN[0]]
                 block.others_open = any(
-                    cell.errors or self._count(cell.html_name) for row in block.others for cell in row.cells
+                    cell.error or self._count(cell.field.html_name)
+                    for row in block.others
+                    for cell in row.cells
                 )
             if breakdown != TOTAL_BREAKDOWN:
                 for measure, measure_name in measures:
-                    given = sum(self._count(self.field_name((measure, breakdown, row.code))) for row in rows)
+                    names = [self.field_name((measure, breakdown, row.code)) for row in rows]
+                    given = sum(self._count(name) for name in names)
+                    blank = all(self[name].value() in (None, "") for name in names)
                     total = totals[measure]
-                    block.sums.append((measure, measure_name, sum_text(given, total), given != total))
+                    block.sums.append(
+                        (
+                            measure,
+                            measure_name,
+                            sum_text(given, total, blank=blank),
+                            given != total and not blank,
+                        )
+                    )
             blocks.append(block)
         return blocks
 
-    def error_links(self) -> list[tuple[str, str]]:
-        """Every field's problem with the id of its input, in the order of the page."""
-        return [
-            (self[name].auto_id, error)
-            for name in [*self.keys, "note"]
-            for error in self.errors.get(name, [])
-        ]
+    def _cell(self, key: CellKey) -> CountCell:
+        name = self.field_name(key)
+        errors = self.errors.get(name, []) if self.is_bound else []
+        # Beside the input, the message without the label the summary needs ("enter a whole number").
+        text = errors[0].removeprefix(f"{self.fields[name].label}: ") if errors else ""
+        return CountCell(self[name], text[:1].upper() + text[1:])
 
 
 class ReviewForm(forms.Form):

@@ -193,6 +193,40 @@ class ReportEvent(models.Model):
         return f"{self.report}: {self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class ReopenRequest(models.Model):
+    """A partner asks the network's backbone staff to reopen a locked month (from a file that left it
+    as it was, say). Open until backbone staff reopen the month; at most one open a month."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="reopen_requests")
+    month = models.DateField()
+    report = models.ForeignKey(
+        MonthlyReport, on_delete=models.SET_NULL, null=True, blank=True, related_name="reopen_requests"
+    )
+    upload = models.ForeignKey(
+        "Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="reopen_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True, help_text="When the month was reopened.")
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "network", "month"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_reopen_request",
+            )
+        ]
+        indexes = [models.Index(fields=["network", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"Reopen {self.organization_id}, {self.month:%Y-%m}, asked {self.requested_at:%Y-%m-%d}"
+
+
 class UploadFormat(models.TextChoices):
     TANDEM = "tandem", "Tandem CSV template"
     DPRP = "dprp", "DPRP participant file"

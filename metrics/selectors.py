@@ -13,12 +13,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from core.calendar import is_locked
-from metrics.catalogue import COUNTY_BREAKDOWN, UNKNOWN, Catalogue
+from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, UNKNOWN, Catalogue
 from metrics.models import (
     APPROVABLE,
     RETURNABLE,
     SUBMITTABLE,
     MonthlyReport,
+    ReopenRequest,
     ReportEvent,
     ReportStatus,
     ReportValue,
@@ -114,7 +115,13 @@ class ReportActions:
 def report_actions(*, user: User, report: MonthlyReport, today: datetime.date) -> ReportActions:
     may_review = report_may_review(user=user, report=report)
     may_edit = report_may_edit(user=user, report=report)
-    locked = is_locked(report.network, report.month, report.reopened_until, today)
+    locked = is_locked(
+        report.network,
+        report.month,
+        report.reopened_until,
+        today,
+        returned=report.status == ReportStatus.RETURNED,
+    )
     return ReportActions(
         may_review=may_review,
         may_edit=may_edit,
@@ -128,6 +135,28 @@ def report_actions(*, user: User, report: MonthlyReport, today: datetime.date) -
         and report.current_version_id is not None
         and report.status in SUBMITTABLE,
     )
+
+
+@dataclass(frozen=True)
+class NextActor:
+    """Who must act next on a report: its partner (``partner``) or the backbone staff (``backbone``),
+    and the page's words for it."""
+
+    party: str
+    text: str
+
+
+def next_actor(*, report: MonthlyReport) -> NextActor | None:
+    """Who the report waits for: the partner to fill in, submit or correct it, the backbone staff to
+    review it; None once approved. No query (the organization is read if not selected already)."""
+    name = report.organization.name
+    if report.status == ReportStatus.RETURNED:
+        return NextActor("partner", f"Waiting for {name} to correct it")
+    if report.status == ReportStatus.SUBMITTED:
+        return NextActor("backbone", "Waiting for backbone review")
+    if report.status == ReportStatus.DRAFT:
+        return NextActor("partner", f"Waiting for {name} to submit it")
+    return None
 
 
 def report_get_for_user(*, user: User, pk: int) -> MonthlyReport:
@@ -175,6 +204,39 @@ def report_figures(*, catalogue: Catalogue, cells: Cells) -> list[FigureTable]:
             rows.append((info.name, counts))
         tables.append(FigureTable(breakdown, name, [catalogue.measures[m][1] for m in measures], rows))
     return tables
+
+
+def report_not_collected(*, catalogue: Catalogue, cells: Cells) -> list[str]:
+    """The breakdowns a version's partner did not collect, in the page's words ("Race not collected:
+    counted as unknown"; "Race and sex not collected: ..." for several): those whose every count, for
+    each measure with a total above 0, is under unknown. Named for the measures concerned when only
+    some are."""
+    totals = {
+        measure: count
+        for (measure, breakdown, _), count in cells.items()
+        if breakdown == TOTAL_BREAKDOWN and count
+    }
+    by_scope: dict[str, list[str]] = {}
+    for breakdown, name in catalogue.breakdowns.items():
+        if breakdown == TOTAL_BREAKDOWN:
+            continue
+        measures = [m for m, total in totals.items() if cells.get((m, breakdown, UNKNOWN[0])) == total]
+        if not measures:
+            continue
+        scope = ""
+        if len(measures) < len(totals):
+            names = [catalogue.measures[m][1].lower() for m in catalogue.measures if m in measures]
+            scope = f" for {_and(names)}"
+        by_scope.setdefault(scope, []).append(name)
+    return [
+        f"{_and([names[0], *(name.lower() for name in names[1:])])} not collected{scope}: counted as unknown"
+        for scope, names in by_scope.items()
+    ]
+
+
+def _and(words: list[str]) -> str:
+    """ "race, sex and payer"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 @dataclass(frozen=True)
@@ -276,4 +338,14 @@ def reports_returned(*, network: Network) -> QuerySet[MonthlyReport]:
         network.monthly_reports.filter(status=ReportStatus.RETURNED)
         .select_related("organization", "reviewed_by", "current_version")
         .order_by("reviewed_at", "pk")
+    )
+
+
+def reopen_requests_open(*, network: Network) -> QuerySet[ReopenRequest]:
+    """The network's requests to reopen a locked month that the backbone staff have not answered yet,
+    the oldest first. One query (``.count()`` for the home page's number)."""
+    return (
+        ReopenRequest.objects.filter(network=network, resolved_at__isnull=True)
+        .select_related("organization", "requested_by", "report")
+        .order_by("requested_at", "pk")
     )

@@ -6,14 +6,19 @@ at the same moment both end as versions, one after the other.
 """
 
 import datetime
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.core import mail
+from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from core import jobs
@@ -25,6 +30,7 @@ from metrics.models import (
     RETURNABLE,
     SUBMITTABLE,
     MonthlyReport,
+    ReopenRequest,
     ReportAction,
     ReportEvent,
     ReportSource,
@@ -35,8 +41,10 @@ from metrics.models import (
     Upload,
 )
 from metrics.validation import Cells, ValueIn, month_problems, values_check
-from network.models import Membership, Network
+from network.models import Membership, Network, Role, RoleKind
 from partners.models import Organization
+
+logger = logging.getLogger(__name__)
 
 # Set by `rollups_deferred`: changes are noted as pending, and one rebuild rolls them up afterwards.
 _rollups_deferred: ContextVar[bool] = ContextVar("rollups_deferred", default=False)
@@ -83,23 +91,27 @@ def report_check(
     values: Iterable[ValueIn],
     catalogue: Catalogue | None = None,
     today: datetime.date | None = None,
+    check_lock: bool = True,
 ) -> tuple[Cells, list[Problem]]:
-    """Every problem of one month's values, without storing anything."""
+    """Every problem of one month's values, without storing anything. A file that leaves a locked
+    month as it was checks its figures all the same (``check_lock`` False): bad data refuses it."""
     catalogue = catalogue or Catalogue.for_state(network.state_id)
     today = today or timezone.localdate()
     label = month_iso(month)
     cells, problems = values_check(catalogue, list(values), month=label)
-    reopened = (
+    reopened, status = (
         MonthlyReport.objects.filter(network=network, organization=organization, month=month)
-        .values_list("reopened_until", flat=True)
+        .values_list("reopened_until", "status")
         .first()
-    )
+    ) or (None, "")
     problems += month_problems(
         network=network,
         memberships=_memberships(network, organization),
         month=month,
         today=today,
         reopened_until=reopened,
+        returned=status == ReportStatus.RETURNED,
+        check_lock=check_lock,
     )
     return cells, problems
 
@@ -152,6 +164,17 @@ def report_save(
     if problems:
         raise ReportRefused(problems)
     report = _report_locked(network=network, organization=organization, month=month)
+    current = report.current_version
+    if (
+        current is not None
+        and current.nothing_to_report == nothing_to_report
+        and cells_same(cells, cells_of(current))
+    ):
+        # The same figures again: no new version. A draft or returned report sent as it is still
+        # becomes submitted, and the history says so (with the note, where there is one).
+        if submit and report.status in SUBMITTABLE:
+            return _submitted(report, user, note)
+        raise NothingChanged(report)
     number = (report.versions.aggregate(last=Max("number"))["last"] or 0) + 1
     version = ReportVersion.objects.create(
         report=report,
@@ -186,6 +209,45 @@ def report_save(
         action=ReportAction.SUBMITTED if submit else ReportAction.SAVED,
         actor=user,
         comment=note,
+    )
+    _rollup_after_commit(report)
+    return report
+
+
+def cells_same(first: Cells, second: Cells) -> bool:
+    """The same counts: a category given as 0 and one not given are the same."""
+
+    def counted(cells: Cells) -> Cells:
+        return {key: count for key, count in cells.items() if count or key[1:] == ("total", "all")}
+
+    return counted(first) == counted(second)
+
+
+NOTHING_CHANGED = "These figures are the same as the version you already sent: nothing changed"
+
+
+class NothingChanged(Exception):
+    """Figures identical to the report's current version, sent again where that changes nothing (its
+    status stays): no version is made. ``report`` is the report, as it was."""
+
+    def __init__(self, report: MonthlyReport) -> None:
+        super().__init__(NOTHING_CHANGED)
+        self.report = report
+
+
+def _submitted(report: MonthlyReport, user: AbstractBaseUser | None, comment: str = "") -> MonthlyReport:
+    """Submit a locked report's current version as it is (its status allows it)."""
+    now = timezone.now()
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = now
+    report.first_submitted_at = report.first_submitted_at or now
+    report.save()
+    ReportEvent.objects.create(
+        report=report,
+        version_id=report.current_version_id,
+        action=ReportAction.SUBMITTED,
+        actor=user,
+        comment=comment,
     )
     _rollup_after_commit(report)
     return report
@@ -254,16 +316,7 @@ def report_submit(*, report: MonthlyReport, user: AbstractBaseUser | None) -> Mo
         raise TransitionRefused("There is nothing to submit yet: fill in the month first.")
     if report.status not in SUBMITTABLE:
         raise TransitionRefused(f"This month is already {report.get_status_display().lower()}.")
-    now = timezone.now()
-    report.status = ReportStatus.SUBMITTED
-    report.submitted_at = now
-    report.first_submitted_at = report.first_submitted_at or now
-    report.save()
-    ReportEvent.objects.create(
-        report=report, version_id=report.current_version_id, action=ReportAction.SUBMITTED, actor=user
-    )
-    _rollup_after_commit(report)
-    return report
+    return _submitted(report, user)
 
 
 @transaction.atomic
@@ -352,10 +405,15 @@ def report_reopen(
     if not any(membership.is_member_in(month) for membership in _memberships(network, organization)):
         raise TransitionRefused(f"{organization.name} was not a partner in {month_name(month)}.")
     report = _report_locked(network=network, organization=organization, month=month)
-    if not is_locked(network, month, report.reopened_until, today):
+    if not is_locked(
+        network, month, report.reopened_until, today, returned=report.status == ReportStatus.RETURNED
+    ):
         raise AlreadyOpen(f"{month_name(month)} is open for changes already.")
     report.reopened_until = today + datetime.timedelta(days=days)
     report.save()
+    ReopenRequest.objects.filter(
+        network=network, organization=organization, month=month, resolved_at__isnull=True
+    ).update(resolved_at=timezone.now(), report=report)
     ReportEvent.objects.create(
         report=report,
         action=ReportAction.REOPENED,
@@ -363,6 +421,90 @@ def report_reopen(
         comment=f"Open for changes until {long_date(report.reopened_until)}.",
     )
     return report
+
+
+class ReopenNotNeeded(TransitionRefused):
+    """A request to reopen a month that takes changes already."""
+
+
+def reopen_request_create(
+    *,
+    network: Network,
+    organization: Organization,
+    month: datetime.date,
+    user: AbstractBaseUser,
+    upload: Upload | None = None,
+    today: datetime.date | None = None,
+) -> tuple[ReopenRequest, bool]:
+    """A partner asks the backbone staff to reopen a locked month; they are e-mailed once the request
+    is committed. Asking again while a request is open changes nothing: returns the open request and
+    False. Refused (`ReopenNotNeeded`) for a month that is open already, and (`TransitionRefused`)
+    for one the organization was not a partner in."""
+    today = today or timezone.localdate()
+    if not any(membership.is_member_in(month) for membership in _memberships(network, organization)):
+        raise TransitionRefused(f"{organization.name} was not a partner in {month_name(month)}.")
+    report = MonthlyReport.objects.filter(network=network, organization=organization, month=month).first()
+    returned = report is not None and report.status == ReportStatus.RETURNED
+    if not is_locked(network, month, report.reopened_until if report else None, today, returned=returned):
+        raise ReopenNotNeeded(f"{month_name(month)} is open for changes already: no need to ask.")
+    open_request = ReopenRequest.objects.filter(
+        network=network, organization=organization, month=month, resolved_at__isnull=True
+    ).first()
+    if open_request is not None:
+        return open_request, False
+    try:
+        with transaction.atomic():
+            request = ReopenRequest.objects.create(
+                network=network,
+                organization=organization,
+                month=month,
+                report=report,
+                upload=upload,
+                requested_by=user,
+            )
+    except IntegrityError:  # the same request, sent a moment earlier
+        return ReopenRequest.objects.get(
+            network=network, organization=organization, month=month, resolved_at__isnull=True
+        ), False
+    transaction.on_commit(lambda: _reopen_request_mail(request.pk))
+    return request, True
+
+
+def _reopen_request_mail(request_id: int) -> int:
+    """E-mail a reopen request to the network's backbone staff, one message each. A mail server that
+    is down loses no request: the backbone sees it in Tandem all the same."""
+    request = ReopenRequest.objects.select_related("network", "organization", "requested_by", "upload").get(
+        pk=request_id
+    )
+    staff = (
+        Role.objects.filter(kind=RoleKind.BACKBONE_STAFF, network=request.network, ended_at__isnull=True)
+        .exclude(user__email="")
+        .select_related("user")
+    )
+    who = request.requested_by
+    context = {
+        "network": request.network,
+        "organization": request.organization,
+        "month_name": month_name(request.month),
+        "requested_by": (who.get_full_name() or who.get_username()) if who else "Partner staff",
+        "filename": request.upload.filename if request.upload else "",
+        "link": settings.SITE_URL + reverse("metrics:completeness", args=[request.network.slug]),
+    }
+    subject = " ".join(render_to_string("metrics/email/reopen_request_subject.txt", context).split())
+    messages = [
+        mail.EmailMessage(
+            subject,
+            render_to_string("metrics/email/reopen_request.txt", {**context, "user": role.user}),
+            None,
+            [role.user.email],
+        )
+        for role in staff
+    ]
+    try:
+        return mail.get_connection().send_messages(messages) or 0
+    except Exception:  # the request stands; only its e-mail is lost
+        logger.exception("Reopen request %s: the e-mail to the backbone staff failed", request_id)
+        return 0
 
 
 def cells_of(version: ReportVersion | None) -> Cells:

@@ -9,10 +9,14 @@
    upload is saved or discarded. Files are read a chunk at a time (`metrics.importers.encoding`).
 2. Reading checks everything and stores nothing: the months the file would change, their totals by
    measure and what is stored now, go to ``Upload.result`` for the preview. A file with any problem is
-   refused whole, every problem in ``Upload.problems`` with its line, column and what is expected. An
-   error of Tandem's own while reading refuses it too, saying so: an upload never stays "reading".
-3. `upload_save` applies every month in one transaction, all or nothing, through
-   `metrics.services.report_save`, so a file is validated like every other way in.
+   refused whole, every problem in ``Upload.problems`` with its line, column and what is expected (all
+   of them, from every line, in one pass). A month that is locked is not a problem of the file: it is
+   left as it was (`Change.LOCKED`), listed, and the partner may ask the backbone staff to reopen it
+   (`metrics.services.reopen_request_create`). An error of Tandem's own while reading refuses the file
+   too, saying so: an upload never stays "reading".
+3. `upload_save` applies every open month in one transaction, all or nothing, through
+   `metrics.services.report_save`, so a file is validated like every other way in; the months locked
+   by then are left as they were and listed in ``Upload.result["locked"]``.
    `upload_discard` forgets the upload, whenever it is not being saved.
 4. `upload_sweep` (every minute, from Celery beat) repairs what went wrong out of sight. A queued
    upload whose message was lost (the broker was down: the upload stays queued, its file kept, and the
@@ -50,7 +54,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from core import jobs
-from core.calendar import month_iso, month_of
+from core.calendar import is_locked, month_iso, month_of
 from core.problems import Problem, ReportRefused
 from metrics import services
 from metrics.catalogue import Catalogue
@@ -89,6 +93,7 @@ class Change:
     SUBMIT = "submit"  # the same counts, in a draft or returned month: submitted as they are
     NOT_REPORTED = "not_reported"  # not a partner that month: sessions kept, month not reported
     NOT_OVER = "not_over"  # the current month: sessions kept, reported by a file sent once it is over
+    LOCKED = "locked"  # would change a locked month: left as it was (the partner may ask to reopen it)
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -397,6 +402,18 @@ def _month_result(
     }
 
 
+def _locked(network: Network, month: datetime.date, stored: StoredMonth, today: datetime.date) -> bool:
+    """Whether the month takes no changes today (a report returned for correction always does)."""
+    report = stored.report
+    return is_locked(
+        network,
+        month,
+        report.reopened_until if report else None,
+        today,
+        returned=report is not None and report.status == ReportStatus.RETURNED,
+    )
+
+
 def _change(new: Cells, stored: StoredMonth, *, submit: bool) -> str:
     if stored.report is None or stored.report.current_version_id is None:
         return Change.NEW
@@ -432,6 +449,9 @@ def _tandem_preview(
     for month, given in read.months.items():
         if not given.values:
             continue  # already a problem
+        # A locked month is not a problem of the file: it is left as it was, and listed. Its figures
+        # are still checked, so bad data refuses the whole file.
+        locked = _locked(upload.network, month, stored[month], today)
         cells, month_problems = services.report_check(
             network=upload.network,
             organization=upload.organization,
@@ -439,16 +459,20 @@ def _tandem_preview(
             values=given.values,
             catalogue=catalogue,
             today=today,
+            check_lock=not locked,
         )
         problems += [_placed(problem, given) for problem in month_problems]
         kept = {key: n for key, n in stored[month].cells.items() if key[0] in given.blank_measures}
         new = {**kept, **cells}
+        change = _change(new, stored[month], submit=upload.submit)
+        if locked and change in SAVED_CHANGES:
+            change = Change.LOCKED
         months.append(
             _month_result(
                 month,
                 new,
                 stored[month],
-                _change(new, stored[month], submit=upload.submit),
+                change,
                 given=_cells_json(cells),
                 blank=given.blank_measures,
                 kept=[m for m in given.blank_measures if any(key[0] == m for key in kept)],
@@ -522,6 +546,9 @@ def _dprp_months(
             change = Change.NOT_OVER
         problems: list[Problem] = []
         if change in SAVED_CHANGES:
+            # A locked month is left as it was, and listed (its sessions are kept all the same, so a
+            # file sent again once it is reopened counts it, and nobody twice).
+            locked = _locked(upload.network, month, stored[month], today)
             _, problems = services.report_check(
                 network=upload.network,
                 organization=upload.organization,
@@ -529,11 +556,10 @@ def _dprp_months(
                 values=services.values_from_cells(cells),
                 catalogue=catalogue,
                 today=today,
+                check_lock=not locked,
             )
-        if change == Change.SUBMIT and problems:
-            # Same counts in a month that cannot be submitted now (locked): leave it be, do not refuse
-            # a file over a month it does not change.
-            change, problems = Change.UNCHANGED, []
+            if locked:
+                change = Change.LOCKED
         months.append(DprpMonth(month, cells, stored[month], change, problems))
     return months
 
@@ -634,12 +660,14 @@ def _upload_save(
     if locked.status != UploadStatus.READY:
         raise UploadNotReady(f"This upload is {locked.get_status_display().lower()}: it cannot be saved.")
     catalogue = Catalogue.for_state(locked.network.state_id)
+    left_locked: list[datetime.date] = []
     if locked.format == UploadFormat.TANDEM:
-        saved = _tandem_save(locked, user, catalogue, today)
+        saved = _tandem_save(locked, user, catalogue, today, left_locked)
     else:
-        saved = _dprp_save(locked, user, catalogue, today)
+        saved = _dprp_save(locked, user, catalogue, today, left_locked)
     locked.status = UploadStatus.SAVED
     locked.result["saved"] = [month_iso(report.month) for report in saved]
+    locked.result["locked"] = sorted({month_iso(month) for month in left_locked})
     locked.finished_at = timezone.now()
     locked.save()
     upload.refresh_from_db()
@@ -647,23 +675,34 @@ def _upload_save(
 
 
 def _tandem_save(
-    upload: Upload, user: AbstractBaseUser | None, catalogue: Catalogue, today: datetime.date
+    upload: Upload,
+    user: AbstractBaseUser | None,
+    catalogue: Catalogue,
+    today: datetime.date,
+    left_locked: list[datetime.date],
 ) -> list[MonthlyReport]:
     months = {datetime.date.fromisoformat(m["month"] + "-01"): m for m in upload.result.get("months", [])}
     stored = _stored(upload.network, upload.organization, list(months))
-    saved = []
+    saved: list[MonthlyReport] = []
     for month, read in months.items():
         # Measures left blank keep what is stored now, not what was stored at the preview.
         kept = {key: n for key, n in stored[month].cells.items() if key[0] in read.get("blank", [])}
         cells = {**kept, **_cells_from_json(read["given"])}
         if _change(cells, stored[month], submit=upload.submit) not in SAVED_CHANGES:
             continue
+        if _locked(upload.network, month, stored[month], today):
+            left_locked.append(month)  # locked since the preview, say: left as it was
+            continue
         saved.append(_month_save(upload, user, catalogue, today, month, cells, ReportSource.TANDEM_CSV))
     return saved
 
 
 def _dprp_save(
-    upload: Upload, user: AbstractBaseUser | None, catalogue: Catalogue, today: datetime.date
+    upload: Upload,
+    user: AbstractBaseUser | None,
+    catalogue: Catalogue,
+    today: datetime.date,
+    left_locked: list[datetime.date],
 ) -> list[MonthlyReport]:
     # One save of an organization's sessions at a time, so each recount sees the other's sessions.
     # No key: a rollup inserting rows that refer to the organization must not wait for this save.
@@ -674,6 +713,8 @@ def _dprp_save(
     upload.sessions_read.all()._raw_delete(connection.alias)
     saved = []
     for counted in _dprp_months(upload, sessions, participants, catalogue, today):
+        if counted.change == Change.LOCKED:
+            left_locked.append(counted.month)
         if counted.change in SAVED_CHANGES:
             saved.append(
                 _month_save(

@@ -5,10 +5,15 @@ and backbone staff find it in their review queue and approve it. axe-core checks
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core.calendar import is_locked
 from demo.network import build_demo
 from demo.reports import build_reports
+from metrics import services
+from metrics.models import MonthlyReport, ReportStatus
 from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -110,3 +115,66 @@ def test_state_viewer_reads_the_reports_of_partners_sharing_with_the_state(page:
     assert_accessible(page)
     response = page.goto(f"{base}/networks/kansas/reports/review/")
     assert response is not None and response.status == 403
+
+
+def test_partner_corrects_a_returned_report_of_a_locked_month_and_resubmits_it(page: Page, live_server, demo):
+    partner = get_user_model().objects.get(username="partner-kansas-1")
+    backbone = get_user_model().objects.get(username="backbone-kansas")
+    today = timezone.localdate()
+    report = next(
+        report
+        for report in MonthlyReport.objects.filter(
+            network__slug="kansas",
+            organization__roles__user=partner,
+            status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED],
+            current_version__nothing_to_report=False,
+        ).order_by("month")
+        if is_locked(report.network, report.month, report.reopened_until, today)
+    )
+    services.report_return(
+        report=report,
+        version=report.current_version.number,
+        user=backbone,
+        comment="The race split looks swapped",
+    )
+    organization, month = report.organization.name, f"{report.month:%B %Y}"
+
+    base = live_server.url
+    sign_in(page, base, "partner-kansas-1", PASSWORD)
+    page.goto(f"{base}/networks/kansas/reports/{report.pk}/")
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text(f"{organization}: {month}")
+    expect(page.locator(".tandem-next-actor")).to_contain_text(f"Waiting for {organization} to correct it")
+    assert_accessible(page)
+    page.get_by_role("link", name="Correct the month").click()
+    expect(page.get_by_role("heading", name="This month takes no figures")).to_have_count(0)
+
+    # One bad field: marked beside the input, and summed up on top.
+    page.get_by_label("Enrollments, sex: Female", exact=True).fill("two")
+    page.get_by_role("button", name="Submit the month").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("1 problem: nothing was saved")
+    female = page.get_by_label("Enrollments, sex: Female", exact=True)
+    expect(female).to_have_attribute("aria-invalid", "true")
+    expect(female).to_have_attribute("aria-describedby", "id_enrollments__sex__female-error")
+    expect(page.locator("#id_enrollments__sex__female-error")).to_have_text(
+        "Enter a whole number, 0 or more."
+    )
+    assert_accessible(page)
+
+    # The correction: totals only, every breakdown left blank (not collected), and submitted again.
+    page.eval_on_selector_all(
+        "input[data-measure]", "inputs => inputs.forEach(input => { input.value = ''; })"
+    )
+    page.get_by_label("Enrollments, total", exact=True).fill("6")
+    expect(page.locator('[data-sum="race enrollments"]')).to_have_text("6 not collected: counted as unknown")
+    page.get_by_role("button", name="Submit the month").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{month} is submitted")
+    expect(page.locator("dd .tandem-status--submitted")).to_have_text("Submitted")
+    expect(page.locator(".tandem-next-actor")).to_contain_text("Waiting for backbone review")
+    expect(page.locator(".tandem-not-collected")).to_contain_text(
+        "Race, ethnicity, sex, age group, payer, delivery mode and county not collected: counted as unknown"
+    )
+    assert_accessible(page)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED

@@ -15,6 +15,7 @@ import io
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+from core.calendar import month_name
 from core.figures import csv_text, csv_write
 from core.problems import Problem
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
@@ -112,7 +113,7 @@ def tandem_read(
         if not tandem_month.values:
             problems.append(
                 Problem(
-                    f"every count of {tandem_month.month:%Y-%m} is blank",
+                    f"every count of {month_name(tandem_month.month)} is blank",
                     "the month's counts (0 where there was no one), or leave the month out of the file",
                     tandem_month.first_line,
                     "count",

@@ -404,13 +404,14 @@ def bad_inputs(world) -> dict[str, tuple[dict, list[dict]]]:
         ),
         "future month": (
             body(world, month=f"{add_months(this_month, 1):%Y-%m}"),
-            [{"message": f"{add_months(this_month, 1):%Y-%m} is in the future"}],
+            [{"message": f"{add_months(this_month, 1):%B %Y} is in the future"}],
         ),
         "month before joining": (
             body(world, month="2022-12"),
             [
                 {
-                    "message": "2022-12 is before the organization joined the network on January 1, 2023",
+                    "message": "December 2022 is before the organization joined the network "
+                    "on January 1, 2023",
                     "month": "2022-12",
                 }
             ],
@@ -572,8 +573,8 @@ def test_the_problems_of_a_refusal_are_plain_json(world, api_for):
     response = post(api_for(world.partner), body(world, month="2022-12"))
     assert json.loads(response.content)["problems"] == [
         {
-            "message": "2022-12 is before the organization joined the network on January 1, 2023",
-            "expected": "a month from 2023-01 on",
+            "message": "December 2022 is before the organization joined the network on January 1, 2023",
+            "expected": "a month from January 2023 on",
             "month": "2022-12",
         }
     ]

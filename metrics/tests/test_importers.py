@@ -276,7 +276,7 @@ def test_a_month_left_blank_is_a_problem():
     read = read_tandem(
         "org_code,month,measure,breakdown,category,count\n9001,2024-03,enrollments,total,all,\n"
     )
-    assert messages(read.problems)[0].startswith("line 2, column count: every count of 2024-03 is blank")
+    assert messages(read.problems)[0].startswith("line 2, column count: every count of March 2024 is blank")
 
 
 def test_county_codes_get_back_the_leading_zero_a_spreadsheet_dropped():
@@ -301,7 +301,7 @@ def test_the_template_has_every_measure_breakdown_and_category_with_empty_counts
     # Read back as it is, the template is one month with nothing filled in yet.
     read = read_tandem(text, org_code="9001")
     assert [(p.line, p.column, p.message) for p in read.problems] == [
-        (2, "count", "every count of 2024-03 is blank")
+        (2, "count", "every count of March 2024 is blank")
     ]
     # With a total filled in, it reads back whole: the other blank counts of the measure are 0.
     filled = text.replace("9001,2024-03,enrollments,total,all,,", "9001,2024-03,enrollments,total,all,0,")

@@ -32,7 +32,7 @@ def test_the_form_refuses_the_current_month_and_says_when_it_opens(world, client
     client = client_for(world.partner)
     url = reverse("metrics:report_form", args=["kansas", world.supplier.pk, f"{this_month():%Y-%m}"])
     page = client.get(url).content.decode()
-    assert f"{this_month():%Y-%m} is not over yet: it can be reported from {reportable_from()}" in page
+    assert f"{this_month():%B %Y} is not over yet: it can be reported from {reportable_from()}" in page
     client.post(url, {"action": "submit", "enrollments-total-all": "3"})
     nothing = reverse("metrics:report_nothing", args=["kansas", world.supplier.pk, f"{this_month():%Y-%m}"])
     response = client.post(nothing, follow=True)
@@ -61,7 +61,7 @@ def test_the_api_refuses_the_current_month(world, api_for):
     assert response.status_code == 400
     [problem] = response.json()["problems"]
     assert problem["message"] == (
-        f"{this_month():%Y-%m} is not over yet: it can be reported from {reportable_from()}"
+        f"{this_month():%B %Y} is not over yet: it can be reported from {reportable_from()}"
     )
     assert not MonthlyReport.objects.exists()
 

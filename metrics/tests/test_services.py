@@ -73,8 +73,9 @@ def test_breakdowns_that_do_not_add_up_are_refused_and_nothing_is_stored(world):
     with pytest.raises(ReportRefused) as refused:
         save(world, broken)
     assert [str(p) for p in refused.value.problems] == [
-        "2024-03: enrollments by race adds up to 13, but the total is 12 "
-        "(the race categories adding up to 12; count people you do not know under unknown)"
+        "March 2024: enrollments by race adds up to 13, but the total is 12 "
+        "(the race categories adding up to 12; count people you do not know under unknown, "
+        "or leave the whole breakdown blank if you did not collect it)"
     ]
     assert not MonthlyReport.objects.exists() and not ReportVersion.objects.exists()
 
@@ -122,14 +123,14 @@ def test_a_cell_given_twice_is_refused(world):
 @pytest.mark.parametrize(
     ("month", "today", "message"),
     [
-        (datetime.date(2024, 5, 1), TODAY, "2024-05 is in the future"),
-        (TODAY.replace(day=1), TODAY, f"{TODAY:%Y-%m} is not over yet: it can be reported from"),
+        (datetime.date(2024, 5, 1), TODAY, "May 2024 is in the future"),
+        (TODAY.replace(day=1), TODAY, f"{TODAY:%B %Y} is not over yet: it can be reported from"),
         (
             datetime.date(2022, 12, 1),
             TODAY,
-            "2022-12 is before the organization joined the network on January 1, 2023",
+            "December 2022 is before the organization joined the network on January 1, 2023",
         ),
-        (MONTH, datetime.date(2024, 5, 16), "2024-03 was locked on May 16, 2024"),
+        (MONTH, datetime.date(2024, 5, 16), "March 2024 was locked on May 16, 2024"),
     ],
 )
 def test_months_outside_the_reporting_window_are_refused(world, month, today, message):

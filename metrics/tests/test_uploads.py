@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from core.problems import ReportRefused
 from metrics import services, tasks, uploads
 from metrics.importers import encoding
 from metrics.models import (
@@ -227,15 +226,11 @@ def _bad_files(world) -> dict[str, tuple[bytes, list[tuple[int | None, str, str]
         ),
         "future month": (
             tandem_csv(org, {"2024-05": good}),
-            [(2, "month", "2024-05 is in the future")],
+            [(2, "month", "May 2024 is in the future")],
         ),
         "month before joining": (
             tandem_csv(org, {"2022-12": good}),
-            [(2, "month", "2022-12 is before the organization joined the network on January 1, 2023")],
-        ),
-        "locked month": (
-            tandem_csv(org, {"2024-01": good}),
-            [(2, "month", "2024-01 was locked on March 17, 2024")],
+            [(2, "month", "December 2022 is before the organization joined the network on January 1, 2023")],
         ),
         "wrong organization code": (
             tandem_csv("1234", {"2024-03": good}),
@@ -267,7 +262,6 @@ def _bad_files(world) -> dict[str, tuple[bytes, list[tuple[int | None, str, str]
         "non-integer count",
         "future month",
         "month before joining",
-        "locked month",
         "wrong organization code",
         "duplicate row",
     ],
@@ -297,7 +291,7 @@ def test_every_problem_of_a_file_is_listed_not_only_the_first(world):
     upload = read(world, data)
     messages = [p["message"] for p in upload.problems]
     assert any("is not a count" in m for m in messages)
-    assert any("2024-05 is in the future" in m for m in messages)
+    assert any("May 2024 is in the future" in m for m in messages)
     assert any("'9999' is not this organization's" in m for m in messages)
     assert any("unknown measure 'x'" in m for m in messages)
     assert [p["line"] for p in upload.problems] == sorted(p["line"] for p in upload.problems)
@@ -529,13 +523,37 @@ def test_sessions_before_the_organization_joined_are_kept_but_not_reported(world
     assert ParticipantSession.objects.count() == 3
 
 
-def test_a_dprp_file_that_would_change_a_locked_month_is_refused(world):
-    upload = read(world, dprp_file([session("A", "01/09/2024")], org_code=code(world)), format="dprp")
-    assert upload.status == UploadStatus.REFUSED
-    (problem,) = upload.problems
-    assert (problem["line"], problem["column"]) == (2, "DATE")
-    assert problem["message"] == "2024-01 was locked on March 17, 2024"
-    assert nothing_stored()
+def test_a_dprp_file_that_would_change_a_locked_month_leaves_it_and_keeps_its_sessions(world):
+    rows = [session("A", "01/09/2024"), session("B", "03/05/2024")]
+    upload = read(world, dprp_file(rows, org_code=code(world)), format="dprp")
+    assert upload.status == UploadStatus.READY, upload.problems
+    assert [(m["month"], m["change"]) for m in upload.result["months"]] == [
+        ("2024-01", Change.LOCKED),
+        ("2024-03", Change.NEW),
+    ]
+    (march,) = save(world, upload)
+    assert march.month == MARCH
+    upload.refresh_from_db()
+    assert upload.result["locked"] == ["2024-01"]
+    assert not MonthlyReport.objects.filter(month=datetime.date(2024, 1, 1)).exists()
+    # January's session is kept: once the month is reopened, the same file counts it, and nobody twice.
+    assert ParticipantSession.objects.count() == 2
+    services.report_reopen(
+        network=world.network,
+        organization=world.supplier,
+        month=datetime.date(2024, 1, 1),
+        user=world.backbone,
+        today=TODAY,
+    )
+    again = read(world, dprp_file(rows, org_code=code(world)), format="dprp")
+    assert [(m["month"], m["change"]) for m in again.result["months"]] == [
+        ("2024-01", Change.NEW),
+        ("2024-03", Change.UNCHANGED),
+    ]
+    (january,) = save(world, again)
+    assert cells_of(january.current_version)["enrollments", "total", "all"] == 1
+    assert current(world, MARCH)["enrollments", "total", "all"] == 1
+    assert ParticipantSession.objects.count() == 2
 
 
 @pytest.mark.parametrize("edition", ["2018", "2024"])
@@ -550,17 +568,52 @@ def test_other_editions_are_saved_alike(world, edition):
 # --- saving, discarding, the background job --------------------------------------------------------
 
 
-def test_a_month_locked_between_preview_and_save_refuses_the_whole_save(world):
+def test_a_month_locked_between_preview_and_save_is_left_as_it_was_and_the_others_saved(world):
     data = tandem_csv(code(world), {
         "2024-03": values_for(world.network, {"enrollments": 4}),
         "2024-02": values_for(world.network, {"enrollments": 2}),
     })  # fmt: skip
     upload = read(world, data)
-    with pytest.raises(ReportRefused):
-        save(world, upload, today=datetime.date(2024, 4, 20))  # February locked after April 14
-    assert nothing_stored()  # March was not saved either: all or nothing
+    (march,) = save(world, upload, today=datetime.date(2024, 4, 20))  # February locked after April 14
+    assert march.month == MARCH
     upload.refresh_from_db()
-    assert upload.status == UploadStatus.REFUSED and "2024-02 was locked" in upload.problems[0]["message"]
+    assert upload.status == UploadStatus.SAVED
+    assert upload.result["saved"] == ["2024-03"] and upload.result["locked"] == ["2024-02"]
+    assert not MonthlyReport.objects.filter(month=datetime.date(2024, 2, 1)).exists()
+
+
+def test_a_tandem_file_saves_its_open_months_and_lists_the_locked_ones(world):
+    january = values_for(world.network, {"enrollments": 2})
+    march = values_for(world.network, {"enrollments": 4})
+    upload = read(world, tandem_csv(code(world), {"2024-01": january, "2024-03": march}))
+    assert upload.status == UploadStatus.READY, upload.problems
+    assert [(m["month"], m["change"]) for m in upload.result["months"]] == [
+        ("2024-01", Change.LOCKED),
+        ("2024-03", Change.NEW),
+    ]
+    saved = save(world, upload)
+    assert [report.month for report in saved] == [MARCH]
+    upload.refresh_from_db()
+    assert upload.result["locked"] == ["2024-01"]
+    assert MonthlyReport.objects.count() == 1
+
+
+def test_bad_data_in_a_locked_month_still_refuses_the_whole_file_with_every_problem(world):
+    good = values_for(world.network, {"enrollments": 4})
+    upload = read(
+        world,
+        tandem_csv(
+            code(world),
+            {"2024-01": _with(good, "race", "black", -1), "2024-03": good},
+            [f"{code(world)},2024-03,enrollments,race,martian,0"],
+        ),
+    )
+    assert upload.status == UploadStatus.REFUSED
+    messages = [p["message"] for p in upload.problems]
+    assert any("'-1' is not a count" in m for m in messages)
+    assert any("unknown race category 'martian'" in m for m in messages)
+    assert not any("locked" in m for m in messages)
+    assert nothing_stored()
 
 
 def test_an_upload_is_saved_once(world):
@@ -875,7 +928,7 @@ def test_a_locked_draft_month_the_file_does_not_change_does_not_refuse_the_file(
     )
     assert upload.status == UploadStatus.READY, upload.problems
     assert [(m["month"], m["change"]) for m in upload.result["months"]] == [
-        ("2024-01", Change.UNCHANGED),  # would only be submitted, but January is locked: left as it is
+        ("2024-01", Change.LOCKED),  # would only be submitted, but January is locked: left as it is
         ("2024-03", Change.NEW),
     ]
     (march,) = save(world, upload)

@@ -374,9 +374,17 @@ def test_a_month_that_does_not_add_up_lists_every_problem_keeps_the_input_and_st
     assert not MonthlyReport.objects.exists() and not ReportVersion.objects.exists()
     assert 'id="error-summary"' in page
     assert "Enrollments by race adds up to 3, but the total is 4" in page
-    assert 'href="#breakdown-race"' in page
-    # Referrals: a total with no breakdowns: every breakdown is listed.
-    assert page.count("Referrals by ") == 7
+    # The summary links to the breakdown's first input; each input of that column is marked and
+    # described by the message shown above the breakdown.
+    assert 'href="#id_enrollments__race__aian"' in page
+    assert '<span class="usa-error-message" id="error-race-enrollments">' in page
+    race_input = re.search(r'<input [^>]*name="enrollments__race__unknown"[^>]*>', page)[0]
+    assert 'aria-invalid="true"' in race_input and 'aria-describedby="error-race-enrollments"' in race_input
+    assert "usa-input--error" in race_input
+    sex_input = re.search(r'<input [^>]*name="enrollments__sex__unknown"[^>]*>', page)[0]
+    assert "aria-invalid" not in sex_input
+    # Referrals: a total with every breakdown left blank is not a problem (not collected).
+    assert "Referrals by " not in page
     # What was typed is still there, and the running total says it is short.
     assert re.search(r'name="enrollments__race__unknown" value="3"', page)
     assert "3 of 4: 1 to go" in page
@@ -396,6 +404,15 @@ def test_a_cell_that_is_not_a_count_is_named_in_the_error_summary(world, client_
     assert 'href="#id_enrollments__sex__female"' in page
     assert 'value="two"' in page
     assert not MonthlyReport.objects.exists()
+    # Beside the input: its message, which the input names as its description, in USWDS's error style.
+    female = re.search(r'<input [^>]*name="enrollments__sex__female"[^>]*>', page)[0]
+    assert 'aria-invalid="true"' in female
+    assert 'aria-describedby="id_enrollments__sex__female-error"' in female
+    assert 'class="usa-input usa-input--error"' in female
+    assert (
+        '<span class="usa-error-message tandem-cell-error" id="id_enrollments__sex__female-error">'
+        "Enter a whole number, 0 or more.</span>"
+    ) in page
 
 
 def test_an_empty_form_is_refused(world, client_for):

@@ -15,20 +15,21 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core.calendar import month_add, month_iso, report_due_on
+from core.calendar import month_add, month_iso, month_name, report_due_on
 from core.figures import download_or_none
 from core.problems import Problem, ReportRefused
 from metrics import completeness as completeness_reads
 from metrics import review, selectors, services
 from metrics.catalogue import Catalogue
 from metrics.forms import MonthForm, PeriodEndForm, ReturnForm, ReviewForm
-from metrics.models import MonthlyReport, ReportSource, ReportStatus
+from metrics.models import MonthlyReport, ReportSource, ReportStatus, Upload
 from metrics.services import TransitionRefused, VersionOutdated, cells_of
 from metrics.validation import parse_month
 from network.models import Membership, Network
 from network.selectors import Access, network_get_for_user
 from partners.models import Organization
 
+SUMMARY_SHOWN = 8  # problems listed on top of the form; every one is marked beside its input
 MONTHS_SHOWN = 24  # a partner's list shows two years unless asked for every month
 REPORTS_PER_PAGE = 50
 
@@ -130,16 +131,22 @@ def report_form(request: HttpRequest, slug: str, organization_id: int, month: st
             )
         except ReportRefused as refused:
             problems = refused.problems
+        except services.NothingChanged as unchanged:
+            messages.info(request, f"{unchanged}.")
+            return redirect("metrics:report_detail", slug=network.slug, pk=unchanged.report.pk)
         else:
             done = "submitted" if submit else "saved as a draft"
             messages.success(request, f"{day:%B %Y} is {done}.")
             return redirect("metrics:report_detail", slug=network.slug, pk=report.pk)
-    error_links = form.error_links() if form.is_bound else []
+    if problems:
+        form.place_problems(problems)
+    summary = form.summary() if form.is_bound else []
     month_problems = completeness_reads.report_month_problems(
         network=network,
         organization=organization,
         month=day,
         reopened_until=report.reopened_until if report else None,
+        returned=report is not None and report.status == ReportStatus.RETURNED,
     )
     return render(
         request,
@@ -154,24 +161,13 @@ def report_form(request: HttpRequest, slug: str, organization_id: int, month: st
             "report": report,
             "form": form,
             "blocks": form.blocks(),
-            "problems": [_problem_line(problem, catalogue) for problem in problems],
-            "error_links": error_links,
-            "error_count": len(error_links) + len(problems),
+            "summary": summary,
+            "summary_shown": summary[:SUMMARY_SHOWN],
+            "summary_more": max(0, len(summary) - SUMMARY_SHOWN),
             "month_problems": month_problems,
             "upload_url": _upload_url(network, organization),
         },
     )
-
-
-def _problem_line(problem: Problem, catalogue: Catalogue) -> tuple[str, str]:
-    """A refused month's problem in the page's words, with the breakdown table it points to."""
-    text = str(problem)
-    for code, (_, name) in catalogue.measures.items():
-        text = re.sub(rf"(^|: ){re.escape(code)}\b", rf"\g<1>{name}", text)
-    for code, name in catalogue.breakdowns.items():
-        if f" by {name.lower()} adds up" in text:
-            return text, f"breakdown-{code}"
-    return text, ""
 
 
 @login_required
@@ -191,9 +187,45 @@ def report_nothing(request: HttpRequest, slug: str, organization_id: int, month:
         )
     except ReportRefused as refused:
         messages.error(request, _refused_message(refused.problems))
+    except services.NothingChanged as unchanged:
+        messages.info(request, f"{month_name(day)}: {unchanged}.")
     else:
-        messages.success(request, f"{day:%B %Y}: nothing to report, submitted.")
+        messages.success(request, f"{month_name(day)}: nothing to report, submitted.")
     return redirect(_back(request, months_page))
+
+
+@login_required
+def reopen_request(request: HttpRequest, slug: str, organization_id: int, month: str) -> HttpResponse:
+    """A partner asks the backbone staff to reopen a locked month: one click (a POST)."""
+    network, _ = network_get_for_user(user=request.user, slug=slug, need=Access.VIEW)
+    organization = selectors.reporting_organization_get(
+        user=request.user, network=network, organization_id=organization_id
+    )
+    day = _month(month)
+    back = _back(request, reverse("metrics:reporting_months", args=[network.slug, organization.pk]))
+    if request.method != "POST":
+        return redirect(back)
+    upload = (
+        Upload.objects.filter(
+            network=network, organization=organization, pk=request.POST.get("upload") or None
+        ).first()
+        if (request.POST.get("upload") or "").isdigit()
+        else None
+    )
+    try:
+        _, created = services.reopen_request_create(
+            network=network, organization=organization, month=day, user=request.user, upload=upload
+        )
+    except TransitionRefused as refused:
+        messages.info(request, str(refused))
+    else:
+        messages.success(
+            request,
+            f"The backbone staff are asked to reopen {month_name(day)}."
+            if created
+            else f"You asked already: the backbone staff have not reopened {month_name(day)} yet.",
+        )
+    return redirect(back)
 
 
 # A report: figures, versions, history, and what each role may do with it
@@ -224,6 +256,7 @@ def _detail_page(
     context = (
         review.report_review_context(report=report, catalogue=catalogue) if actions.can_approve else None
     )
+    cells = cells_of(report.current_version)
     return render(
         request,
         "metrics/report_detail.html",
@@ -232,7 +265,8 @@ def _detail_page(
             "access": access,
             "report": report,
             "version": report.current_version,
-            "figures": selectors.report_figures(catalogue=catalogue, cells=cells_of(report.current_version)),
+            "figures": selectors.report_figures(catalogue=catalogue, cells=cells),
+            "not_collected": selectors.report_not_collected(catalogue=catalogue, cells=cells),
             "versions": selectors.report_versions(report=report, catalogue=catalogue),
             "events": selectors.report_events(report=report),
             "due_on": report_due_on(network, report.month),
@@ -240,6 +274,7 @@ def _detail_page(
             if first_submitted is None
             else completeness_reads.submitted_on_time(network, report.month, first_submitted),
             **vars(actions),
+            "next_actor": selectors.next_actor(report=report),
             "return_form": return_form,
             "month_text": month_iso(report.month),
             "review": context,
@@ -474,6 +509,7 @@ def completeness(request: HttpRequest, slug: str) -> HttpResponse:
             "earlier": month_iso(completeness_reads.month_add(data.last, -12)),
             "later": month_iso(min(later, latest)) if data.last < latest else "",
             "period_error": period.errors.get("end"),
+            "reopen_requests": list(selectors.reopen_requests_open(network=network)),
         },
     )
 
@@ -544,5 +580,10 @@ urlpatterns = [
         "networks/<slug:slug>/organizations/<int:organization_id>/reports/<str:month>/reopen/",
         report_reopen,
         name="report_reopen",
+    ),
+    path(
+        "networks/<slug:slug>/organizations/<int:organization_id>/reports/<str:month>/reopen-request/",
+        reopen_request,
+        name="reopen_request",
     ),
 ]

@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.calendar import month_name
 from core.problems import ReportRefused
 from metrics import selectors, uploads
 from metrics.catalogue import Catalogue
@@ -166,6 +167,15 @@ def upload_detail(request: HttpRequest, slug: str, organization_id: int, pk: int
             reading=upload.status in (UploadStatus.QUEUED, UploadStatus.READING),
             stalled=uploads.upload_is_stalled(upload),
             preview=_preview(upload, network) if upload.result.get("months") else None,
+            locked_months=_locked_months(upload, network, organization),
+            problems=[
+                {**problem, "month_name": _month_name(problem.get("month", ""))}
+                for problem in upload.problems
+            ],
+            saved_months=[
+                f"{datetime.date.fromisoformat(label + '-01'):%B %Y}"
+                for label in upload.result.get("saved", [])
+            ],
         ),
     )
 
@@ -200,12 +210,19 @@ def upload_save(request: HttpRequest, slug: str, organization_id: int, pk: int) 
     except UploadNotReady as error:
         messages.error(request, str(error))
     else:
+        locked = upload.result.get("locked", [])
         if saved:
             months = ", ".join(f"{report.month:%B %Y}" for report in saved)
             verb = "submitted" if upload.submit else "saved as drafts"
             messages.success(request, f"{len(saved)} month{'s' if len(saved) != 1 else ''} {verb}: {months}.")
-        else:
+        elif not locked:
             messages.success(request, "Nothing changed: every month already had these counts.")
+        if locked:
+            messages.warning(
+                request,
+                f"{len(locked)} locked month{'s were' if len(locked) != 1 else ' was'} left as "
+                f"{'they were' if len(locked) != 1 else 'it was'}: see below.",
+            )
     return _to_detail(upload)
 
 
@@ -234,6 +251,7 @@ CHANGE_TEXT = {
         "Not reported: the organization was not a partner in the network that month "
         "(its sessions are kept to tell new participants from returning ones)"
     ),
+    Change.LOCKED: "Locked: left as it was (ask the backbone staff to reopen it, then send the file again)",
     Change.NOT_OVER: (
         "Not reported yet: the month is not over (its sessions are kept; send a file again once the "
         "month has ended to report it)"
@@ -280,6 +298,35 @@ def _preview(upload: Upload, network: Network) -> dict[str, Any]:
         )
     saving = [row for row in rows if row["change"] in uploads.SAVED_CHANGES]
     return {"measures": [measures[code] for code in shown], "rows": rows, "saving": len(saving)}
+
+
+def _month_name(label: str) -> str:
+    """A problem's month ("2026-11") as pages write it, "November 2026"."""
+    month = parse_month(label) if label else None
+    return month_name(month) if month else ""
+
+
+def _locked_months(upload: Upload, network: Network, organization: Organization) -> list[dict[str, Any]]:
+    """The locked months the file left as they were (once saved; at the preview, those it would),
+    each with whether a request to reopen it is open already. One query."""
+    if upload.status == UploadStatus.SAVED:
+        labels = upload.result.get("locked", [])
+    else:
+        labels = [m["month"] for m in upload.result.get("months", []) if m["change"] == Change.LOCKED]
+    months = [datetime.date.fromisoformat(f"{label}-01") for label in labels]
+    asked = (
+        set(
+            selectors.reopen_requests_open(network=network)
+            .filter(organization=organization, month__in=months)
+            .values_list("month", flat=True)
+        )
+        if months
+        else set()
+    )
+    return [
+        {"month": month, "label": f"{month:%B %Y}", "iso": f"{month:%Y-%m}", "asked": month in asked}
+        for month in months
+    ]
 
 
 prefix = "networks/<slug:slug>/organizations/<int:organization_id>/uploads/"

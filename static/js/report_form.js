@@ -11,7 +11,9 @@
     return /^\d+$/.test(text) ? parseInt(text, 10) : 0;
   }
 
-  function sumText(given, total) {
+  // A breakdown left blank under a total was not collected: its total is counted as unknown.
+  function sumText(given, total, blank) {
+    if (blank && total) return total + " not collected: counted as unknown";
     if (given === total) return given + " of " + total;
     if (given < total) return given + " of " + total + ": " + (total - given) + " to go";
     return given + " of " + total + ": " + (given - total) + " too many";
@@ -24,13 +26,15 @@
       const [breakdown, cellMeasure] = cell.dataset.sum.split(" ");
       if (cellMeasure !== measure) return;
       let given = 0;
+      let blank = true;
       form
         .querySelectorAll('input[data-breakdown="' + breakdown + '"][data-measure="' + measure + '"]')
         .forEach(function (input) {
           given += count(input);
+          if (input.value.trim() !== "") blank = false;
         });
-      cell.querySelector("[data-sum-text]").textContent = sumText(given, totalCount);
-      cell.classList.toggle("tandem-sum--off", given !== totalCount);
+      cell.querySelector("[data-sum-text]").textContent = sumText(given, totalCount, blank);
+      cell.classList.toggle("tandem-sum--off", given !== totalCount && !blank);
     });
   }
 
