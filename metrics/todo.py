@@ -17,7 +17,7 @@ from metrics.completeness import (
     reporting_by_month,
     reporting_months,
 )
-from metrics.models import MonthlyReport, ReportStatus, Upload, UploadStatus
+from metrics.models import MonthlyReport, ReopenRequest, ReportStatus, Upload, UploadStatus
 from network.models import Membership, Network
 from network.todo import (
     Found,
@@ -113,7 +113,8 @@ def _partner_uploads(work: Work) -> Found:
 
 
 def _review(work: Work) -> Found:
-    """Reports waiting for the backbone, and those waiting for the partner: one query."""
+    """Reports waiting for the backbone, those waiting for the partner, and requests to reopen a locked
+    month: two queries."""
     if not work.managed:
         return
     counts = {
@@ -128,7 +129,17 @@ def _review(work: Work) -> Found:
         )
         .order_by()
     }
+    asked = dict(
+        ReopenRequest.objects.filter(network__in=work.managed, resolved_at__isnull=True)
+        .values_list("network_id")
+        .annotate(Count("pk"))
+        .order_by()
+    )
     for network in work.managed:
+        if asked.get(network.pk):
+            text = f"{plural(asked[network.pk], 'partner asks', 'partners ask')} you to reopen a locked month"
+            url = reverse("metrics:completeness", args=[network.slug]) + "#reopen-requests"
+            yield network_place(network.pk), Task(text, url, count=asked[network.pk], order=15)
         row = counts.get(network.pk)
         if row is None:
             continue

@@ -108,6 +108,14 @@ def test_backbone_staff_see_reviews_waiting_returned_reports_and_who_is_missing(
     ]
     assert tasks[0].url == reverse("metrics:review_queue", args=[world.network.slug])
     assert todo.actions_waiting(work) == 1
+    # The partner asks to reopen March, never reported and locked: one more thing to do.
+    services.reopen_request_create(
+        network=world.network, organization=world.supplier, month=d(2024, 3), user=world.partner, today=TODAY
+    )
+    tasks = todo.tasks_for(work)[todo.network_place(world.network.pk)]
+    assert tasks[1].text == "1 partner asks you to reopen a locked month"
+    assert tasks[1].url.endswith("#reopen-requests")
+    assert todo.actions_waiting(work) == 2
     # Backbone staff of another network see none of it.
     other = todo.tasks_for(todo.work_of(user=world.other_backbone, today=TODAY))
     assert todo.network_place(world.network.pk) not in other
