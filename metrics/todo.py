@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from core.calendar import long_date, month_iso, month_name
+from core.calendar import long_date, month_add, month_iso, month_name
 from metrics.completeness import (
     IN_FOR_PROGRESS,
     RECEIVED,
@@ -30,6 +30,8 @@ from network.todo import (
     provide,
     state_network_place,
 )
+
+LOOK_BACK_MONTHS = 12
 
 
 def _month_task(membership: Membership, row: ReportingMonth) -> Task | None:
@@ -61,7 +63,10 @@ def _partner_months(work: Work) -> Found:
         rows = reporting_months(
             network=membership.network, organization=membership.organization, today=work.today
         )
-        never = [row for row in rows if row.locked and row.status == "not_started"]
+        # Locked months never reported, over the last year (the completeness page's window): older
+        # gaps are history, not today's work.
+        since = month_add(work.today.replace(day=1), -LOOK_BACK_MONTHS)
+        never = [row for row in rows if row.locked and row.status == "not_started" and row.month >= since]
         for row in rows:
             task = _month_task(membership, row)
             if task is not None:

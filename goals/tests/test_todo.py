@@ -183,3 +183,16 @@ def test_a_role_given_later_shows_up_on_the_list(world):
     assert todo.work_of(user=person, today=TODAY).empty
     role_grant(user=person, kind=RoleKind.BACKBONE_STAFF, scope=world.network)
     assert [n.pk for n in todo.work_of(user=person, today=TODAY).managed] == [world.network.pk]
+
+
+def test_only_the_last_year_of_locked_gaps_is_on_the_list(world, partner_months):
+    world.membership.joined_on = datetime.date(2021, 1, 1)
+    world.membership.save()
+    tasks = todo.tasks_for(todo.work_of(user=world.partner, today=TODAY))[
+        todo.partner_place(world.membership.pk)
+    ]
+    # July 2023 to April 2024 with February (returned) and April (approved) left out: eight months.
+    assert tasks[-1].text.startswith(
+        "8 months were never reported and are now locked (the latest March 2024)"
+    )
+    assert tasks[-1].count == 8
