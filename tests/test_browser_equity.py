@@ -59,7 +59,7 @@ def assert_a_small_count_says_so(page: Page) -> None:
 
 def test_the_state_viewer_finds_who_is_missing_in_kansas(page: Page, live_server, demo):
     sign_in(page, live_server.url, "state-kansas", PASSWORD)
-    page.get_by_role("link", name="Equity in Kansas").click()
+    page.get_by_role("link", name="Equity in Kansas", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Equity: Kansas")
     chart = page.locator("#representation-chart")
     expect(chart.locator(".main-svg").first).to_be_visible()  # plotly drew it

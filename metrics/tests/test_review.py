@@ -353,7 +353,7 @@ def test_the_queue_shows_whose_turn_it_is_and_the_flags(world, client_for, revie
         in page
     )
     assert "js/review_queue.js" in page and "<script>" not in page
-    save(world, flint, HISTORY[0], {"enrollments": 3}, submit=False)  # a correction begun
+    save(world, flint, HISTORY[0], {"enrollments": 4}, submit=False)  # a correction begun
     page = client_for(world.backbone).get(reverse("metrics:review_queue", args=["kansas"])).content.decode()
     assert "Flint Hills Clinic corrects and submits again; a correction saved as a draft" in page
 
