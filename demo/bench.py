@@ -48,6 +48,7 @@ from metrics.models import (
     Measure,
     MonthlyReport,
     ParticipantSession,
+    ReopenRequest,
     ReportEvent,
     ReportSource,
     ReportStatus,
@@ -130,6 +131,7 @@ def _wipe() -> None:
     tables = (
         ReportValue,
         ReportEvent,
+        ReopenRequest,
         ReportVersion,
         MonthlyReport,
         RollupPending,
