@@ -6,7 +6,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from network import todo
-from network.models import Membership
 from partners.models import Organization
 
 
@@ -30,12 +29,8 @@ class Navigation:
         """The organization the user is partner staff of in the page's network, if one."""
         match = self.request.resolver_match
         slug = match.kwargs.get("slug") if match else None
-        found = [m for m in self._partnerships if m.network.slug == slug]
+        found = [m for m in self.work.partnerships if m.network.slug == slug]
         return found[0].organization if found else None
-
-    @property
-    def _partnerships(self) -> list[Membership]:
-        return self.work.partnerships
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
