@@ -82,3 +82,11 @@ def test_the_home_and_the_report_form_on_a_phone(page: Page, live_server, demo):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cottonwood Bend Community Health Center: ")
     assert_fits(page)
     assert_accessible(page)
+    # The months list: its table, wider than a phone, scrolls in a box the keyboard reaches.
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name="Monthly reports", exact=True).click()
+    box = page.locator(".tandem-table-wrap").first
+    expect(box).to_have_attribute("tabindex", "0")
+    expect(box).to_have_attribute("aria-label", re.compile(".+"))
+    assert_fits(page)
+    assert_accessible(page)
