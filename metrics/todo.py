@@ -202,7 +202,7 @@ def _state_reporting(work: Work) -> Found:
             state_network_place(network.pk),
             Task(
                 f"{month_name(month)}: {reporting.partners_words}; the month is {state}",
-                reverse("network:network_detail", args=[network.slug]),
+                reverse("goals:dashboard_network", args=[network.slug]) + "#completeness-heading",
                 Tone.INFO if reporting.complete else Tone.WARNING,
                 order=10,
             ),

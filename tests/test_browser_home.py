@@ -43,6 +43,8 @@ def test_the_state_viewer_reaches_every_network_of_the_state_from_home(page: Pag
         expect(row).to_contain_text(re.compile("goal|No goal running"))
         row.get_by_role("link", name=network.name, exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(network.name)
+        # The state's own pages stay one step away on a network's pages.
+        expect(page.get_by_role("button", name="All of Kansas")).to_be_visible()
         assert_accessible(page)
         page.goto(home)
     # The state's own pages are in the navigation of every page.
@@ -60,6 +62,14 @@ def test_backbone_staff_go_from_a_line_of_the_list_to_the_work(page: Page, live_
     page.get_by_role("link", name=re.compile("^Home")).first.click()
     page.get_by_role("link", name=re.compile(r"not sent")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Reporting completeness")
+    # The review queue on a phone: its table of reports to approve scrolls in its own box.
+    page.set_viewport_size(PHONE)
+    page.go_back()
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name=re.compile("^Home")).first.click()
+    page.get_by_role("link", name=re.compile(r"reports? waits? for your review$")).click()
+    assert_fits(page)
+    assert_accessible(page)
 
 
 def test_partner_staff_open_the_month_that_is_late(page: Page, live_server, demo):
