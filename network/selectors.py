@@ -383,7 +383,7 @@ class NetworkSummary:
 
 def network_summary(*, network: Network) -> NetworkSummary:
     """Counts for the network's overview page, from two aggregate queries."""
-    members = partners_current(network=network)
+    members = partners_current(network=network).order_by()  # grouped by sector alone, not by name too
     by_sector = dict(
         members.values_list("sector").annotate(n=Count("pk", distinct=True)).values_list("sector", "n")
     )

@@ -1,7 +1,13 @@
 import pytest
 
 from network.models import WorkgroupSeat
-from network.selectors import DirectoryFilters, partner_directory, who_is_missing
+from network.selectors import (
+    DirectoryFilters,
+    network_summary,
+    partner_directory,
+    partners_current,
+    who_is_missing,
+)
 from network.tests.factories import MembershipFactory, NetworkFactory, WorkgroupFactory
 from partners.models import County, PopulationOfFocus, Sector
 from partners.tests.factories import OrganizationFactory, SupplierFactory, counties
@@ -77,3 +83,20 @@ def test_partner_directory_filters():
     assert names(q="12345") == {"Alpha Health"}
     assert names(q="beta") == {"Beta Church"}
     assert "Alpha Health" in names() and "Beta Church" in names()
+
+
+def test_the_network_summary_counts_every_partner_of_a_sector():
+    """Three partners in health care are three partners, whatever their names (the count is grouped by
+    sector alone), and the sectors add up to the partners the directory lists."""
+    network = NetworkFactory()
+    for name in ("Alpha Clinic", "Beta Clinic", "Gamma Clinic"):
+        MembershipFactory(
+            network=network, organization=OrganizationFactory(name=name, sector=Sector.HEALTH_CARE)
+        )
+    MembershipFactory(
+        network=network, organization=OrganizationFactory(name="Delta Church", sector=Sector.FAITH_BASED)
+    )
+    summary = network_summary(network=network)
+    assert summary.partners == 4 == partners_current(network=network).count()
+    assert dict(summary.by_sector)[Sector.HEALTH_CARE.label] == 3
+    assert summary.sectors == 2
