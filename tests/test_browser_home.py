@@ -2,10 +2,12 @@
 where the work is done, the state viewer reaches each network's status, and the home page and the report
 form work on a phone-sized screen. axe-core checks every page."""
 
+import contextlib
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from demo.goals import build_goals
 from demo.network import build_demo
@@ -24,9 +26,15 @@ def demo(built_demo) -> None:
     built_demo(build_demo, build_reports, build_goals)
 
 
+WIDER = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
 def assert_fits(page: Page) -> None:
-    """Nothing wider than the screen: no sideways scrolling of the whole page."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    """Nothing wider than the screen: no sideways scrolling of the whole page, once its scripts have
+    laid it out (a few seconds at most)."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"({WIDER}) <= 0", timeout=5000)
+    overflow = page.evaluate(WIDER)
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
 
 
