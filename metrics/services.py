@@ -466,13 +466,14 @@ def reopen_request_create(
         return ReopenRequest.objects.get(
             network=network, organization=organization, month=month, resolved_at__isnull=True
         ), False
-    transaction.on_commit(lambda: _reopen_request_mail(request.pk))
+    jobs.send_on_commit("metrics.tasks.send_reopen_request", request.pk)
     return request, True
 
 
-def _reopen_request_mail(request_id: int) -> int:
-    """E-mail a reopen request to the network's backbone staff, one message each. A mail server that
-    is down loses no request: the backbone sees it in Tandem all the same."""
+def reopen_request_mail(*, request_id: int) -> int:
+    """E-mail a reopen request to the network's backbone staff, one message each (a Celery task, like
+    every e-mail). A mail server that is down loses no request: the backbone sees it in Tandem all
+    the same."""
     request = ReopenRequest.objects.select_related("network", "organization", "requested_by", "upload").get(
         pk=request_id
     )

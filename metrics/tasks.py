@@ -10,7 +10,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from metrics import reminders, rollups, uploads
+from metrics import reminders, rollups, services, uploads
 
 
 @shared_task(name="metrics.tasks.send_report_reminders", acks_late=True, reject_on_worker_lost=True)
@@ -64,3 +64,9 @@ def rollup_sweep(settled_seconds: int = int(rollups.SWEEP_SETTLED.total_seconds(
 def rollup_rebuild() -> bool:
     """The nightly job: rebuild every rollup; skipped while another rebuild runs."""
     return rollups.rollup_rebuild()
+
+
+@shared_task(name="metrics.tasks.send_reopen_request")
+def send_reopen_request(request_id: int) -> int:
+    """E-mail the backbone staff a partner's request to reopen a locked month."""
+    return services.reopen_request_mail(request_id=request_id)
