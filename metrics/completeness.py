@@ -26,7 +26,7 @@ from core.calendar import (
 from core.figures import Table
 from core.numbers import percent
 from core.problems import Problem
-from metrics.models import MonthlyReport, ReportStatus
+from metrics.models import MonthlyReport, ReportStatus, month_locked
 from metrics.validation import month_problems
 from network.models import Membership, Network
 from network.partnership.engagement import Period, ReportsOnTime
@@ -175,13 +175,7 @@ def reporting_months(
                 due_on=report_due_on(network, month),
                 locks_after=report_locks_after(network, month),
                 report=report,
-                locked=is_locked(
-                    network,
-                    month,
-                    report.reopened_until if report else None,
-                    today,
-                    returned=report is not None and report.status == ReportStatus.RETURNED,
-                ),
+                locked=month_locked(network, month, report, today),
                 on_time=None if submitted_at is None else submitted_on_time(network, month, submitted_at),
                 today=today,
             )

@@ -1,11 +1,14 @@
 """What partners report: the catalogue of measures and breakdowns, monthly reports and their versions,
 file uploads, the participant sessions a DPRP file leaves behind, and reminders."""
 
+import datetime
+
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 
+from core.calendar import is_locked
 from network.models import Network
 from partners.models import County, Organization, State
 
@@ -112,6 +115,20 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}, {self.month:%B %Y}"
+
+
+def month_locked(
+    network: Network, month: datetime.date, report: MonthlyReport | None, today: datetime.date
+) -> bool:
+    """`core.calendar.is_locked` for a month and its report, if there is one: a reopening lets changes
+    in until its date, and a report returned for correction takes them until it is sent again."""
+    return is_locked(
+        network,
+        month,
+        report.reopened_until if report else None,
+        today,
+        returned=report is not None and report.status == ReportStatus.RETURNED,
+    )
 
 
 class ReportSource(models.TextChoices):

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from core.calendar import is_locked
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, UNKNOWN, Catalogue
 from metrics.models import (
     APPROVABLE,
@@ -24,6 +23,7 @@ from metrics.models import (
     ReportStatus,
     ReportValue,
     ReportVersion,
+    month_locked,
 )
 from metrics.validation import Cells
 from network.models import DataSharing, Membership, Network
@@ -115,13 +115,7 @@ class ReportActions:
 def report_actions(*, user: User, report: MonthlyReport, today: datetime.date) -> ReportActions:
     may_review = report_may_review(user=user, report=report)
     may_edit = report_may_edit(user=user, report=report)
-    locked = is_locked(
-        report.network,
-        report.month,
-        report.reopened_until,
-        today,
-        returned=report.status == ReportStatus.RETURNED,
-    )
+    locked = month_locked(report.network, report.month, report, today)
     return ReportActions(
         may_review=may_review,
         may_edit=may_edit,

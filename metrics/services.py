@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import jobs
-from core.calendar import is_locked, long_date, month_iso, month_name
+from core.calendar import long_date, month_iso, month_name
 from core.problems import Problem, ReportRefused
 from metrics.catalogue import Catalogue
 from metrics.models import (
@@ -39,6 +39,7 @@ from metrics.models import (
     ReportVersion,
     RollupPending,
     Upload,
+    month_locked,
 )
 from metrics.validation import Cells, ValueIn, month_problems, values_check
 from network.models import Membership, Network, Role, RoleKind
@@ -405,9 +406,7 @@ def report_reopen(
     if not any(membership.is_member_in(month) for membership in _memberships(network, organization)):
         raise TransitionRefused(f"{organization.name} was not a partner in {month_name(month)}.")
     report = _report_locked(network=network, organization=organization, month=month)
-    if not is_locked(
-        network, month, report.reopened_until, today, returned=report.status == ReportStatus.RETURNED
-    ):
+    if not month_locked(network, month, report, today):
         raise AlreadyOpen(f"{month_name(month)} is open for changes already.")
     report.reopened_until = today + datetime.timedelta(days=days)
     report.save()
@@ -444,8 +443,7 @@ def reopen_request_create(
     if not any(membership.is_member_in(month) for membership in _memberships(network, organization)):
         raise TransitionRefused(f"{organization.name} was not a partner in {month_name(month)}.")
     report = MonthlyReport.objects.filter(network=network, organization=organization, month=month).first()
-    returned = report is not None and report.status == ReportStatus.RETURNED
-    if not is_locked(network, month, report.reopened_until if report else None, today, returned=returned):
+    if not month_locked(network, month, report, today):
         raise ReopenNotNeeded(f"{month_name(month)} is open for changes already: no need to ask.")
     open_request = ReopenRequest.objects.filter(
         network=network, organization=organization, month=month, resolved_at__isnull=True

@@ -54,7 +54,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from core import jobs
-from core.calendar import is_locked, month_iso, month_of
+from core.calendar import month_iso, month_of
 from core.problems import Problem, ReportRefused
 from metrics import services
 from metrics.catalogue import Catalogue
@@ -70,6 +70,7 @@ from metrics.models import (
     UploadFormat,
     UploadSession,
     UploadStatus,
+    month_locked,
 )
 from metrics.validation import Cells
 from network.models import Membership, Network
@@ -402,18 +403,6 @@ def _month_result(
     }
 
 
-def _locked(network: Network, month: datetime.date, stored: StoredMonth, today: datetime.date) -> bool:
-    """Whether the month takes no changes today (a report returned for correction always does)."""
-    report = stored.report
-    return is_locked(
-        network,
-        month,
-        report.reopened_until if report else None,
-        today,
-        returned=report is not None and report.status == ReportStatus.RETURNED,
-    )
-
-
 def _change(new: Cells, stored: StoredMonth, *, submit: bool) -> str:
     if stored.report is None or stored.report.current_version_id is None:
         return Change.NEW
@@ -451,7 +440,7 @@ def _tandem_preview(
             continue  # already a problem
         # A locked month is not a problem of the file: it is left as it was, and listed. Its figures
         # are still checked, so bad data refuses the whole file.
-        locked = _locked(upload.network, month, stored[month], today)
+        locked = month_locked(upload.network, month, stored[month].report, today)
         cells, month_problems = services.report_check(
             network=upload.network,
             organization=upload.organization,
@@ -548,7 +537,7 @@ def _dprp_months(
         if change in SAVED_CHANGES:
             # A locked month is left as it was, and listed (its sessions are kept all the same, so a
             # file sent again once it is reopened counts it, and nobody twice).
-            locked = _locked(upload.network, month, stored[month], today)
+            locked = month_locked(upload.network, month, stored[month].report, today)
             _, problems = services.report_check(
                 network=upload.network,
                 organization=upload.organization,
@@ -690,7 +679,7 @@ def _tandem_save(
         cells = {**kept, **_cells_from_json(read["given"])}
         if _change(cells, stored[month], submit=upload.submit) not in SAVED_CHANGES:
             continue
-        if _locked(upload.network, month, stored[month], today):
+        if month_locked(upload.network, month, stored[month].report, today):
             left_locked.append(month)  # locked since the preview, say: left as it was
             continue
         saved.append(_month_save(upload, user, catalogue, today, month, cells, ReportSource.TANDEM_CSV))
