@@ -377,11 +377,11 @@ def reports_approve(request: HttpRequest, slug: str) -> HttpResponse:
         return queue
     result = services.reports_approve(network=network, versions=versions, user=request.user)
     if result.approved:
-        names = "; ".join(f"{r.organization.name}, {r.month:%B %Y}" for r in result.approved)
+        names = "; ".join(str(report) for report in result.approved)
         count = len(result.approved)
         messages.success(request, f"Approved {count} report{'s' if count != 1 else ''}: {names}.")
     for report, reason in result.refused:
-        messages.error(request, f"Not approved: {report.organization.name}, {report.month:%B %Y}. {reason}")
+        messages.error(request, f"Not approved: {report}. {reason}")
     return queue
 
 
