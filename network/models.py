@@ -121,6 +121,20 @@ class Membership(models.Model):
         choices=DataSharing.choices,
         default=DataSharing.BACKBONE_ONLY,
     )
+    outcomes_shared = models.BooleanField(
+        "program outcomes shared",
+        default=False,
+        help_text=(
+            "Whether the partner's retention and outcomes, read from its DPRP files, count in the network's "
+            "and the state's figures and reach those who see its identified figures. Off until the partner "
+            "chooses it."
+        ),
+    )
+    named_publicly = models.BooleanField(
+        "named on the public scorecard",
+        default=False,
+        help_text="Whether the network's public scorecard may name the partner. Off until it chooses so.",
+    )
     reports_monthly = models.BooleanField(
         "reports monthly",
         default=False,
