@@ -334,6 +334,13 @@ class SessionAttended(models.Model):
     age_group = models.CharField(max_length=20)
     payer = models.CharField(max_length=20)
     delivery_mode = models.CharField(max_length=20)
+    # What the outcome measures of the DPRP Standards need (`metrics.outcomes`), nothing more: the
+    # session's weight (pounds), physical activity (minutes that week) and A1C (%), where recorded, and
+    # the edition of the Standards of the file the session was read from.
+    weight = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    activity_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    a1c = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    edition = models.CharField(max_length=4, blank=True, db_default="")
 
     class Meta:
         abstract = True
@@ -366,6 +373,29 @@ class UploadSession(SessionAttended):
     file is read, moved in one statement when it is saved."""
 
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="sessions_read")
+
+
+class CohortCount(models.Model):
+    """How many of an organization's participants who started in a month (its cohort) did something
+    the retention and outcome measures count (`metrics.outcomes`), in all and by breakdown category.
+    Written only by `metrics.outcomes` from `ParticipantSession`; counts, never participants."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cohort_counts")
+    cohort_month = models.DateField(help_text="The month of the participants' first session.")
+    measure = models.CharField(max_length=40)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "cohort_month", "measure", "category"], name="one_cohort_count"
+            )
+        ]
+
+    def __str__(self) -> str:
+        cohort = f"{self.organization_id} {self.cohort_month:%Y-%m}"
+        return f"{cohort} {self.measure}/{self.category_id}: {self.count}"
 
 
 class ReminderKind(models.TextChoices):

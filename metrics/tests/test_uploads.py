@@ -475,7 +475,7 @@ def test_weights_heights_and_participant_ids_are_not_stored(world):
         assert private not in stored and private not in json.dumps(upload.result)
     assert {f.name for f in ParticipantSession._meta.get_fields()} == {
         "id", "organization", "participant", "session_date", "race", "ethnicity", "sex", "age_group",
-        "payer", "delivery_mode", "upload",
+        "payer", "delivery_mode", "upload", "weight", "activity_minutes", "a1c", "edition",
     }  # fmt: skip
 
 
