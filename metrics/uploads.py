@@ -28,10 +28,12 @@
 
 A DPRP file becomes sessions (`ParticipantSession`, one row per organization, participant and day), and
 the months it touches are counted again from all the organization's stored sessions, so the same or an
-overlapping file counts nobody twice. Only months whose counts change get a new version; other measures
-of those months (referrals) are kept from their current version. Sessions in months before the
-organization joined the network are kept, to tell a new participant from a returning one, but those
-months are not reported.
+overlapping file counts nobody twice (a session it shares with an earlier file takes its categories,
+and its measurements where it recorded them). Saving queues the organization's retention and outcome
+cohorts to be counted again (`metrics.outcomes.cohorts_rebuild`). Only months whose counts change get a
+new version; other measures of those months (referrals) are kept from their current version. Sessions
+in months before the organization joined the network are kept, to tell a new participant from a
+returning one, but those months are not reported.
 """
 
 import csv
