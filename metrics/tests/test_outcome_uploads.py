@@ -9,6 +9,7 @@ import pytest
 
 from metrics import outcomes, tasks
 from metrics.models import Category, CohortCount, ParticipantSession
+from metrics.selectors import last_session_days
 from metrics.tests.outcome_files import (
     EDITIONS,
     FEBRUARY,
@@ -52,6 +53,11 @@ def test_a_dprp_file_of_each_edition_gives_the_cohorts_worked_out_by_hand(
     assert by_sex[FEBRUARY, "started", "female"] == 1
     assert set(ParticipantSession.objects.values_list("edition", flat=True)) == {edition}
     assert ParticipantSession.objects.count() == len(outcome_rows())
+    # A's last session (month 12) is the latest: January's cohort is still running then, since its
+    # last starters (January 31) would be in their year until January 30, 2024.
+    (last,) = last_session_days(organization_ids=[world.supplier.pk]).values()
+    assert last == datetime.date(2023, 12, 10)
+    assert not outcomes.cohort_is_complete(JANUARY, last)
 
 
 def test_a_later_file_fills_a_weight_an_earlier_one_lacked_and_counts_nobody_twice(
