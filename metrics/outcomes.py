@@ -176,7 +176,7 @@ BY_CODE = {measure.code: measure for measure in MEASURES}
 
 # (cohort month, measure code, breakdown code, category code) -> participants
 CohortCells = dict[tuple[datetime.date, str, str, str], int]
-EVALUATION_DAYS = 9 * 365 / 12  # "at least 9 months from first to last session", in program months
+EVALUATION_DAYS = 9 * 365 / 12  # "at least 9 months from first to last session": 9 program months, in days
 
 
 def program_month(first: datetime.date, day: datetime.date) -> int:
@@ -288,7 +288,8 @@ def cohort_is_complete(cohort_month: datetime.date, last_session_day: datetime.d
 def cohorts_rebuild(*, organization: Organization) -> int:
     """Recompute the organization's `CohortCount` rows from its `ParticipantSession` rows, in one
     transaction (delete, then insert): idempotent, and its cost depends on this organization's
-    sessions alone. Two queries to read, two to write. Returns the number of rows written.
+    sessions alone. Five queries (the categories, the lock, the sessions, the delete, the insert) and
+    one more insert for each thousand rows past the first. Returns the number of rows written.
 
     Queued after a DPRP file is saved (`metrics.tasks.cohorts_rebuild`) and for every organization
     with sessions by the nightly rebuild."""

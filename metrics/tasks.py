@@ -64,9 +64,11 @@ def rollup_sweep(settled_seconds: int = int(rollups.SWEEP_SETTLED.total_seconds(
 @shared_task(name="metrics.tasks.rollup_rebuild", acks_late=True, reject_on_worker_lost=True)
 def rollup_rebuild() -> bool:
     """The nightly job: rebuild every rollup; skipped while another rebuild runs. Then queue the
-    cohorts of every organization with DPRP sessions again, one task each, as the same safety net."""
+    cohorts of every organization with DPRP sessions again, one task each, as the same safety net
+    (not when skipped: the rebuild that runs queues them)."""
     rebuilt = rollups.rollup_rebuild()
-    outcomes.cohorts_rebuild_queue()
+    if rebuilt:
+        outcomes.cohorts_rebuild_queue()
     return rebuilt
 
 
