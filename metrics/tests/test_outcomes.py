@@ -41,19 +41,21 @@ def attended(
     """A participant's sessions, one in each program month listed (a month listed twice: two weeks of
     it); ``weights``, ``pa`` and ``a1c`` are recorded at the sessions in the same order (None: not
     recorded, as a 999 in the file is read). Categories are those of every session."""
+
+    def at(values: list | None, index: int):
+        return values[index] if values and index < len(values) else None
+
     seen: Counter = Counter()
     sessions = []
     for index, month in enumerate(months):
-        weight = (weights or [])[index] if index < len(weights or []) else None
-        minutes = (pa or [])[index] if index < len(pa or []) else None
-        result = (a1c or [])[index] if index < len(a1c or []) else None
+        weight, result = at(weights, index), at(a1c, index)
         sessions.append(
             dprp.Session(
                 participant,
                 day_in(first, month, seen[month]),
                 **{**CATEGORIES, **categories},
                 weight=Decimal(weight) if weight is not None else None,
-                activity_minutes=minutes,
+                activity_minutes=at(pa, index),
                 a1c=Decimal(result) if result is not None else None,
                 edition=edition,
             )
