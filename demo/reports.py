@@ -515,7 +515,7 @@ class _Writer:
         return kinds
 
 
-def _suppliers(plan: StatePlan, network: Network) -> list[_Supplier]:
+def suppliers_of(plan: StatePlan, network: Network) -> list[_Supplier]:
     memberships = (
         Membership.objects.filter(network=network, reports_monthly=True)
         .select_related("organization")
@@ -559,7 +559,7 @@ def _suppliers(plan: StatePlan, network: Network) -> list[_Supplier]:
 def _build_network(plan: StatePlan, network: Network, catalogue: Catalogue) -> Counter:
     User = get_user_model()
     rng = random.Random(f"tandem-demo:{plan.slug}:reports")
-    suppliers = _suppliers(plan, network)
+    suppliers = suppliers_of(plan, network)
     names = {supplier.membership.organization.name: supplier for supplier in suppliers}
     sharing, returned = (names[name] for name in plan.partner_users)
     others = [supplier for supplier in suppliers if supplier not in (sharing, returned)]

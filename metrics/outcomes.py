@@ -15,9 +15,31 @@ Sources, as far as they could be confirmed (the page and the README say the same
   150 or more minutes of physical activity; a 0.2 point reduction in A1C.
 - 2024 DPRP Standards (June 1, 2024): Tandem could not read their outcome section; the 2021 definitions
   are applied and marked unconfirmed.
+
+How they are counted (`cohort_counts`, below the definitions): a participant's year is program months 1
+to 12; sessions after it count for retention only ("attended in month k or later"). Weight and A1C are
+compared first recorded against last recorded in the year; activity is the mean over the sessions of the
+year where it was recorded. An outcome measure counts only evaluated participants, and only under the
+editions it lists: the participant's edition is that of the file their first session came from, so a
+2018 file's participant meets the outcome by 5 % weight loss alone. `cohorts_rebuild` keeps the counts
+as `CohortCount` rows, rebuilt after each saved DPRP file and nightly.
 """
 
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from core import jobs
+from core.calendar import month_end, month_of
+from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY
+from metrics.importers.dprp import BREAKDOWN_FIELDS, Session
+from metrics.models import Category, CohortCount, ParticipantSession
+from metrics.selectors import participant_sessions
+from partners.models import Organization
 
 EDITIONS = ("2018", "2021", "2024")
 PROGRAM_MONTHS = range(1, 13)  # the year-long lifestyle change program
@@ -148,3 +170,161 @@ MEASURES: list[CohortMeasure] = [
     MET_OUTCOME,
 ]
 BY_CODE = {measure.code: measure for measure in MEASURES}
+
+
+# --- the computation -------------------------------------------------------------------------------
+
+# (cohort month, measure code, breakdown code, category code) -> participants
+CohortCells = dict[tuple[datetime.date, str, str, str], int]
+EVALUATION_DAYS = 9 * 365 / 12  # "at least 9 months from first to last session": 9 program months, in days
+
+
+def program_month(first: datetime.date, day: datetime.date) -> int:
+    """The program month of a session on ``day`` of a participant whose first session was on ``first``:
+    1 for the first 365/12 days, and so on (in whole days, so no rounding decides it)."""
+    return (day - first).days * 12 // 365 + 1
+
+
+def _weight_lost_at_least(year: list[Session], percent: int) -> bool:
+    """The last recorded weight of the year at least ``percent`` % below the first (exact decimals)."""
+    weights = [session.weight for session in year if session.weight is not None]
+    return bool(weights) and (weights[0] - weights[-1]) * 100 >= percent * weights[0]
+
+
+def _activity_at_least(year: list[Session], minutes: int) -> bool:
+    """The mean of the activity minutes recorded in the year at least ``minutes``."""
+    recorded = [session.activity_minutes for session in year if session.activity_minutes is not None]
+    return bool(recorded) and sum(recorded) >= minutes * len(recorded)
+
+
+def _a1c_dropped_at_least(year: list[Session], points: Decimal) -> bool:
+    results = [session.a1c for session in year if session.a1c is not None]
+    return bool(results) and results[0] - results[-1] >= points
+
+
+# Each outcome measure's test on a participant's sessions of their year, by code (`OUTCOMES`).
+OUTCOME_TESTS: dict[str, Callable[[list[Session]], bool]] = {
+    "weight_loss_5": lambda year: _weight_lost_at_least(year, 5),
+    "weight_loss_4_activity_150": lambda year: (
+        _weight_lost_at_least(year, 4) and _activity_at_least(year, 150)
+    ),
+    "a1c_drop_0_2": lambda year: _a1c_dropped_at_least(year, Decimal("0.2")),
+}
+
+
+def _sessions_bucket(count: int) -> str:
+    if count <= 3:
+        return "sessions_1_3"
+    if count <= 8:
+        return "sessions_4_8"
+    return "sessions_9_15" if count <= 15 else "sessions_16_plus"
+
+
+def participant_measures(sessions: list[Session]) -> set[str]:
+    """The codes of the measures one participant counts in, from their sessions (one a day, in order of
+    day). Their year is program months 1 to 12: sessions after it count for retention only. Outcome
+    measures count only evaluated participants, and only those the edition of their file defines
+    (the edition of their first session's row)."""
+    first = sessions[0]
+    months = [program_month(first.day, session.day) for session in sessions]
+    codes = {STARTED.code, *(retained_code(month) for month in PROGRAM_MONTHS if month <= months[-1])}
+    year = [session for session, month in zip(sessions, months, strict=True) if month <= 12]
+    codes.add(_sessions_bucket(len(year)))
+    early = sum(1 for month in months if month <= 6)
+    late = sum(1 for month in months if 7 <= month <= 12)
+    if early < 3 or (year[-1].day - first.day).days < EVALUATION_DAYS:
+        return codes
+    codes.add(EVALUATED.code)
+    if early >= 9:
+        codes.add("attended_9_in_1_6")
+    if late >= 3:
+        codes.add("attended_3_in_7_12")
+    met = {
+        measure.code
+        for measure in OUTCOMES
+        if first.edition in measure.editions and OUTCOME_TESTS[measure.code](year)
+    }
+    if met:
+        codes |= met | {MET_OUTCOME.code}
+    return codes
+
+
+def cohort_counts(sessions: Iterable[Session]) -> CohortCells:
+    """Every measure of every cohort of one organization, in all and by breakdown, from its sessions
+    (all of them, one per participant and day, as `ParticipantSession` holds them). Pure.
+
+    A participant belongs to the cohort of the month of their first session and is counted under the
+    categories of that session, as the monthly counts do (`dprp.monthly_counts`), so each breakdown's
+    categories sum to the total. Every measure's total is there for each cohort, zero included; a
+    category with nobody is left out."""
+    by_participant: dict[str, list[Session]] = defaultdict(list)
+    for session in sessions:
+        by_participant[session.participant].append(session)
+    counts: CohortCells = {}
+    for attended in by_participant.values():
+        attended.sort(key=lambda session: session.day)
+        first = attended[0]
+        cohort = month_of(first.day)
+        for measure in MEASURES:
+            counts.setdefault((cohort, measure.code, TOTAL_BREAKDOWN, TOTAL_CATEGORY), 0)
+        groups = [(TOTAL_BREAKDOWN, TOTAL_CATEGORY)]
+        groups += [(breakdown, getattr(first, breakdown)) for breakdown in BREAKDOWN_FIELDS]
+        for code in participant_measures(attended):
+            for breakdown, category in groups:
+                key = (cohort, code, breakdown, category)
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def cohort_is_complete(cohort_month: datetime.date, last_session_day: datetime.date | None) -> bool:
+    """Whether every participant of the cohort has had their year by ``last_session_day`` (the latest
+    session of the organization's files): its last day's starters reach program month 13 then. A cohort
+    still running may gain retention and outcomes as later files come in."""
+    if last_session_day is None:
+        return False
+    return last_session_day >= month_end(cohort_month) + datetime.timedelta(days=365)
+
+
+def cohorts_rebuild(*, organization: Organization) -> int:
+    """Recompute the organization's `CohortCount` rows from its `ParticipantSession` rows, in one
+    transaction (delete, then insert): idempotent, and its cost depends on this organization's
+    sessions alone. Five queries (the categories, the lock, the sessions, the delete, the insert) and
+    one more insert for each thousand rows past the first. Returns the number of rows written.
+
+    Queued after a DPRP file is saved (`metrics.tasks.cohorts_rebuild`) and for every organization
+    with sessions by the nightly rebuild."""
+    categories = {
+        (breakdown, code): pk
+        for pk, breakdown, code in Category.objects.filter(
+            breakdown__code__in=[TOTAL_BREAKDOWN, *BREAKDOWN_FIELDS]
+        ).values_list("pk", "breakdown__code", "code")
+    }
+    with transaction.atomic():
+        # One rebuild of an organization at a time: two would insert the same rows.
+        Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
+        counts = cohort_counts(participant_sessions(organization_id=organization.pk))
+        rows = [
+            CohortCount(
+                organization_id=organization.pk,
+                cohort_month=cohort,
+                measure=measure,
+                category_id=categories[breakdown, category],
+                count=count,
+            )
+            for (cohort, measure, breakdown, category), count in sorted(counts.items())
+        ]
+        CohortCount.objects.filter(organization=organization)._raw_delete(connection.alias)
+        CohortCount.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def cohorts_rebuild_queue() -> int:
+    """Queue `cohorts_rebuild` for every organization with sessions, or with cohort counts left (its
+    sessions deleted since): the nightly safety net for a message lost after a file was saved. One
+    task each, so one organization's cohorts never wait for another's. Returns how many."""
+    with_sessions = ParticipantSession.objects.values_list("organization_id", flat=True).distinct()
+    with_counts = CohortCount.objects.values_list("organization_id", flat=True).distinct()
+    organization_ids = sorted({*with_sessions, *with_counts})
+    for organization_id in organization_ids:
+        jobs.send("metrics.tasks.cohorts_rebuild", organization_id)
+    return len(organization_ids)

@@ -6,18 +6,21 @@
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, UNKNOWN, Catalogue
+from metrics.importers import dprp
 from metrics.models import (
     APPROVABLE,
     RETURNABLE,
     SUBMITTABLE,
     MonthlyReport,
+    ParticipantSession,
     ReopenRequest,
     ReportEvent,
     ReportStatus,
@@ -343,3 +346,35 @@ def reopen_requests_open(*, network: Network) -> QuerySet[ReopenRequest]:
         .select_related("organization", "requested_by", "report")
         .order_by("requested_at", "pk")
     )
+
+
+# The columns of a stored session (`metrics.models.SessionAttended`), in the order of `dprp.Session`.
+SESSION_COLUMNS = [
+    "participant",
+    "session_date",
+    *dprp.BREAKDOWN_FIELDS,
+    "weight",
+    "activity_minutes",
+    "a1c",
+    "edition",
+]
+
+
+def participant_sessions(*, organization_id: int) -> list[dprp.Session]:
+    """Every session the organization's DPRP files have given Tandem, one per participant and day: one
+    query. For the recounts of uploads and for the cohorts (`metrics.outcomes`), not for pages."""
+    rows = ParticipantSession.objects.filter(organization_id=organization_id).values_list(*SESSION_COLUMNS)
+    return [dprp.Session(*row) for row in rows]
+
+
+def last_session_days(*, organization_ids: Iterable[int]) -> dict[int, datetime.date]:
+    """The latest session day of each organization's DPRP files (organizations with none left out):
+    what tells a cohort still running from a complete one (`metrics.outcomes.cohort_is_complete`).
+    One query, whatever the number of organizations."""
+    rows = (
+        ParticipantSession.objects.filter(organization_id__in=list(organization_ids))
+        .values("organization_id")
+        .annotate(last=Max("session_date"))
+        .values_list("organization_id", "last")
+    )
+    return dict(rows)

@@ -10,7 +10,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from metrics import reminders, rollups, services, uploads
+from metrics import outcomes, reminders, rollups, services, uploads
+from partners.models import Organization
 
 
 @shared_task(name="metrics.tasks.send_report_reminders", acks_late=True, reject_on_worker_lost=True)
@@ -62,8 +63,29 @@ def rollup_sweep(settled_seconds: int = int(rollups.SWEEP_SETTLED.total_seconds(
 
 @shared_task(name="metrics.tasks.rollup_rebuild", acks_late=True, reject_on_worker_lost=True)
 def rollup_rebuild() -> bool:
-    """The nightly job: rebuild every rollup; skipped while another rebuild runs."""
-    return rollups.rollup_rebuild()
+    """The nightly job: rebuild every rollup; skipped while another rebuild runs. Then queue the
+    cohorts of every organization with DPRP sessions again, one task each, as the same safety net
+    (not when skipped: the rebuild that runs queues them)."""
+    rebuilt = rollups.rollup_rebuild()
+    if rebuilt:
+        outcomes.cohorts_rebuild_queue()
+    return rebuilt
+
+
+@shared_task(
+    name="metrics.tasks.cohorts_rebuild",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=300,
+    time_limit=360,
+)
+def cohorts_rebuild(organization_id: int) -> int:
+    """Recompute one organization's retention and outcome cohorts from its sessions (after a DPRP file
+    is saved, and nightly). Idempotent: it recomputes."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return 0  # deleted since: its cohorts went with it
+    return outcomes.cohorts_rebuild(organization=organization)
 
 
 @shared_task(name="metrics.tasks.send_reopen_request")

@@ -28,10 +28,12 @@
 
 A DPRP file becomes sessions (`ParticipantSession`, one row per organization, participant and day), and
 the months it touches are counted again from all the organization's stored sessions, so the same or an
-overlapping file counts nobody twice. Only months whose counts change get a new version; other measures
-of those months (referrals) are kept from their current version. Sessions in months before the
-organization joined the network are kept, to tell a new participant from a returning one, but those
-months are not reported.
+overlapping file counts nobody twice (a session it shares with an earlier file takes its categories,
+and its measurements where it recorded them). Saving queues the organization's retention and outcome
+cohorts to be counted again (`metrics.outcomes.cohorts_rebuild`). Only months whose counts change get a
+new version; other measures of those months (referrals) are kept from their current version. Sessions
+in months before the organization joined the network are kept, to tell a new participant from a
+returning one, but those months are not reported.
 """
 
 import csv
@@ -72,6 +74,7 @@ from metrics.models import (
     UploadStatus,
     month_locked,
 )
+from metrics.selectors import SESSION_COLUMNS, participant_sessions
 from metrics.validation import Cells
 from network.models import Membership, Network
 from partners.models import Organization
@@ -82,7 +85,9 @@ MAX_PROBLEMS = 1000  # beyond this a file is broken throughout; listing more hel
 RAW_FILE_HOURS = 24  # the longest a raw file waits for a worker before the upload is refused
 MAX_READ_ATTEMPTS = 2  # a file whose reading stopped twice may be what stops it: refused then
 DPRP_MEASURES = set(dprp.MEASURES)
-SESSION_FIELDS = ["race", "ethnicity", "sex", "age_group", "payer", "delivery_mode"]
+SESSION_FIELDS = dprp.BREAKDOWN_FIELDS
+# What the outcome measures need of a session (`metrics.outcomes`).
+MEASUREMENT_FIELDS = ["weight", "activity_minutes", "a1c"]
 
 
 class Change:
@@ -484,10 +489,8 @@ def _placed(problem: Problem, given: tandem.TandemMonth) -> Problem:
 
 
 def _sessions_stored(organization: Organization) -> dict[tuple[str, datetime.date], dprp.Session]:
-    rows = ParticipantSession.objects.filter(organization=organization).values_list(
-        "participant", "session_date", *SESSION_FIELDS
-    )
-    return {(row[0], row[1]): dprp.Session(*row) for row in rows}
+    sessions = participant_sessions(organization_id=organization.pk)
+    return {(session.participant, session.day): session for session in sessions}
 
 
 def _months_touched(
@@ -592,14 +595,15 @@ def _dprp_preview(
         "months": months,
     }
     # The sessions are kept until the file is saved or discarded (`UploadSession`): one-way hashes,
-    # dates and breakdown categories, nothing else.
+    # dates, breakdown categories and what the outcome measures need, nothing else; none of it is in
+    # the preview.
     return result, problems, read.rows, read.sessions
 
 
 def _sessions_read_store(upload: Upload, sessions: Sequence[dprp.Session]) -> None:
     """The sessions of a file just read, in one bulk load of plain rows (a hundred thousand model
     instances would cost seconds): PostgreSQL's COPY, elsewhere one prepared insert run for each."""
-    columns = ["upload_id", "participant", "session_date", *SESSION_FIELDS]
+    columns = ["upload_id", *SESSION_COLUMNS]
     table = connection.ops.quote_name(UploadSession._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -607,7 +611,9 @@ def _sessions_read_store(upload: Upload, sessions: Sequence[dprp.Session]) -> No
             csv.writer(rows).writerows((upload.pk, *session) for session in sessions)
             rows.seek(0)
             cursor.cursor.copy_expert(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", rows
+                # An empty cell is NULL (a measurement not recorded), except the edition's: text.
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (edition))",
+                rows,
             )
         else:
             cursor.executemany(
@@ -697,6 +703,8 @@ def _dprp_save(
     # No key: a rollup inserting rows that refer to the organization must not wait for this save.
     Organization.objects.select_for_update(no_key=True).filter(pk=upload.organization_id).first()
     _sessions_read_save(upload)
+    # The organization's cohorts follow its sessions, in the background once they are committed.
+    jobs.send_on_commit("metrics.tasks.cohorts_rebuild", upload.organization_id)
     sessions = _sessions_stored(upload.organization)
     participants = set(upload.sessions_read.values_list("participant", flat=True).distinct())
     upload.sessions_read.all()._raw_delete(connection.alias)
@@ -715,11 +723,18 @@ def _dprp_save(
 
 def _sessions_read_save(upload: Upload) -> None:
     """The file's sessions into the organization's, in one statement. The same session in an earlier
-    file: this file's categories win."""
-    columns = ["participant", "session_date", *SESSION_FIELDS]
+    file: this file's categories and edition win, and so do its measurements where it recorded them; a
+    measurement it did not record keeps the earlier file's (a later file may fill a weight an earlier
+    one lacked, never erase one). Still one session: nobody is counted twice."""
+    columns = SESSION_COLUMNS
     kept = connection.ops.quote_name(ParticipantSession._meta.db_table)
     read = connection.ops.quote_name(UploadSession._meta.db_table)
-    updated = ", ".join(f"{column} = excluded.{column}" for column in [*SESSION_FIELDS, "upload_id"])
+    updated = ", ".join(
+        [
+            *(f"{column} = excluded.{column}" for column in [*SESSION_FIELDS, "edition", "upload_id"]),
+            *(f"{column} = COALESCE(excluded.{column}, {kept}.{column})" for column in MEASUREMENT_FIELDS),
+        ]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {kept} (organization_id, upload_id, {", ".join(columns)})

@@ -43,6 +43,7 @@ def test_the_command_builds_networks_reports_rollups_and_goals(demo_output):
     assert "Bright Spot Initiative demo: 5 networks" in demo_output
     assert "Monthly reports: " in demo_output and "new reports this run" in demo_output
     assert "Rollups rebuilt" in demo_output
+    assert "Program outcomes: " in demo_output and "cohort counts for 3 Kansas suppliers" in demo_output
     assert "Goals: 10 goals" in demo_output and "commitments" in demo_output
 
 

@@ -11,9 +11,14 @@ DPRP Standards:
 - every edition: ORGCODE, PARTICIP, STATE, GLUCTEST, GDM, RISKTEST, AGE, ETHNIC, AIAN, ASIAN, BLACK,
   NHOPI, WHITE, SEX, HEIGHT, EDU, DMODE, SESSTYPE, DATE (mm/dd/yyyy), WEIGHT, PA.
 
-What Tandem keeps of a row: a one-way hash of PARTICIP, the session date, and the breakdown categories
-the counts need (race, ethnicity, sex, age group, payer, delivery mode). Weight, height, A1C, physical
-activity and the eligibility tests are checked (a known code, a plausible number) and then forgotten.
+What Tandem keeps of a row: a one-way hash of PARTICIP, the session date, the breakdown categories the
+counts need (race, ethnicity, sex, age group, payer, delivery mode), and what the outcome measures of the
+DPRP Standards need (`metrics.outcomes`): the session's weight and physical activity minutes (999, "not
+recorded", kept as nothing), its A1C (files of the 2021 Standards and later), and the file's edition.
+These are kept only on the hashed session rows, never in an upload's preview or result. Height, the
+eligibility tests, education and the rest are checked (a known code, a plausible number) and forgotten.
+Two rows of one participant on one day (a make-up session on the day of a core one) are one session:
+the first row of the file is kept, measurements included.
 
 THE CODE TABLES below are the one place Tandem reads DPRP codes; each says the editions it comes from.
 An unexpected code is reported back as a problem on its line, never dropped or guessed. When CDC
@@ -28,6 +33,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from core.calendar import month_of
@@ -76,8 +82,8 @@ EDUCATION = {
 ELIGIBILITY_FLAGS = ["GLUCTEST", "GDM", "RISKTEST"]
 # SESSTYPE, every edition: core, core maintenance, ongoing maintenance, make-up; checked, not kept.
 SESSION_TYPES = {"C": "core", "CM": "core maintenance", "OM": "ongoing maintenance", "MU": "make-up"}
-# Plausible ranges of what is checked and forgotten, every edition (A1C from 2021). 999 is how the
-# Standards mark a weight or activity not recorded.
+# Plausible ranges of the measurements, every edition (A1C from 2021). 999 is how the Standards mark a
+# weight or activity not recorded. Weight, activity and A1C are kept (`KEPT`); height is checked only.
 MEASUREMENTS: dict[str, tuple[float, float, str]] = {
     "WEIGHT": (70, 997, "a weight in pounds from 70 to 997, 999 if not recorded, or empty"),
     "HEIGHT": (30, 98, "a height in inches from 30 to 98, or empty"),
@@ -85,6 +91,9 @@ MEASUREMENTS: dict[str, tuple[float, float, str]] = {
     "A1C": (3, 20, "an A1C percentage from 3.0 to 20.0, or empty"),
 }
 NOT_RECORDED = {"WEIGHT": "999", "PA": "999"}
+# How a kept measurement is stored: weight in pounds and A1C in percent to one decimal (as the session
+# rows hold them), activity in whole minutes.
+KEPT: dict[str, Decimal] = {"WEIGHT": Decimal("0.1"), "PA": Decimal("1"), "A1C": Decimal("0.1")}
 AGE_GROUPS = [(18, 44, "18-44"), (45, 64, "45-64"), (65, 120, "65-plus")]
 # The earliest session date taken. CDC's Diabetes Prevention Recognition Program, which recognizes the
 # organizations that deliver the National DPP lifestyle change program and receives these files, began
@@ -107,12 +116,13 @@ class Edition:
     standards: str
     marks: list[str]  # columns only this edition has: how a file tells its edition
     payer_column: str
+    a1c: bool  # whether its files carry A1C results
 
 
 EDITIONS = [  # newest first: a file is the newest edition whose marks it carries
-    Edition("2024", "2024 DPRP Standards", ["COHORTID", "COACHID"], "PAYERSOURCE"),
-    Edition("2021", "2021 DPRP Standards", ["ENROLLMOT", "ENROLLHC", "PAYERSOURCE"], "PAYERSOURCE"),
-    Edition("2018", "2018 DPRP Standards", ["ENROLL", "PAYER", "SESSID"], "PAYER"),
+    Edition("2024", "2024 DPRP Standards", ["COHORTID", "COACHID"], "PAYERSOURCE", a1c=True),
+    Edition("2021", "2021 DPRP Standards", ["ENROLLMOT", "ENROLLHC", "PAYERSOURCE"], "PAYERSOURCE", a1c=True),
+    Edition("2018", "2018 DPRP Standards", ["ENROLL", "PAYER", "SESSID"], "PAYER", a1c=False),
 ]
 # The columns the counts need; the other common columns are checked where the file has them.
 REQUIRED = ["ORGCODE", "PARTICIP", "DATE", "AGE", "ETHNIC", *RACE_FLAGS, "SEX", "DMODE"]
@@ -121,7 +131,8 @@ MEASURES = ["enrollments", "active_participants"]
 
 
 class Session(NamedTuple):
-    """One session attended, as Tandem keeps it: nothing identifying, nothing clinical."""
+    """One session attended, as Tandem keeps it: nothing identifying; of what is clinical, only what
+    the outcome measures need, under the hashed participant."""
 
     participant: str  # HMAC-SHA256 of the organization and the DPRP participant ID
     day: datetime.date
@@ -131,6 +142,10 @@ class Session(NamedTuple):
     age_group: str
     payer: str
     delivery_mode: str
+    weight: Decimal | None = None  # pounds; None where not recorded
+    activity_minutes: int | None = None  # physical activity minutes; None where not recorded
+    a1c: Decimal | None = None  # percent; None where not recorded (and in 2018 files)
+    edition: str = ""  # the year of the DPRP Standards the file follows
 
 
 def participant_hash(key: str, organization_id: int, participant_id: str) -> str:
@@ -263,6 +278,7 @@ class _Reader:
             **dict.fromkeys(MEASUREMENTS, _number),
         }
         self.payer = edition.payer_column
+        self.edition = edition
         # (column, its position in a row or None where the file lacks it, its check, its remembered texts)
         self.columns = [
             (column, table.position(column), checks[column], {})
@@ -290,7 +306,20 @@ class _Reader:
         if not ok or race is None or None in needed:
             return None
         day, age_group, ethnicity, sex, delivery_mode, payer = needed
-        return Session(values["PARTICIP"], day, race, ethnicity, sex, age_group, payer, delivery_mode)
+        return Session(
+            values["PARTICIP"],
+            day,
+            race,
+            ethnicity,
+            sex,
+            age_group,
+            payer,
+            delivery_mode,
+            weight=values["WEIGHT"],
+            activity_minutes=int(values["PA"]) if values["PA"] is not None else None,
+            a1c=values["A1C"] if self.edition.a1c else None,
+            edition=self.edition.year,
+        )
 
 
 def _coded(table: dict[str, str], *, required: bool = True) -> Callable[[str, str], Checked]:
@@ -321,7 +350,7 @@ def _state(text: str) -> Checked:
 
 
 def _number(column: str, text: str) -> Checked:
-    """A measurement: checked where present, never kept."""
+    """A measurement: checked where present; its value rounded as it is kept, if it is (`KEPT`)."""
     if not text or NOT_RECORDED.get(column) == _code(text):
         return None, None
     low, high, expected = MEASUREMENTS[column]
@@ -331,7 +360,9 @@ def _number(column: str, text: str) -> Checked:
         return None, (f"{column} {text!r} is not a number", expected)
     if not math.isfinite(value) or not low <= value <= high:
         return None, (f"{column} {text!r} is not plausible", expected)
-    return None, None
+    if column not in KEPT:
+        return None, None
+    return Decimal(text.replace(",", "")).quantize(KEPT[column], ROUND_HALF_UP), None
 
 
 def _date(text: str, today: datetime.date) -> Checked:

@@ -2,6 +2,7 @@
 edition, and the counts made from sessions. No database here except where the catalogue is read."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -333,8 +334,9 @@ def test_each_edition_is_read_by_its_column_names(edition):
     assert read.rows == 3 and read.participants == 2 and len(read.sessions) == 3
     by_participant = {s.participant: s for s in read.sessions}
     first, other = (by_participant[dprp.participant_hash(KEY, 1, p)] for p in ("P1", "P2"))
-    assert first[2:] == ("black", "not_hispanic", "female", "45-64", "medicare", "in_person")
-    assert other[2:] == ("multiracial", "not_hispanic", "male", "65-plus", "dual", "online")
+    assert first[2:8] == ("black", "not_hispanic", "female", "45-64", "medicare", "in_person")
+    assert other[2:8] == ("multiracial", "not_hispanic", "male", "65-plus", "dual", "online")
+    assert first.edition == other.edition == edition
 
 
 def test_the_participant_id_is_kept_only_as_a_keyed_one_way_hash():
@@ -346,13 +348,65 @@ def test_the_participant_id_is_kept_only_as_a_keyed_one_way_hash():
     assert dprp.participant_hash("another-key", 1, "PARTICIPANT-77") != kept.participant
 
 
-def test_weights_heights_a1c_and_activity_are_checked_not_kept():
-    read = read_dprp(dprp_file([session("P1", "03/05/2024", WEIGHT="287.5", HEIGHT="71.25", A1C="6.1")]))
+def test_weight_activity_and_a1c_are_kept_height_is_checked_and_forgotten():
+    read = read_dprp(
+        dprp_file([session("P1", "03/05/2024", WEIGHT="287.5", HEIGHT="71.25", A1C="6.35", PA="143")])
+    )
     assert read.problems == []
-    assert "287.5" not in repr(read.sessions) and "71.25" not in repr(read.sessions)
+    (kept,) = read.sessions
+    assert (kept.weight, kept.activity_minutes, kept.a1c, kept.edition) == (
+        Decimal("287.5"),
+        143,
+        Decimal("6.4"),  # kept to one decimal, as laboratories report it
+        "2021",
+    )
+    assert "71.25" not in repr(read.sessions)
     assert set(dprp.Session._fields) == {
-        "participant", "day", "race", "ethnicity", "sex", "age_group", "payer", "delivery_mode"
+        "participant", "day", "race", "ethnicity", "sex", "age_group", "payer", "delivery_mode",
+        "weight", "activity_minutes", "a1c", "edition",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("edition", ["2018", "2021", "2024"])
+def test_999_is_not_recorded_and_a1c_is_kept_from_the_2021_standards(edition):
+    rows = [
+        session("P1", "03/05/2024", WEIGHT="999", PA="999", A1C="5.9"),
+        session("P2", "03/05/2024", WEIGHT="", PA="", A1C=""),
+        session("P3", "03/05/2024", WEIGHT="201.04", PA="150", A1C="6.0"),
+    ]
+    read = read_dprp(dprp_file(rows, edition=edition))
+    assert read.problems == []
+    measured = {s.participant: (s.weight, s.activity_minutes, s.a1c, s.edition) for s in read.sessions}
+    a1c = {"2018": None}.get(edition, Decimal("5.9"))  # a 2018 file has no A1C column
+    assert measured[dprp.participant_hash(KEY, 1, "P1")] == (None, None, a1c, edition)
+    assert measured[dprp.participant_hash(KEY, 1, "P2")] == (None, None, None, edition)
+    assert measured[dprp.participant_hash(KEY, 1, "P3")] == (
+        Decimal("201.0"),
+        150,
+        None if edition == "2018" else Decimal("6.0"),
+        edition,
+    )
+
+
+def test_an_a1c_column_in_a_2018_file_is_checked_but_not_kept():
+    columns = [*COMMON, *EDITION_COLUMNS["2018"], "A1C"]
+    read = read_dprp(dprp_file([session("P1", "03/05/2024", A1C="6.1")], edition="2018", columns=columns))
+    assert read.problems == [] and read.sessions[0].a1c is None
+    read = read_dprp(dprp_file([session("P1", "03/05/2024", A1C="61")], edition="2018", columns=columns))
+    assert [p.column for p in read.problems] == ["A1C"]
+
+
+def test_of_two_rows_of_one_participant_on_one_day_the_first_is_kept_measurements_included():
+    read = read_dprp(
+        dprp_file(
+            [
+                session("P1", "03/05/2024", WEIGHT="999"),
+                session("P1", "03/05/2024", WEIGHT="210", SESSTYPE="MU"),
+            ]
+        )
+    )
+    (kept,) = read.sessions
+    assert kept.weight is None
 
 
 def test_race_flags_none_is_unknown():

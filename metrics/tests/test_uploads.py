@@ -4,6 +4,7 @@ stored; DPRP files that count nobody twice; the background job; who may get in."
 import datetime
 import json
 import socket
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -463,16 +464,29 @@ def test_a_dprp_recount_keeps_the_months_referrals(world):
 
 
 def test_weights_heights_and_participant_ids_are_not_stored(world):
+    """The participant ID and height are never stored; weight, activity and A1C are, for the outcome
+    measures, only on the hashed session rows, never in the upload's preview or result."""
     rows = [session("SECRET-ID-4411", "03/05/2024", WEIGHT="287.5", HEIGHT="71.25", A1C="6.35", PA="143")]
     upload = read(world, dprp_file(rows, org_code=code(world)), format="dprp")
     preview = json.dumps(upload.result)
-    for private in ("SECRET-ID-4411", "287.5", "71.25", "6.35", "143"):
+    for private in ("SECRET-ID-4411", "287.5", "71.25", "6.35", "6.4", "143"):
         assert private not in preview
+    (waiting,) = UploadSession.objects.filter(upload=upload).values("weight", "activity_minutes", "a1c")
+    assert waiting == {"weight": Decimal("287.5"), "activity_minutes": 143, "a1c": Decimal("6.4")}
     save(world, upload)
     upload.refresh_from_db()
     stored = json.dumps([list(row) for row in ParticipantSession.objects.values_list()], default=str)
-    for private in ("SECRET-ID-4411", "287.5", "71.25", "6.35", "143"):
-        assert private not in stored and private not in json.dumps(upload.result)
+    for private in ("SECRET-ID-4411", "71.25"):
+        assert private not in stored
+    for private in ("SECRET-ID-4411", "287.5", "71.25", "6.35", "6.4", "143"):
+        assert private not in json.dumps(upload.result)
+    (kept,) = ParticipantSession.objects.values("weight", "activity_minutes", "a1c", "edition")
+    assert kept == {
+        "weight": Decimal("287.5"),
+        "activity_minutes": 143,
+        "a1c": Decimal("6.4"),
+        "edition": "2021",
+    }
     assert {f.name for f in ParticipantSession._meta.get_fields()} == {
         "id", "organization", "participant", "session_date", "race", "ethnicity", "sex", "age_group",
         "payer", "delivery_mode", "upload", "weight", "activity_minutes", "a1c", "edition",

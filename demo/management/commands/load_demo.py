@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from demo.eligible import build_eligible
 from demo.goals import build_goals
 from demo.network import build_demo
+from demo.outcomes import build_outcomes
 from demo.reports import build_reports
 
 
@@ -17,7 +18,8 @@ class Command(BaseCommand):
     help = (
         "Build the Bright Spot Initiative demo: five state networks with partners, workgroups, meetings, "
         "contracts, demo users (password tandem-demo), 24 months of monthly reports, the dashboards' "
-        "rollups, each network's goal with its suppliers' commitments, and eligible-population estimates. "
+        "rollups, program outcomes of three Kansas suppliers, each network's goal with its suppliers' "
+        "commitments, and eligible-population estimates. "
         "Safe to run again: it changes only what differs, and adds only the months that have no report."
     )
 
@@ -26,6 +28,7 @@ class Command(BaseCommand):
         build_demo(stdout=self.stdout)
         build_reports(stdout=self.stdout)  # with the dashboards' rollups, rebuilt once
         self.stdout.write("Rollups rebuilt for the dashboards.\n")
+        build_outcomes(stdout=self.stdout)
         build_goals(stdout=self.stdout)
         sources = build_eligible()
         self.stdout.write(f"Eligible-population estimates imported: {', '.join(str(s) for s in sources)}.\n")
