@@ -1,0 +1,181 @@
+"""The program outcome pages against the role matrix, their CSV downloads, and their queries, which do not
+grow with the number of partners."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from metrics.outcomes import STARTED
+from metrics.tests.cohorts import cohort_add, measures_of
+from network.models import DataSharing
+from network.tests.factories import MembershipFactory
+from partners.tests.factories import SupplierFactory
+
+pytestmark = pytest.mark.django_db
+
+JAN = datetime.date(2025, 1, 1)
+
+
+def network_url(world) -> str:
+    return reverse("metrics:outcomes_network", args=[world.network.slug])
+
+
+def partner_url(world, organization=None) -> str:
+    organization = organization or world.supplier
+    return reverse("metrics:outcomes_partner", args=[world.network.slug, organization.pk])
+
+
+def state_url(world) -> str:
+    return reverse("metrics:outcomes_state", args=[world.network.state.code])
+
+
+def sharing(world, *, shared: bool = True, data_sharing: str = DataSharing.BACKBONE_ONLY) -> None:
+    world.membership.outcomes_shared = shared
+    world.membership.data_sharing = data_sharing
+    world.membership.save()
+
+
+@pytest.fixture
+def counted(world):
+    cohort_add(world.supplier, JAN, measures_of(40), female=measures_of(15))
+    return world
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("backbone", 200),
+        ("admin", 200),
+        ("partner", 403),
+        ("state_viewer", 403),
+        ("other_backbone", 404),
+        ("other_partner", 404),
+        ("outsider", 404),
+    ],
+)
+def test_the_network_page_is_the_backbone_s(counted, client_for, who, status):
+    response = client_for(getattr(counted, who)).get(network_url(counted))
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("who", "shared", "data_sharing", "status"),
+    [
+        ("partner", False, DataSharing.BACKBONE_ONLY, 200),  # its own staff, whatever it chose
+        ("backbone", False, DataSharing.BACKBONE_ONLY, 403),
+        ("backbone", True, DataSharing.BACKBONE_ONLY, 200),
+        ("state_viewer", True, DataSharing.BACKBONE_ONLY, 403),
+        ("state_viewer", False, DataSharing.BACKBONE_AND_STATE, 403),
+        ("state_viewer", True, DataSharing.BACKBONE_AND_STATE, 200),
+        ("other_backbone", True, DataSharing.BACKBONE_AND_STATE, 404),
+        ("other_partner", True, DataSharing.BACKBONE_AND_STATE, 404),
+        ("outsider", True, DataSharing.BACKBONE_AND_STATE, 404),
+    ],
+)
+def test_a_partner_s_page_is_its_staff_s_and_of_those_it_shares_with(
+    counted, client_for, who, shared, data_sharing, status
+):
+    sharing(counted, shared=shared, data_sharing=data_sharing)
+    response = client_for(getattr(counted, who)).get(partner_url(counted))
+    assert response.status_code == status
+
+
+def test_a_partner_that_never_was_one_is_not_found(counted, client_for):
+    stranger = SupplierFactory(name="Elsewhere Clinic")
+    assert client_for(counted.backbone).get(partner_url(counted, stranger)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("state_viewer", 200), ("admin", 200), ("backbone", 403), ("partner", 403), ("outsider", 404)],
+)
+def test_the_state_page_is_the_state_viewers(counted, client_for, who, status):
+    assert client_for(getattr(counted, who)).get(state_url(counted)).status_code == status
+
+
+def test_a_partner_not_sharing_is_told_who_sees_its_outcomes(counted, client_for):
+    page = client_for(counted.partner).get(partner_url(counted)).content.decode()
+    assert "Only your staff see these" in page
+    assert reverse("network:organization_detail", args=[counted.supplier.pk]) in page
+    sharing(counted)
+    assert (
+        "Only your staff see these"
+        not in client_for(counted.partner).get(partner_url(counted)).content.decode()
+    )
+
+
+def test_the_backbone_sees_who_shares_and_who_does_not(counted, client_for):
+    sharing(counted)
+    quiet = SupplierFactory(name="Quiet Creek Clinic")
+    MembershipFactory(network=counted.network, organization=quiet)
+    page = client_for(counted.backbone).get(network_url(counted)).content.decode()
+    assert "1 of 2 current partners shares program outcomes" in page
+    assert "Not sharing: Quiet Creek Clinic." in page
+
+
+def rows_of_csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("slug", ["network-retention", "network-outcomes", "partners", "network-equity"])
+def test_each_csv_download_is_the_table_on_the_page(counted, client_for, slug):
+    sharing(counted)
+    client = client_for(counted.backbone)
+    page = client.get(network_url(counted))
+    table = next(table for table in page.context["board"].tables if table.slug == slug)
+    assert table.rows
+    download = client.get(network_url(counted), {"download": slug})
+    assert download["Content-Type"].startswith("text/csv")
+    assert rows_of_csv(download) == [
+        list(table.columns),
+        *[["" if value is None else str(value) for value in row] for row in table.rows],
+    ]
+
+
+def test_the_state_s_csv_hides_what_the_page_hides(counted, client_for):
+    sharing(counted)
+    small = SupplierFactory(name="Small Clinic")
+    MembershipFactory(network=counted.network, organization=small, outcomes_shared=True)
+    cohort_add(small, JAN, measures_of(4), female=measures_of(4))
+    client = client_for(counted.state_viewer)
+    download = rows_of_csv(client.get(state_url(counted), {"download": "state-retention"}))
+    assert download[1][0] == "Q1 2025"
+    assert download[1][2] == "44"  # the quarter's 44 participants, Small Clinic's four among them
+    sessions = rows_of_csv(client.get(state_url(counted), {"download": "state-sessions"}))
+    assert sessions[0][1] == STARTED.label
+
+
+def add_partners(world, count: int) -> None:
+    for n in range(count):
+        organization = SupplierFactory(name=f"Partner {n:02}")
+        data_sharing = DataSharing.BACKBONE_AND_STATE if n % 2 else DataSharing.BACKBONE_ONLY
+        MembershipFactory(
+            network=world.network,
+            organization=organization,
+            outcomes_shared=n % 3 != 0,
+            data_sharing=data_sharing,
+        )
+        cohort_add(organization, JAN, measures_of(12 + n), female=measures_of(5 + n // 2))
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [("backbone", network_url), ("state_viewer", state_url), ("partner", partner_url)],
+)
+def test_the_queries_do_not_grow_with_partners(counted, client_for, who, url):
+    add_partners(counted, 2)
+    client = client_for(getattr(counted, who))
+    few = queries(client, url(counted))
+    add_partners(counted, 6)
+    assert queries(client, url(counted)) <= few
