@@ -21,7 +21,7 @@ equation holds between them. Where a cell is shown it is the whole count, the vi
 included, as `metrics.publication` shows it.
 
 Solving is remembered by what it was given (`metrics.publication.protect_remembered`), so a page
-repeated solves nothing again while the counts stay the same. Three queries, whatever the number of
+repeated solves nothing again while the counts stay the same. Four queries, whatever the number of
 partners.
 """
 
@@ -31,7 +31,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Max
+from django.db.models import BooleanField, Case, Max, Sum, Value, When
 
 from core.calendar import month_add, month_end, quarter_of
 from core.disclosure import Equation, Reason, threshold_for
@@ -106,7 +106,8 @@ def outcome_publications(
     *, networks: Sequence[Network], viewer: Viewer, today: datetime.date, with_states: bool = False
 ) -> OutcomePublications:
     """The networks' outcomes (and, ``with_states``, their states') as published to the viewer, with
-    the partners they see identified. Three queries."""
+    the partners they see identified. Four queries (five where a partner that shared has left): the
+    networks' sums are added up in the database, so a partner adds rows only to its own lines."""
     ids = [network.pk for network in networks]
     memberships = list(
         Membership.objects.filter(network_id__in=ids)
@@ -115,19 +116,15 @@ def outcome_publications(
     )
     sharing = [m for m in memberships if m.outcomes_shared]
     own = {m.organization_id for m in memberships if m.organization_id in viewer.organization_ids}
-    wanted = {m.organization_id for m in sharing} | own
-    by_org: dict[int, dict[Key, int]] = defaultdict(dict)
-    breakdown_of: dict[int, str] = {}
-    rows = CohortCount.objects.filter(organization_id__in=sorted(wanted)).values_list(
-        "organization_id", "cohort_month", "measure", "category_id", "category__breakdown__code", "count"
-    )
-    for organization_id, month, measure, category_id, breakdown, count in rows:
-        category = None if breakdown == TOTAL_BREAKDOWN else category_id
-        if category is not None:
-            breakdown_of[category] = breakdown
-        by_org[organization_id][month, measure, category] = count
+    wanted = sorted({m.organization_id for m in sharing} | own)
+    # Each partner's totals: its own page, its line on the backbone's page, its cohorts still running.
+    totals: dict[int, dict[Key, int]] = defaultdict(dict)
+    for organization_id, month, measure, count in CohortCount.objects.filter(
+        organization_id__in=wanted, category__breakdown__code=TOTAL_BREAKDOWN
+    ).values_list("organization_id", "cohort_month", "measure", "count"):
+        totals[organization_id][month, measure, None] = count
     last_session = dict(
-        ParticipantSession.objects.filter(organization_id__in=sorted(wanted))
+        ParticipantSession.objects.filter(organization_id__in=wanted)
         .values("organization_id")
         .annotate(last=Max("session_date"))
         .values_list("organization_id", "last")
@@ -135,24 +132,63 @@ def outcome_publications(
 
     def running_of(organization_id: int) -> set[datetime.date]:
         as_of = min(today, last_session.get(organization_id) or today)
-        months = {month for month, _, _ in by_org.get(organization_id, {})}
+        months = {month for month, _, _ in totals.get(organization_id, {})}
         return {month for month in months if cohort_running(month, as_of)}
 
+    breakdown_of: dict[int, str] = {}
     solver = _Solver(networks, viewer, breakdown_of)
-    # A partner may have left and joined again: its counts enter once, where any sharing membership
-    # is current or covers the cohort month.
-    spans: dict[tuple[int, int], list[Membership]] = defaultdict(list)
+    # A current sharing partner counts for every cohort: its sums come from the database, split by
+    # whether the viewer knows it. One that shared and left counts for the cohort months its
+    # membership covered (`Membership.is_member_in`), once however many such memberships it had.
+    current = {(m.network_id, m.organization_id) for m in sharing if m.is_current}
+    for n, organization_id in current:
+        solver.running[n] |= running_of(organization_id)
+    known = Case(
+        When(viewer.known_partners(), then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+    counts = "organization__cohort_counts__"
+    summed = (
+        Membership.objects.filter(network_id__in=ids, outcomes_shared=True, left_on__isnull=True)
+        .annotate(known=known)
+        .values_list(
+            "network_id",
+            "known",
+            f"{counts}cohort_month",
+            f"{counts}measure",
+            f"{counts}category_id",
+            f"{counts}category__breakdown__code",
+        )
+        .annotate(n=Sum(f"{counts}count"))
+        .order_by()
+    )
+    for n, is_known, month, measure, category_id, breakdown, count in summed:
+        if month is not None:  # a partner with no cohorts yet
+            solver.add(
+                n, (month, measure, solver.category(category_id, breakdown)), count or 0, known=is_known
+            )
+    ended: dict[tuple[int, int], list[Membership]] = defaultdict(list)
     for membership in sharing:
-        spans[membership.network_id, membership.organization_id].append(membership)
-    for (n, organization_id), members in spans.items():
-        running = running_of(organization_id)
-        covered = {
-            month: any(m.is_current or m.is_member_in(month) for m in members)
-            for month, _, _ in by_org.get(organization_id, {})
-        }
-        for key, count in by_org.get(organization_id, {}).items():
-            if covered[key[0]]:
-                solver.add(n, organization_id, key, count, key[0] in running)
+        if (membership.network_id, membership.organization_id) not in current:
+            ended[membership.network_id, membership.organization_id].append(membership)
+    if ended:
+        rows = CohortCount.objects.filter(organization_id__in=sorted({org for _, org in ended})).values_list(
+            "organization_id", "cohort_month", "measure", "category_id", "category__breakdown__code", "count"
+        )
+        by_org: dict[int, list[tuple]] = defaultdict(list)
+        for row in rows:
+            by_org[row[0]].append(row[1:])
+        for (n, organization_id), spans in ended.items():
+            running = running_of(organization_id)
+            is_known = viewer.knows(n, organization_id)
+            for month, measure, category_id, breakdown, count in by_org.get(organization_id, ()):
+                if any(span.is_member_in(month) for span in spans):
+                    solver.add(
+                        n, (month, measure, solver.category(category_id, breakdown)), count, known=is_known
+                    )
+                    if month in running:
+                        solver.running[n].add(month)
+    for n in list(solver.running):
+        solver.running[n] |= {quarter_of(month) for month in solver.running[n]}
     partners = {}
     for membership in memberships:
         n, organization_id = membership.network_id, membership.organization_id
@@ -162,7 +198,7 @@ def outcome_publications(
                 name=membership.organization.name,
                 threshold=solver.thresholds[n],
                 identified=True,
-                counts=dict(by_org.get(organization_id, {})),
+                counts=dict(totals.get(organization_id, {})),
                 running=running_of(organization_id),
             )
     published_networks, published_states = solver.solve(with_states)
@@ -189,15 +225,20 @@ class _Solver:
         self.rest: dict[int, dict[Key, int]] = defaultdict(lambda: defaultdict(int))
         self.running: dict[int, set[datetime.date]] = defaultdict(set)
 
-    def add(self, n: int, organization_id: int, key: Key, count: int, running: bool) -> None:
+    def category(self, category_id: int, breakdown: str) -> int | None:
+        """The category of a count, None for the total; each category's breakdown noted."""
+        if breakdown == TOTAL_BREAKDOWN:
+            return None
+        self.breakdown_of[category_id] = breakdown
+        return category_id
+
+    def add(self, n: int, key: Key, count: int, *, known: bool) -> None:
         month, measure, category = key
         quarter = quarter_of(month)
         self.by_month[n][key] += count
         self.by_quarter[n][quarter, measure, category] += count
-        if not self.viewer.knows(n, organization_id):
+        if not known:
             self.rest[n][quarter, measure, category] += count
-        if running:
-            self.running[n] |= {month, quarter}
 
     def solve(self, with_states: bool) -> tuple[dict[int, OutcomePublication], dict[int, OutcomePublication]]:
         cells: dict[Cell, int] = {}
