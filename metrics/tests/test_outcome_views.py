@@ -10,15 +10,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from metrics.outcome_publication import outcome_publications
 from metrics.outcomes import STARTED
 from metrics.tests.cohorts import cohort_add, measures_of
 from network.models import DataSharing
-from network.tests.factories import MembershipFactory
+from network.selectors import Viewer, viewer_of
+from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import SupplierFactory
 
 pytestmark = pytest.mark.django_db
 
 JAN = datetime.date(2025, 1, 1)
+TODAY = datetime.date.today()
 
 
 def network_url(world) -> str:
@@ -179,3 +182,31 @@ def test_the_queries_do_not_grow_with_partners(counted, client_for, who, url):
     few = queries(client, url(counted))
     add_partners(counted, 6)
     assert queries(client, url(counted)) <= few
+
+
+def test_a_state_viewer_sees_a_network_on_a_partner_s_page_as_on_the_state_s(counted, client_for):
+    """The state's equations hide more of a network than the network alone would: a partner's page
+    shows the state viewer the network as the state's page solved it."""
+    world = counted
+    sharing(world, data_sharing=DataSharing.BACKBONE_AND_STATE)
+    other = NetworkFactory(state=world.network.state)
+    women_only = SupplierFactory(name="Women's Clinic")
+    MembershipFactory(network=other, organization=women_only, outcomes_shared=True)
+    few = measures_of(5)
+    cohort_add(women_only, JAN, {code: few[code] + n for code, n in measures_of(30).items()}, female=few)
+    many = SupplierFactory(name="Many Women YMCA")
+    MembershipFactory(network=world.network, organization=many, outcomes_shared=True)
+    cohort_add(many, JAN, measures_of(20), female=measures_of(20))
+    alone = outcome_publications(networks=[world.network], viewer=Viewer(), today=TODAY).networks[
+        world.network.pk
+    ]
+    response = client_for(world.state_viewer).get(partner_url(world))
+    shown = response.context["board"].network.publication
+    together = outcome_publications(
+        networks=[world.network, other],
+        viewer=viewer_of(user=world.state_viewer),
+        today=TODAY,
+        with_states=True,
+    ).networks[world.network.pk]
+    assert shown.hidden == together.hidden
+    assert shown.hidden != alone.hidden

@@ -69,7 +69,15 @@ def outcomes_partner(request: HttpRequest, slug: str, organization_id: int) -> H
     membership = selectors.outcome_partner_get(
         network=network, organization_id=organization_id, viewer=viewer
     )
-    publications = outcome_publications(networks=[network], viewer=viewer, today=timezone.localdate())
+    # A viewer of the state's page sees the network's cells as solved there, with the state's: two
+    # patterns of hidden cells for one viewer could be set against each other.
+    statewide = network.state_id in viewer.states
+    networks = [network]
+    if statewide:
+        networks = list(Network.objects.filter(state_id=network.state_id).select_related("state"))
+    publications = outcome_publications(
+        networks=networks, viewer=viewer, today=timezone.localdate(), with_states=statewide
+    )
     board = selectors.outcomes_partner(publications=publications, membership=membership, network=network)
     return _render(
         request,
