@@ -136,3 +136,15 @@ def test_the_state_sees_identified_only_a_partner_sharing_both_ways(world):
 def test_a_cohort_runs_until_its_twelfth_program_month_is_over():
     assert cohort_running(JAN, datetime.date(2026, 1, 30))
     assert not cohort_running(JAN, datetime.date(2026, 1, 31))
+
+
+def test_a_partner_that_left_sharing_and_came_back_without_counts_for_its_first_membership_only():
+    network = NetworkFactory()
+    organization = partner(network, "Returning Clinic", left_on=datetime.date(2025, 1, 31))
+    MembershipFactory(network=network, organization=organization, joined_on=datetime.date(2025, 6, 1))
+    cohort_add(organization, JAN, measures_of(12))
+    cohort_add(organization, datetime.date(2025, 7, 1), measures_of(50))
+    backbone = published(network, Viewer(every_partner_of=frozenset({network.pk})))
+    assert backbone.networks[network.pk].cohorts == [JAN]
+    assert backbone.networks[network.pk].figure(JAN, STARTED.code) == Figure(12)
+    assert (network.pk, organization.pk) in backbone.partners  # it did share: its line is there

@@ -13,10 +13,11 @@ from django.urls import reverse
 from metrics.outcome_publication import outcome_publications
 from metrics.outcomes import STARTED
 from metrics.tests.cohorts import cohort_add, measures_of
-from network.models import DataSharing
+from network import services
+from network.models import DataSharing, RoleKind
 from network.selectors import Viewer, viewer_of
-from network.tests.factories import MembershipFactory, NetworkFactory
-from partners.tests.factories import SupplierFactory
+from network.tests.factories import MembershipFactory, NetworkFactory, UserFactory
+from partners.tests.factories import SupplierFactory, state
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +211,12 @@ def test_a_state_viewer_sees_a_network_on_a_partner_s_page_as_on_the_state_s(cou
     ).networks[world.network.pk]
     assert shown.hidden == together.hidden
     assert shown.hidden != alone.hidden
+
+
+def test_a_state_with_no_network_has_an_empty_outcomes_page(client_for, world):
+
+    viewer = UserFactory(username="nebraska")
+    services.role_grant(user=viewer, kind=RoleKind.STATE_VIEWER, scope=state("NE"))
+    response = client_for(viewer).get(reverse("metrics:outcomes_state", args=["NE"]))
+    assert response.status_code == 200
+    assert "No cohorts yet" in response.content.decode()
