@@ -220,3 +220,27 @@ def test_a_state_with_no_network_has_an_empty_outcomes_page(client_for, world):
     response = client_for(viewer).get(reverse("metrics:outcomes_state", args=["NE"]))
     assert response.status_code == 200
     assert "No cohorts yet" in response.content.decode()
+
+
+def test_the_equity_breakdown_is_the_one_asked_for_and_a_wrong_one_is_said(counted, client_for):
+    sharing(counted)
+    client = client_for(counted.backbone)
+    # Race has no counts here: the page opens on the first breakdown that has some.
+    page = client.get(network_url(counted))
+    assert page.context["board"].equity.breakdown.code == "sex"
+    assert [group.name for group in page.context["board"].equity.groups] == ["Female", "Male"]
+    asked = client.get(network_url(counted), {"breakdown": "age_group"})
+    assert asked.context["board"].equity.breakdown.code == "age_group"
+    wrong = client.get(network_url(counted), {"breakdown": "shoe_size"})
+    assert wrong.status_code == 200
+    assert "Showing sex instead." in wrong.content.decode()
+
+
+def test_the_page_names_the_groups_that_stay_less(world, client_for):
+    women, men = measures_of(40, kept=0.2), measures_of(60, kept=0.9)
+    cohort_add(world.supplier, JAN, {code: women[code] + men[code] for code in women}, female=women)
+    page = client_for(world.partner).get(partner_url(world)).content.decode()
+    assert "stays less" not in page  # a partner's own page has no equity view
+    sharing(world)
+    page = client_for(world.backbone).get(network_url(world)).content.decode()
+    assert "<strong>Female</strong> stays less." in page
