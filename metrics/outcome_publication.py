@@ -96,7 +96,7 @@ class OutcomePublications:
     networks: dict[int, OutcomePublication]
     states: dict[int, OutcomePublication]
     # The partners the viewer sees identified, by (network, organization): each sharing partner they
-    # know, and their own organizations whatever they chose.
+    # know, and their own organizations whatever they chose. Their totals only, not by category.
     partners: dict[tuple[int, int], OutcomePublication]
     memberships: list[Membership]  # every membership of the networks, with its organization
     breakdown_of: dict[int, str]  # category id -> breakdown code
