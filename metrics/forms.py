@@ -343,3 +343,24 @@ class PeriodEndForm(forms.Form):
         if month is None:
             raise forms.ValidationError(f"Give {MONTHS_READ}, such as 2024-06.")
         return month
+
+
+class OutcomeBreakdownForm(forms.Form):
+    """The breakdown the program outcomes' equity view splits participants by."""
+
+    breakdown = forms.ChoiceField(label="Breakdown", required=False)
+
+    def __init__(self, data: object, *, breakdowns: list) -> None:
+        super().__init__(data)
+        self.fields["breakdown"].choices = [(b.code, b.name) for b in breakdowns]
+
+    def asked(self) -> str | None:
+        """The breakdown asked for, if it is one of the choices."""
+        if not self.is_valid():
+            return None
+        return self.cleaned_data["breakdown"] or None
+
+    def show(self, code: str) -> None:
+        """Show ``code`` as chosen, whatever was asked (a wrong choice keeps its error)."""
+        if not self.is_bound:
+            self.initial = {"breakdown": code}

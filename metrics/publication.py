@@ -21,7 +21,7 @@ asks for. A count over any other period is the sum of its cells, hidden where on
 import datetime
 import hashlib
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.cache import caches
@@ -398,41 +398,19 @@ class _Solver:
     def _protect(self) -> dict[Cell, Reason]:
         """Protect each connected group of cells on its own, with the largest threshold among its
         networks."""
-        parent: dict[Cell, Cell] = {cell: cell for cell in self.cells}
-
-        def root(cell: Cell) -> Cell:
-            while parent[cell] != cell:
-                parent[cell] = parent[parent[cell]]
-                cell = parent[cell]
-            return cell
-
-        for equation in self.equations:
-            first, *others = equation.cells
-            for other in others:
-                parent[root(other)] = root(first)
-        groups: dict[Cell, list[Cell]] = defaultdict(list)
-        for cell in self.cells:
-            groups[root(cell)].append(cell)
-        equations_of: dict[Cell, list[Equation[Cell]]] = defaultdict(list)
-        for equation in self.equations:
-            equations_of[root(equation.cells[0])].append(equation)
         state_threshold = defaultdict(int)
         for network in self.networks:
             state_threshold[network.state_id] = max(
                 state_threshold[network.state_id], self.thresholds[network.pk]
             )
-        hidden: dict[Cell, Reason] = {}
-        for group_root, cells in groups.items():
-            threshold = max(self._threshold(cell, state_threshold) for cell in cells)
-            hidden |= protect_remembered(
-                {cell: self.cells[cell] for cell in cells},
-                equations_of.get(group_root, []),
-                threshold=threshold,
-                fixed={cell for cell in cells if cell in self.fixed},
-                avoid={cell for cell in cells if cell[0] in ("T", "ST")},
-                already={cell: self.preset[cell] for cell in cells if cell in self.preset},
-            )
-        return hidden
+        return protect_groups(
+            self.cells,
+            self.equations,
+            threshold=lambda cell: self._threshold(cell, state_threshold),
+            fixed=self.fixed,
+            avoid={cell for cell in self.cells if cell[0] in ("T", "ST")},
+            already=self.preset,
+        )
 
     def _threshold(self, cell: Cell, state_threshold: dict[int, int]) -> int:
         if cell[0] in ("T", "C"):
@@ -495,6 +473,50 @@ class _Solver:
                     shown = sum(totals.get((m, category), 0) for m in quarter_months(quarter))
                     publication.quarter_figures[category, quarter] = self._figure(cell, shown, hidden)
         return publication
+
+
+def protect_groups(
+    cells: dict[Cell, int],
+    equations: Sequence[Equation[Cell]],
+    *,
+    threshold: Callable[[Cell], int],
+    fixed: Collection[Cell] = (),
+    avoid: Collection[Cell] = (),
+    already: dict[Cell, Reason] | None = None,
+) -> dict[Cell, Reason]:
+    """The cells to hide, each connected group of cells (linked by equations) protected on its own
+    (`protect_remembered`) with the largest ``threshold`` of its cells: a group links to no other, so
+    it is solved, and remembered, apart."""
+    already = already or {}
+    parent: dict[Cell, Cell] = {cell: cell for cell in cells}
+
+    def root(cell: Cell) -> Cell:
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for equation in equations:
+        first, *others = equation.cells
+        for other in others:
+            parent[root(other)] = root(first)
+    groups: dict[Cell, list[Cell]] = defaultdict(list)
+    for cell in cells:
+        groups[root(cell)].append(cell)
+    equations_of: dict[Cell, list[Equation[Cell]]] = defaultdict(list)
+    for equation in equations:
+        equations_of[root(equation.cells[0])].append(equation)
+    hidden: dict[Cell, Reason] = {}
+    for group_root, members in groups.items():
+        hidden |= protect_remembered(
+            {cell: cells[cell] for cell in members},
+            equations_of.get(group_root, []),
+            threshold=max(threshold(cell) for cell in members),
+            fixed={cell for cell in members if cell in fixed},
+            avoid={cell for cell in members if cell in avoid},
+            already={cell: already[cell] for cell in members if cell in already},
+        )
+    return hidden
 
 
 # Solved groups are kept this long: the same counts give the same answer, so this only bounds the space.

@@ -1,4 +1,4 @@
-from metrics.views import reminders, reports, uploads
+from metrics.views import outcomes, reminders, reports, uploads
 
 app_name = "metrics"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     *uploads.urlpatterns,
     # Reminder settings (metrics/views/reminders.py)
     *reminders.urlpatterns,
+    # Program outcomes: a partner's, a network's and a state's (metrics/views/outcomes.py)
+    *outcomes.urlpatterns,
 ]
