@@ -2,10 +2,13 @@
 DPRP Standards (`metrics.tests.outcome_files`, derived by hand there), files that overlap, and the
 rebuild itself (after a save, nightly, idempotent, one organization at a time)."""
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from metrics import outcomes, tasks
 from metrics.models import Category, CohortCount, ParticipantSession
@@ -139,3 +142,42 @@ def test_the_nightly_rebuild_queues_every_organization_with_sessions_or_cohorts(
     assert stored_totals(world.supplier)[datetime.date(2024, 1, 1), "started"] == 1
     assert stored(world.supplier, "ethnicity")[datetime.date(2024, 1, 1), "started", "hispanic"] == 1
     assert not CohortCount.objects.filter(organization=other).exists()
+
+
+def page_csv(client, url: str, slug: str) -> dict[str, list[str]]:
+    """A page's table as its CSV download gives it: the first cell of each row -> the row."""
+    response = client.get(url, {"download": slug})
+    assert response.status_code == 200, response.status_code
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return {row[0]: row for row in rows[1:]}
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_a_dprp_file_of_each_edition_reaches_the_outcome_pages(
+    world, edition, client_for, django_capture_on_commit_callbacks
+):
+    """Upload, save, the rebuild on commit, and the pages: the partner's own cohorts, and once it shares
+    them, the backbone's view of the network, show the counts worked out by hand."""
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome_upload(
+            network=world.network, organization=world.supplier, user=world.partner, edition=edition
+        )
+    totals = expected_totals(edition)
+    partner_page = reverse("metrics:outcomes_partner", args=[world.network.slug, world.supplier.pk])
+    backbone_page = reverse("metrics:outcomes_network", args=[world.network.slug])
+    assert client_for(world.backbone).get(partner_page).status_code == 403  # not shared yet
+
+    for user, url, slug in [(world.partner, partner_page, "own"), (world.backbone, backbone_page, "network")]:
+        if user == world.backbone:
+            world.membership.outcomes_shared = True
+            world.membership.save()
+        client = client_for(user)
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "January 2023" in page.content.decode()
+        retention = page_csv(client, url, f"{slug}-retention")["January 2023"]
+        assert retention[2] == str(totals[JANUARY, "started"])
+        results = page_csv(client, url, f"{slug}-outcomes")["January 2023"]
+        evaluated, met = totals[JANUARY, "evaluated"], totals[JANUARY, "met_outcome"]
+        assert results[2] == str(evaluated) and results[-2] == str(met)
+        assert results[-1].rstrip(" %") == str(round(100 * met / evaluated))
