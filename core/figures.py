@@ -4,6 +4,7 @@ Later apps' dashboards use the same pieces."""
 
 import csv
 import io
+import itertools
 import math
 import numbers
 import re
@@ -202,6 +203,7 @@ def csv_response(table: Table) -> HttpResponse:
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WIDTH = 60  # characters: a wider column is cut on screen, its text kept whole
+MAX_LIST = 255  # characters of a drop-down list written in its cell's rule, Excel's limit
 _SHEET_TITLE_BAD = re.compile(r"[\\/?*\[\]:]")
 
 
@@ -247,7 +249,7 @@ def xlsx_write(
     sheet = workbook.create_sheet(_SHEET_TITLE_BAD.sub(" ", title).strip()[:31] or "Table")
     iterator = iter(rows)
     header = [xlsx_cell(name) for name in next(iterator, [])]
-    first = [[xlsx_cell(value) for value in row] for row, _ in zip(iterator, range(200), strict=False)]
+    first = [[xlsx_cell(value) for value in row] for row in itertools.islice(iterator, 200)]  # for widths
     if not widths:
         widths = [
             min(
@@ -260,10 +262,15 @@ def xlsx_write(
         sheet.column_dimensions[get_column_letter(position)].width = width
     sheet.freeze_panes = "A2"
     for position, codes in (lists or {}).items():
+        listed = ",".join(codes)
+        if len(listed) > MAX_LIST:
+            continue  # Excel takes no longer list written in place: the column stays free text
         letter = get_column_letter(position + 1)
-        listed = DataValidation(type="list", formula1=f'"{",".join(codes)}"', allow_blank=True)
-        listed.add(f"{letter}2:{letter}1048576")
-        sheet.add_data_validation(listed)
+        validation = DataValidation(
+            type="list", formula1=f'"{listed}"', allow_blank=True, showErrorMessage=False
+        )
+        validation.add(f"{letter}2:{letter}1048576")
+        sheet.data_validations.append(validation)  # a write-only sheet has no add_data_validation
     bold = Font(bold=True)
 
     def cells(row: Sequence[Any], *, heading: bool = False) -> list[Any]:
