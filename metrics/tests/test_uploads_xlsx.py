@@ -18,7 +18,7 @@ from metrics.importers import encoding
 from metrics.importers.tandem import TEMPLATE_COLUMNS
 from metrics.models import MonthlyReport, ReportSource, Upload, UploadStatus
 from metrics.services import cells_of
-from metrics.tests.factories import values_for
+from metrics.tests.factories import values_for, workbook_of
 from metrics.tests.test_importers import dprp_file, session
 from metrics.tests.test_uploads import (
     _bad_files,
@@ -37,39 +37,6 @@ from network.tests.factories import MembershipFactory
 from partners.tests.factories import SupplierFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def typed(column: str, text: str) -> object:
-    """A cell as a person types it in Excel: a month becomes a date, a count a number (some of them
-    stored as 12.0, as a sum or a paste from another program leaves them), a code stays text."""
-    if column == "month" and re.fullmatch(r"\d{4}-\d{2}", text):
-        return datetime.datetime(int(text[:4]), int(text[5:]), 1)
-    if column == "count" and re.fullmatch(r"-?\d+", text):
-        number = int(text)
-        return float(number) if number % 2 else number
-    if column == "count" and re.fullmatch(r"-?\d+\.\d+", text):
-        return float(text)
-    if column == "org_code" and text.isdigit():
-        return int(text)
-    return text or None
-
-
-def workbook_of(data: bytes, *, formulas: dict[str, str] | None = None) -> bytes:
-    """The CSV file's rows in the first sheet of a workbook (a second sheet is ignored), typed as Excel
-    would type them, with ``formulas`` put in cells."""
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    header = rows[0]
-    sheet.append(header)
-    for row in rows[1:]:
-        sheet.append([typed(header[i] if i < len(header) else "", cell) for i, cell in enumerate(row)])
-    for cell, formula in (formulas or {}).items():
-        sheet[cell] = formula
-    workbook.create_sheet("Notes").append(["anything", "here", "is", "not", "read"])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def problems_of(upload: Upload) -> list[tuple]:
