@@ -214,7 +214,8 @@ def xlsx_cell(value: Any) -> Any:
     Unlike a CSV cell, a workbook's text cell is never read as a formula, so the text is written as it
     is, without `csv_cell`'s quote; but openpyxl takes a text beginning with ``=`` for a formula, so
     that one is marked as text (``data_type = "s"``) with Excel's own quote prefix, which keeps it text
-    when someone edits the cell. Characters a workbook cannot hold (control characters) are dropped."""
+    when someone edits the cell. Characters a workbook cannot hold (control characters) are dropped,
+    and a carriage return is a line feed."""
     if value is None or isinstance(value, bool):
         return None if value is None else str(value)
     if isinstance(value, numbers.Number):
@@ -277,7 +278,8 @@ def xlsx_write(
         written = []
         for value in row:
             if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                # A line break in a cell is a line feed; XML would read a carriage return as one anyway.
+                value = ILLEGAL_CHARACTERS_RE.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
             if heading or (isinstance(value, str) and value.startswith("=")):
                 cell = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, str) and value.startswith("="):
@@ -303,10 +305,23 @@ def xlsx_bytes(rows: Iterable[Sequence[Any]], **options: Any) -> bytes:
     return out.getvalue()
 
 
+# A figure a page wrote as text ("3.67"): a number in the sheet, as a spreadsheet program reads it from
+# the CSV. No sign (the CSV keeps "-3" text), no leading zero (a code such as "01001"), at most 15 digits
+# (what a spreadsheet's number holds exactly).
+_NUMBER_TEXT = re.compile(r"(0|[1-9][0-9]{0,14})(\.[0-9]{1,15})?")
+
+
+def _table_cell(value: Any) -> Any:
+    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+        return float(value) if "." in value else int(value)
+    return value
+
+
 def xlsx_response(table: Table) -> HttpResponse:
-    response = HttpResponse(
-        xlsx_bytes([table.columns, *table.rows], title=table.caption), content_type=XLSX_TYPE
-    )
+    """A page's table as an Excel workbook: numbers as numbers, figures the page wrote as text
+    ("3.67") included, anything else as the CSV writes it."""
+    rows = ([_table_cell(value) for value in row] for row in table.rows)
+    response = HttpResponse(xlsx_bytes([table.columns, *rows], title=table.caption), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{table.xlsx_name}"'
     return response
 

@@ -74,3 +74,14 @@ def test_a_page_serves_the_table_asked_for_as_csv_or_excel():
     xlsx_download = download_or_none(factory.get("/", {"download": "other.xlsx"}), table(), other)
     assert xlsx_download["Content-Type"] == XLSX_TYPE
     assert [[cell.value for cell in row] for row in opened(xlsx_download.content).iter_rows()] == [["a"], [1]]
+
+
+def test_a_figure_written_as_text_is_a_number_but_a_code_or_signed_text_stays_text():
+    written = Table(caption="Codes", columns=["a", "b", "c", "d"], rows=[["3.67", "01001", "-3", "12 %"]])
+    sheet = opened(xlsx_response(written).content)
+    assert [(cell.value, cell.data_type) for cell in sheet[2]] == [
+        (3.67, "n"),
+        ("01001", "s"),
+        ("-3", "s"),  # text in the CSV too ("'-3"): never a number made of text
+        ("12 %", "s"),
+    ]
