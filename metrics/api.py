@@ -393,7 +393,10 @@ class FileIn(serializers.FileField):
 
 
 class UploadIn(serializers.Serializer):
-    file = FileIn(help_text="A CSV file: Tandem's template, or the file you send CDC's DPRP.")
+    file = FileIn(
+        help_text="Tandem's template as a CSV file or an Excel workbook (.xlsx, its first sheet), or the "
+        "file you send CDC's DPRP as CSV."
+    )
     organization = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="The id of an organization you report for."
     )

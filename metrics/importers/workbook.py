@@ -158,7 +158,7 @@ def workbook_open(file: BinaryIO) -> tuple[Table | None, list[Problem]]:
         sheet = sheets[0]
         has_formulas = _has_formulas(workbook, sheet)
         first = next(sheet.iter_rows(max_row=1, values_only=True), None)
-        lines = sheet.max_row or 0
+        lines = sheet.max_row or _count_row_tags(workbook, sheet)  # a sheet may not record its size
     except UNREADABLE as error:
         return None, [_unreadable(error)]
     finally:

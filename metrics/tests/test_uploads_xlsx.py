@@ -302,3 +302,19 @@ def test_the_upload_page_offers_both_templates_and_says_what_it_reads(world, cli
     assert "Download the template as CSV" in html and 'name="as" value="xlsx"' in html
     assert "first sheet" in html and ".xlsx" in html
     assert "an Excel workbook is refused" in html  # the DPRP file stays CSV
+
+
+def test_a_sheet_that_records_no_size_is_counted_by_its_rows(world):
+    values = values_for(world.network, {"enrollments": 4})
+    data = workbook_of(tandem_csv(code(world), {"2024-03": values}))
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content, removed = re.subn(rb"<dimension[^>]*/>", b"", content)
+                assert removed == 1
+            target.writestr(item, content)
+    upload = read_xlsx(world, out.getvalue())
+    assert upload.status == UploadStatus.READY, upload.problems
+    assert upload.rows_total == upload.rows_done == len(values)
