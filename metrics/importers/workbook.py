@@ -22,10 +22,12 @@ workbook costs no more memory than a large CSV file, and reports its progress th
 import datetime
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
+from xml.etree import ElementTree
 from xml.etree.ElementTree import ParseError
 
 from core.problems import Problem
@@ -110,30 +112,69 @@ def _load(file: BinaryIO, *, data_only: bool) -> Any:
 
 
 def workbook_row_count(file: BinaryIO) -> int | None:
-    """The rows under the header of the workbook's first sheet, read from the size the sheet records
-    of itself (no row is read), or None where the file is no readable workbook (reading it will say
-    why). A sheet that records no size is counted by its rows' tags."""
+    """The rows under the header of the workbook's first sheet, without openpyxl (which reads a whole
+    sheet that records no size before it hands it over): the size the sheet records at its top (Excel
+    and LibreOffice write it), or else its rows' tags counted, a byte count of the unpacked sheet. None
+    where the file is no readable workbook (reading it will say why)."""
     try:
-        workbook = _load(file, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            rows = sheet.max_row
-            if rows is None:
-                rows = _count_row_tags(workbook, sheet)
-        finally:
-            workbook.close()
-    except (*UNREADABLE, IndexError):
+        with zipfile.ZipFile(file) as archive:
+            path = _first_sheet_path(archive)
+            if path is None:
+                return None
+            with archive.open(path) as xml:
+                head = xml.read(64 * 1024)
+            size = _DIMENSION.search(head)
+            if size and size.group(1):
+                return max(0, int(size.group(1)) - 1)
+            # No size, or one cell's ("A1", which some programs write whatever the sheet holds).
+            return max(0, _row_tags(archive, path) - 1)
+    except UNREADABLE:
         return None
-    return max(0, rows - 1)
+    finally:
+        file.seek(0)
 
 
-def _count_row_tags(workbook: Any, sheet: Any) -> int:
+# The size a sheet records: <dimension ref="A1:G1201"/> (or "A1" for one cell).
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+[0-9]+(?::[A-Z]+([0-9]+))?"')
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
+    """Where the workbook's first worksheet is inside the zip file (a chart sheet is no worksheet), as
+    openpyxl finds it: the workbook's list of sheets, then its relationships."""
+    sheets = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    targets = {
+        relation.get("Id"): (relation.get("Target") or "", relation.get("Type") or "")
+        for relation in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    }
+    for sheet in sheets.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"):
+        target, kind = targets.get(sheet.get(_RELATIONSHIPS), ("", ""))
+        if target and kind.endswith("/worksheet"):
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _row_tags(archive: zipfile.ZipFile, path: str) -> int:
+    """The rows of a sheet, by their tags in its XML (cells hold no "<" unescaped)."""
     count, tail = 0, b""
-    with workbook._archive.open(sheet._worksheet_path) as xml:
+    with archive.open(path) as xml:
         while chunk := xml.read(encoding.CHUNK):
-            count += (tail + chunk).count(b"<row") - tail.count(b"<row")
-            tail = chunk[-4:]
+            both = tail + chunk
+            count += both.count(b"<row ") + both.count(b"<row>") - tail.count(b"<row ") - tail.count(b"<row>")
+            tail = chunk[-5:]
     return count
+
+
+def _has_formulas(archive: zipfile.ZipFile, path: str) -> bool:
+    """Whether any cell of the sheet holds a formula: only then is it read a second time, to find
+    formulas saved without their value."""
+    tail = b""
+    with archive.open(path) as xml:
+        while chunk := xml.read(encoding.CHUNK):
+            if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                return True
+            tail = chunk[-3:]
+    return False
 
 
 def workbook_open(file: BinaryIO) -> tuple[Table | None, list[Problem]]:
@@ -141,6 +182,8 @@ def workbook_open(file: BinaryIO) -> tuple[Table | None, list[Problem]]:
     try:
         with zipfile.ZipFile(file) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
+            path = _first_sheet_path(archive) if unpacked <= MAX_UNPACKED else None
+            has_formulas = bool(path) and _has_formulas(archive, path)
         if unpacked > MAX_UNPACKED:
             return None, [
                 Problem(
@@ -156,9 +199,8 @@ def workbook_open(file: BinaryIO) -> tuple[Table | None, list[Problem]]:
         if not sheets:
             return None, [Problem("the workbook has no worksheet", WORKBOOK_TIP)]
         sheet = sheets[0]
-        has_formulas = _has_formulas(workbook, sheet)
         first = next(sheet.iter_rows(max_row=1, values_only=True), None)
-        lines = sheet.max_row or _count_row_tags(workbook, sheet)  # a sheet may not record its size
+        lines = sheet.max_row or (workbook_row_count(file) or 0) + 1  # a sheet may not record its size
     except UNREADABLE as error:
         return None, [_unreadable(error)]
     finally:
@@ -174,18 +216,6 @@ def workbook_open(file: BinaryIO) -> tuple[Table | None, list[Problem]]:
     table = WorkbookTable(file, "xlsx", "", header, columns, lines)
     table.has_formulas = has_formulas
     return table, []
-
-
-def _has_formulas(workbook: Any, sheet: Any) -> bool:
-    """Whether any cell of the sheet holds a formula: only then is it read a second time, to find
-    formulas saved without their value."""
-    tail = b""
-    with workbook._archive.open(sheet._worksheet_path) as xml:
-        while chunk := xml.read(encoding.CHUNK):
-            if b"<f>" in tail + chunk or b"<f " in tail + chunk:
-                return True
-            tail = chunk[-3:]
-    return False
 
 
 @dataclass
