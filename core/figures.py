@@ -1,9 +1,13 @@
 """Figures as Tandem shows them: a plotly chart written on the server as plain JSON (drawn by plotly.js
-in the browser), the same numbers as an accessible table, and that table as a CSV download. Later
-apps' dashboards use the same pieces."""
+in the browser), the same numbers as an accessible table, and that table as a CSV or Excel download.
+Later apps' dashboards use the same pieces."""
 
 import csv
+import io
+import itertools
+import math
 import numbers
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,11 +28,19 @@ class Table:
     caption: str
     columns: Sequence[str]
     rows: list[Sequence[Any]] = field(default_factory=list)
-    slug: str = ""  # names the CSV download; defaults to the caption
+    slug: str = ""  # names the downloads; defaults to the caption
+
+    @property
+    def download_slug(self) -> str:
+        return self.slug or slugify(self.caption)
 
     @property
     def download_name(self) -> str:
-        return f"{self.slug or slugify(self.caption)}.csv"
+        return f"{self.download_slug}.csv"
+
+    @property
+    def xlsx_name(self) -> str:
+        return f"{self.download_slug}.xlsx"
 
 
 @dataclass(frozen=True)
@@ -142,7 +154,13 @@ def chart(
 
 def wants_csv(request: HttpRequest, table: Table) -> bool:
     """Pages offer each table as CSV at the same address with ``?download=<slug>``."""
-    return request.GET.get("download") == (table.slug or slugify(table.caption))
+    return request.GET.get("download") == table.download_slug
+
+
+def wants_xlsx(request: HttpRequest, table: Table) -> bool:
+    """... and as an Excel workbook with ``?download=<slug>.xlsx`` (a slug never holds a dot), so the
+    page's other parameters, and the figures' cache, which leaves ``download`` out, are untouched."""
+    return request.GET.get("download") == table.xlsx_name
 
 
 # What a spreadsheet program takes for the start of a formula in a cell (OWASP, "CSV Injection").
@@ -183,11 +201,139 @@ def csv_response(table: Table) -> HttpResponse:
     return response
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_WIDTH = 60  # characters: a wider column is cut on screen, its text kept whole
+MAX_LIST = 255  # characters of a drop-down list written in its cell's rule, Excel's limit
+_SHEET_TITLE_BAD = re.compile(r"[\\/?*\[\]:]")
+
+
+def xlsx_cell(value: Any) -> Any:
+    """A cell of an Excel download, as `csv_cell` writes it to a CSV file: numbers stay numbers,
+    anything else (a suppressed cell, a date) is its text, never the value behind it.
+
+    Unlike a CSV cell, a workbook's text cell is never read as a formula, so the text is written as it
+    is, without `csv_cell`'s quote; but openpyxl takes a text beginning with ``=`` for a formula, so
+    that one is marked as text (``data_type = "s"``) with Excel's own quote prefix, which keeps it text
+    when someone edits the cell. Characters a workbook cannot hold (control characters) are dropped,
+    and a carriage return is a line feed."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else str(value)
+    if isinstance(value, numbers.Number):
+        return value if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def xlsx_write(
+    out: Any,
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str,
+    widths: Sequence[int] = (),
+    lists: dict[int, Sequence[str]] | None = None,
+) -> None:
+    """Write ``rows`` (the header first) as one sheet of an Excel workbook to ``out``, a binary file or
+    a response: every workbook Tandem hands out is written here. The header is bold and frozen;
+    ``widths`` sets the columns' widths in characters (else from the header and the first rows);
+    ``lists`` offers a drop-down list of codes under the header for the columns at those positions.
+
+    openpyxl's write-only mode streams the rows to the sheet and keeps none of them as cells."""
+    # openpyxl takes a quarter of a second to import: loaded when a workbook is written, not by every
+    # process that draws a page.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_SHEET_TITLE_BAD.sub(" ", title).strip()[:31] or "Table")
+    iterator = iter(rows)
+    header = [xlsx_cell(name) for name in next(iterator, [])]
+    first = [[xlsx_cell(value) for value in row] for row in itertools.islice(iterator, 200)]  # for widths
+    if not widths:
+        widths = [
+            min(
+                MAX_WIDTH,
+                2 + max(len(str(row[column] or "")) for row in [header, *first] if column < len(row)),
+            )
+            for column in range(len(header))
+        ]
+    for position, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = width
+    sheet.freeze_panes = "A2"
+    for position, codes in (lists or {}).items():
+        listed = ",".join(codes)
+        if len(listed) > MAX_LIST:
+            continue  # Excel takes no longer list written in place: the column stays free text
+        letter = get_column_letter(position + 1)
+        validation = DataValidation(
+            type="list", formula1=f'"{listed}"', allow_blank=True, showErrorMessage=False
+        )
+        validation.add(f"{letter}2:{letter}1048576")
+        sheet.data_validations.append(validation)  # a write-only sheet has no add_data_validation
+    bold = Font(bold=True)
+
+    def cells(row: Sequence[Any], *, heading: bool = False) -> list[Any]:
+        written = []
+        for value in row:
+            if isinstance(value, str):
+                # A line break in a cell is a line feed; XML would read a carriage return as one anyway.
+                value = ILLEGAL_CHARACTERS_RE.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
+            if heading or (isinstance(value, str) and value.startswith("=")):
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type, cell.quotePrefix = "s", True
+                if heading:
+                    cell.font = bold
+                value = cell
+            written.append(value)
+        return written
+
+    sheet.append(cells(header, heading=True))
+    for row in first:
+        sheet.append(cells(row))
+    for row in iterator:
+        sheet.append(cells([xlsx_cell(value) for value in row]))
+    workbook.save(out)
+
+
+def xlsx_bytes(rows: Iterable[Sequence[Any]], **options: Any) -> bytes:
+    """`xlsx_write` to bytes."""
+    out = io.BytesIO()
+    xlsx_write(out, rows, **options)
+    return out.getvalue()
+
+
+# A figure a page wrote as text ("3.67"): a number in the sheet, as a spreadsheet program reads it from
+# the CSV. No sign (the CSV keeps "-3" text), no leading zero (a code such as "01001"), at most 15 digits
+# (what a spreadsheet's number holds exactly).
+_NUMBER_TEXT = re.compile(r"(0|[1-9][0-9]{0,14})(\.[0-9]{1,15})?")
+
+
+def _table_cell(value: Any) -> Any:
+    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+        return float(value) if "." in value else int(value)
+    return value
+
+
+def xlsx_response(table: Table) -> HttpResponse:
+    """A page's table as an Excel workbook: numbers as numbers, figures the page wrote as text
+    ("3.67") included, anything else as the CSV writes it."""
+    rows = ([_table_cell(value) for value in row] for row in table.rows)
+    response = HttpResponse(xlsx_bytes([table.columns, *rows], title=table.caption), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{table.xlsx_name}"'
+    return response
+
+
 def download_or_none(request: HttpRequest, *tables: Table) -> HttpResponse | None:
-    """The CSV of whichever of the page's tables was asked for, or None to render the page."""
+    """The CSV or Excel workbook of whichever of the page's tables was asked for, or None to render the
+    page."""
     for table in tables:
         if wants_csv(request, table):
             return csv_response(table)
+        if wants_xlsx(request, table):
+            return xlsx_response(table)
     return None
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from core.figures import XLSX_TYPE
 from goals.forms import DEFAULT_MEASURE, DashboardForm
 from goals.selectors import MonthPeriod, period_default
 from metrics.models import Breakdown, Measure
@@ -88,12 +89,15 @@ def equity_filters(
 
 
 class EstimatesImportForm(forms.Form):
-    """A CSV of estimates and where they come from (shown beside every figure computed from them)."""
+    """A CSV file or an Excel workbook of estimates and where they come from (shown beside every figure
+    computed from them)."""
 
     file = forms.FileField(
-        label="Estimates (CSV)",
-        help_text="Columns: state (postal code), breakdown, category, estimate. County categories are "
+        label="Estimates (CSV or Excel)",
+        help_text="A CSV file or an Excel workbook (.xlsx: its first sheet is read, row 1 its header). "
+        "Columns: state (postal code), breakdown, category, estimate. County categories are "
         "5-digit FIPS codes. The file replaces the estimates of the states and breakdowns it covers.",
+        widget=forms.ClearableFileInput(attrs={"accept": f".csv,text/csv,.xlsx,{XLSX_TYPE}"}),
     )
     name = forms.CharField(label="Source", max_length=200)
     year = forms.IntegerField(label="Year the estimates describe", min_value=1990, max_value=2100)

@@ -10,7 +10,8 @@ from core.ids import whole_number
 from core.problems import Problem, ReportRefused
 from equity.models import EligibleEstimate, EstimateSource
 from metrics.catalogue import COUNTY_BREAKDOWN, UNKNOWN
-from metrics.importers.encoding import csv_error_problem, missing_columns, table_read
+from metrics.importers.encoding import csv_error_problem, missing_columns
+from metrics.importers.workbook import table_read
 from metrics.models import Category
 from partners.models import State
 
@@ -27,9 +28,10 @@ def estimates_import(
     notes: str = "",
     user: AbstractBaseUser | None = None,
 ) -> EstimateSource:
-    """Read a CSV of estimates (state, breakdown, category, estimate) and make it the current estimates
-    of the states and breakdowns it covers. Any problem refuses the whole file, listing every problem;
-    nothing is stored then."""
+    """Read a CSV file or an Excel workbook (its first sheet) of estimates (state, breakdown, category,
+    estimate) and make it the current estimates of the states and breakdowns it covers. Any problem
+    refuses the whole file, listing every problem, with the same lines and columns either way; nothing
+    is stored then."""
     table, problems = table_read(data)
     if table is None:
         raise ReportRefused(problems)

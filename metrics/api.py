@@ -393,7 +393,10 @@ class FileIn(serializers.FileField):
 
 
 class UploadIn(serializers.Serializer):
-    file = FileIn(help_text="A CSV file: Tandem's template, or the file you send CDC's DPRP.")
+    file = FileIn(
+        help_text="Tandem's template as a CSV file or an Excel workbook (.xlsx, its first sheet), or the "
+        "file you send CDC's DPRP as CSV."
+    )
     organization = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="The id of an organization you report for."
     )
@@ -547,7 +550,8 @@ class UploadCreate(TandemAPI, APIView):
         operation_id="reports_upload",
         summary="Send a file of monthly counts",
         description=(
-            "Tandem's CSV template (`format=tandem`) or the participant file you send CDC's DPRP "
+            "Tandem's template (`format=tandem`), a CSV file or an Excel workbook (.xlsx, its first "
+            "sheet), or the participant file you send CDC's DPRP as CSV "
             "(`format=dprp`, turned into monthly enrollments and active participants; the same or an "
             "overlapping file counts nobody twice). A file with any problem is refused whole, every "
             "problem listed with its line and column."

@@ -6,7 +6,8 @@
    is stored and read by the Celery task `metrics.tasks.upload_read`, which reports its progress on the
    `Upload` row. Either way the raw file is deleted once read: a small file never touches the disk,
    and of a DPRP file only the sessions the counts need are kept, as `UploadSession` rows, until the
-   upload is saved or discarded. Files are read a chunk at a time (`metrics.importers.encoding`).
+   upload is saved or discarded. Files are read a chunk at a time (`metrics.importers.encoding`), an
+   Excel workbook a row at a time into the same table (`metrics.importers.workbook`).
 2. Reading checks everything and stores nothing: the months the file would change, their totals by
    measure and what is stored now, go to ``Upload.result`` for the preview. A file with any problem is
    refused whole, every problem in ``Upload.problems`` with its line, column and what is expected (all
@@ -61,7 +62,8 @@ from core.problems import Problem, ReportRefused
 from metrics import services
 from metrics.catalogue import Catalogue
 from metrics.importers import dprp, tandem
-from metrics.importers.encoding import Table, file_count, row_limit_problems, size_problems, table_open
+from metrics.importers.encoding import Table, file_count, row_limit_problems, size_problems
+from metrics.importers.workbook import WorkbookTable, is_workbook, table_open, workbook_row_count
 from metrics.models import (
     MonthlyReport,
     ParticipantSession,
@@ -139,18 +141,23 @@ def upload_read(
         return upload
     count = file_count(file.chunks())
     upload.sha256, upload.rows_total = count.sha256, count.rows
-    problems = row_limit_problems(count.rows, settings.REPORT_UPLOAD_MAX_ROWS)
+    workbook = is_workbook(file)
+    if workbook:  # the line ends of a zip file count nothing: the sheet says its rows
+        upload.rows_total = workbook_row_count(file) or 0
+    problems = row_limit_problems(upload.rows_total, settings.REPORT_UPLOAD_MAX_ROWS)
     if problems:
         _refuse_unread(upload, problems)
         return upload
     upload.heartbeat_at = timezone.now()
     if (
-        count.rows > settings.REPORT_UPLOAD_BACKGROUND_ROWS
+        upload.rows_total > settings.REPORT_UPLOAD_BACKGROUND_ROWS
         or upload.size > settings.REPORT_UPLOAD_BACKGROUND_BYTES
     ):
         upload.status = UploadStatus.QUEUED
         upload.save()
-        upload.file.save(f"{upload.pk}.csv", file, save=True)  # copied (or moved) a chunk at a time
+        upload.file.save(
+            f"{upload.pk}.{'xlsx' if workbook else 'csv'}", file, save=True
+        )  # copied (or moved) a chunk at a time
         _enqueue(upload.pk)
         return upload
     upload.status, upload.read_attempts = UploadStatus.READING, 1
@@ -167,6 +174,10 @@ class ReadingTakenOver(Exception):
 NOT_READ = Problem(
     "Tandem could not read this file: the fault is Tandem's, not the file's",
     "the file again later; if it happens again, tell the backbone organization",
+)
+DPRP_AS_CSV = Problem(
+    "the DPRP participant file is read as a CSV file only, as CDC takes it; this file is an Excel workbook",
+    "the file saved as CSV: in Excel, use File, Save As, “CSV UTF-8 (comma delimited)”",
 )
 TOO_SLOW = Problem(
     "the file took too long to read", "a smaller file: split it by months and upload each part"
@@ -263,6 +274,8 @@ def _read(
     table, problems = table_open(file)
     if table is None:
         return _finish(upload, {}, problems, rows=0)
+    if upload.format == UploadFormat.DPRP and isinstance(table, WorkbookTable):
+        return _finish(upload, {}, [DPRP_AS_CSV], rows=0)
     rows_total = table.row_count()
     if upload.rows_total != rows_total:
         upload.rows_total = rows_total

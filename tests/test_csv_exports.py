@@ -1,19 +1,21 @@
 """Every CSV table Tandem offers, downloaded by each role that may download it, with organizations,
 a network, a contract, a goal and a survey round whose names begin like spreadsheet formulas: no cell
 begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (OWASP, "CSV Injection"), and the
-names are there, behind the single quote that makes a spreadsheet read them as text."""
+names are there, behind the single quote that makes a spreadsheet read them as text. Each table's
+Excel workbook holds the same cells, none of them a formula."""
 
 import csv
 import datetime
 import io
 import re
 
+import openpyxl
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from core.figures import FORMULA_STARTS, Table, csv_cell, csv_response, csv_text
+from core.figures import FORMULA_STARTS, XLSX_TYPE, Table, csv_cell, csv_response, csv_text
 from goals.models import Commitment
 from goals.tests.factories import GoalFactory, recent_months, report_approved
 from metrics.importers.encoding import table_read
@@ -155,15 +157,47 @@ def pages(world, rounds) -> dict[str, list[str]]:
 
 
 def downloads(client: Client, url: str) -> dict[str, list[list[str]]]:
-    """Every CSV table the page offers, by its name, as the rows a spreadsheet program reads."""
+    """Every CSV table the page offers, by its name, as the rows a spreadsheet program reads; each
+    table's Excel workbook is checked against it on the way (`workbook_matches`)."""
     page = client.get(url)
     assert page.status_code == 200, url
+    html = page.content.decode()
     tables = {}
-    for name in sorted(set(re.findall(r"download=([A-Za-z0-9_-]+)", page.content.decode()))):
+    for name in sorted(set(re.findall(r"download=([A-Za-z0-9_-]+)[&\"]", html))):
         response = client.get(url, {"download": name})
         assert response["Content-Type"].startswith("text/csv"), (url, name)
         tables[name] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+        assert f"download={name}.xlsx" in html, (url, name)  # offered beside the CSV
+        workbook = client.get(url, {"download": f"{name}.xlsx"})
+        assert workbook["Content-Type"] == XLSX_TYPE, (url, name)
+        workbook_matches(workbook.content, tables[name], (url, name))
     return tables
+
+
+def _number_or_text(text: str) -> float | str:
+    """A CSV cell as a workbook holds it: a number, or text without `csv_cell`'s quote (a carriage
+    return as a line feed, the line break of a workbook's cell)."""
+    if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
+        return float(text)
+    return csv_text(text).replace("\r", "\n")
+
+
+def workbook_matches(content: bytes, rows: list[list[str]], where: tuple) -> None:
+    """The workbook holds the CSV's cells, none of them a formula: text as it is (without the CSV's
+    quote before a formula's first character), numbers as numbers, a suppressed cell in the same words."""
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    cells = [list(row) for row in sheet.iter_rows()]
+    assert not [cell.coordinate for row in cells for cell in row if cell.data_type == "f"], where
+    # A number as its value (a workbook stores 0.0 as 0), anything else as its text.
+    as_read = [
+        [float(c.value) if c.data_type == "n" and c.value is not None else c.value or "" for c in row]
+        for row in cells
+    ]
+    expected = [[_number_or_text(text) for text in row] for row in rows]
+    width = max((len(row) for row in expected), default=0)
+    assert [row + [""] * (width - len(row)) for row in as_read] == [
+        row + [""] * (width - len(row)) for row in expected
+    ], where
 
 
 def test_no_downloaded_cell_begins_like_a_formula(world, hostile_world, client_for):

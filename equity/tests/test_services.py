@@ -5,9 +5,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.figures import XLSX_TYPE
 from core.problems import ReportRefused
 from equity.models import EligibleEstimate, EstimateSource
 from equity.services import estimates_import
+from metrics.tests.factories import workbook_of
 from partners.models import County
 from partners.tests.factories import state
 
@@ -153,7 +155,8 @@ def test_a_bad_file_is_refused_whole_with_every_problem(world):
         (csv_bytes("KS,race,1", header="state,breakdown,estimate"), "the column category is missing"),
         (csv_bytes(), "the file has no estimates"),
         (b"", "the file is empty"),
-        (b"PK\x03\x04 a workbook", "the file is not a CSV file"),
+        (b"PK\x03\x04 a workbook", "the file is not an Excel workbook Tandem can read"),
+        (b"%PDF-1.7 a document", "the file is not a CSV file"),
         (csv_bytes("KS,race,white,60000000"), "the estimate '60000000' is not a whole number from 0 up"),
     ],
 )
@@ -240,3 +243,63 @@ def test_anonymous_users_are_sent_to_sign_in(world, client):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not EligibleEstimate.objects.exists()
     assert state("KS")  # the reference data is untouched
+
+
+# The import from an Excel workbook: the same rows as their CSV twin, the same problems at the same lines
+# and columns (a row's line is its row number in Excel), the same estimates stored.
+
+
+def test_a_workbook_with_a_bad_row_is_refused_whole_at_its_csv_twins_lines_and_columns(world):
+    estimates_import(data=csv_bytes("KS,race,white,300000"), name="Earlier", year=2022)
+    before = stored()
+    data = csv_bytes(
+        "KS,race,black,40000",
+        "ZZ,race,white,100",  # 3: no such state
+        "KS,race,asian,-5",  # 4: negative
+        "KS,race,aian,many",  # 5: not a number
+        "KS,race,nhopi,12.5",  # 6: not a whole number
+        "KS,race,multiracial,",  # 7: no estimate
+    )
+    with pytest.raises(ReportRefused) as from_csv:
+        estimates_import(data=data, name="Bad", year=2023)
+    with pytest.raises(ReportRefused) as from_workbook:
+        estimates_import(data=workbook_of(data), name="Bad", year=2023)
+    problems = [(p.line, p.column, p.message) for p in from_workbook.value.problems]
+    assert problems == [(p.line, p.column, p.message) for p in from_csv.value.problems]
+    assert [(line, column) for line, column, _ in problems] == [
+        (3, "state"),
+        (4, "estimate"),
+        (5, "estimate"),
+        (6, "estimate"),
+        (7, "estimate"),
+    ]
+    assert stored() == before
+    assert not EstimateSource.objects.filter(name="Bad").exists()
+
+
+def test_a_good_workbook_stores_exactly_what_its_csv_twin_stores(world):
+    data = csv_bytes(
+        "KS,race,white,300000",
+        "ks,Race,Asian,20001",  # stored in the workbook as 20001.0
+        '20,race,black,"40,000"',  # a state by its FIPS code, a number in the workbook
+        f"KS,county,{county('KS').fips},1200",
+        "AL,county,01001,5000",  # the leading zero Excel drops
+    )
+    estimates_import(data=data, name="From CSV", year=2023)
+    from_csv = {key: estimate for key, (estimate, _) in stored().items()}
+    source = estimates_import(data=workbook_of(data), name="From Excel", year=2023)
+    assert stored() == {key: (estimate, "From Excel") for key, estimate in from_csv.items()}
+    assert source.estimates.count() == len(from_csv) == 5
+    assert from_csv["AL", "county", "01001"] == 5000
+
+
+def test_a_workbook_imports_through_the_page(world, client_for):
+    client = client_for(world.admin)
+    page = client.get(URL).content.decode()
+    assert "Estimates (CSV or Excel)" in page and "first sheet" in page
+    workbook = workbook_of(csv_bytes("KS,race,white,300000", "UT,race,white,250000"))
+    form = upload(workbook)
+    form["file"] = SimpleUploadedFile("estimates.xlsx", workbook, content_type=XLSX_TYPE)
+    response = client.post(URL, form)
+    assert response.status_code == 302
+    assert stored()[("UT", "race", "white")] == (250_000, "ACS 2023 × CDC prevalence")

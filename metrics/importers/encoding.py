@@ -41,7 +41,7 @@ QUOTE_TIP = 'a cell that holds a comma written in quotes, "like, this", a quote 
 # File signatures of things people upload instead of a CSV file.
 NOT_CSV_SIGNATURES: list[tuple[bytes, str]] = [
     (b"PK\x03\x04", "an Excel workbook or another zip file"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls), or one protected by a password"),
     (b"%PDF", "a PDF document"),
     (b"\x89PNG", "an image"),
     (b"\xff\xd8\xff", "an image"),
@@ -78,14 +78,6 @@ def size_problems(size: int, max_bytes: int) -> list[Problem]:
             )
         ]
     return []
-
-
-def _megabytes(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size // 1024} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def _megabytes(size: int) -> str:
@@ -386,18 +378,12 @@ class Table:
         `MalformedFile` is raised with them all once the rows are read. Reading stops once the
         problems (the caller's own included) reach `MAX_PROBLEMS`."""
         found = problems if problems is not None else []
-        reader = _LineReader(self.delimiter)
         read = 0
-        lines = enumerate(_lines(self.file, self.encoding), start=1)
         try:
-            next(lines, None)  # the header
-            for number, text in lines:
+            for number, cells, problem in self._lines_read():
                 if len(found) >= MAX_PROBLEMS:
-                    found.append(_stopped(number))
+                    found.append(stopped(number))
                     break
-                cells, problem = reader.cells(text, number, self.header)
-                if problem is None and cells and len(cells) != self.width:
-                    problem = self._width_problem(cells, number)
                 if problem is not None:
                     found.append(problem)
                     self.malformed += 1
@@ -408,11 +394,23 @@ class Table:
                 if progress and read % PROGRESS_EVERY == 0:
                     progress(read)
                 yield Row(number, cells)
-        except MalformedFile as error:  # a line far too long: nothing after it can be read
+        except MalformedFile as error:  # a line far too long, say: nothing after it can be read
             found += error.problems
             self.malformed += 1
         if problems is None and found:
             raise MalformedFile(found)
+
+    def _lines_read(self) -> Iterator[tuple[int, list[str], Problem | None]]:
+        """Each line under the header: its number, its cells, and the problem that breaks it, if one
+        does (then its cells are not to be read). `MalformedFile` where nothing after can be read."""
+        reader = _LineReader(self.delimiter)
+        lines = enumerate(_lines(self.file, self.encoding), start=1)
+        next(lines, None)  # the header
+        for number, text in lines:
+            cells, problem = reader.cells(text, number, self.header)
+            if problem is None and cells and len(cells) != self.width:
+                problem = self._width_problem(cells, number)
+            yield number, cells or [], problem
 
     def _width_problem(self, cells: list[str], number: int) -> Problem | None:
         if len(cells) > self.width and not any(cell.strip() for cell in cells[self.width :]):
@@ -430,7 +428,7 @@ class Table:
         return max(0, self.lines - 1)
 
 
-def _stopped(line: int) -> Problem:
+def stopped(line: int) -> Problem:
     return Problem(
         f"the file was read no further than this line: it has more than {MAX_PROBLEMS:,} problems",
         "the problems above corrected first",
@@ -458,8 +456,17 @@ def table_open(file: BinaryIO) -> tuple[Table | None, list[Problem]]:
     header, problem = _LineReader(delimiter).cells(first, 1, [])
     if problem is not None:
         return None, [problem]
+    columns, problems = header_columns(header or [])
+    if problems:
+        return None, problems
+    return Table(file, encoding, delimiter, header or [], columns, line_count), []
+
+
+def header_columns(header: list[str]) -> tuple[dict[str, int], list[Problem]]:
+    """Where each column named in the header row is (by `header_key`), or the names given twice."""
     columns: dict[str, int] = {}
-    for position, name in enumerate(header or []):
+    problems = []
+    for position, name in enumerate(header):
         key = header_key(name)
         if not key:
             continue
@@ -469,9 +476,7 @@ def table_open(file: BinaryIO) -> tuple[Table | None, list[Problem]]:
             )
             continue
         columns[key] = position
-    if problems:
-        return None, problems
-    return Table(file, encoding, delimiter, header or [], columns, line_count), []
+    return columns, problems
 
 
 def missing_columns(table: Table, required: list[str]) -> list[Problem]:

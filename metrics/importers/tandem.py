@@ -1,4 +1,5 @@
-"""Tandem's CSV template: one row per count, any number of months in one file.
+"""Tandem's template, as a CSV file or an Excel workbook: one row per count, any number of months in
+one file.
 
 Columns, found by header name in any order and case: ``org_code, month, measure, breakdown, category,
 count``. Other columns (the template's ``category_name``) are ignored. ``month`` is ``YYYY-MM``. A blank
@@ -16,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from core.calendar import month_name
-from core.figures import csv_text, csv_write
+from core.figures import csv_text, csv_write, xlsx_bytes
 from core.problems import Problem
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN, TOTAL_CATEGORY, Catalogue
 from metrics.importers.encoding import Table, missing_columns
@@ -142,14 +143,41 @@ def _month(
     return result
 
 
-def template_csv(catalogue: Catalogue, *, org_code: str, month: datetime.date) -> str:
-    """The template for one month: every measure, breakdown and category, counts left empty."""
-    out = io.StringIO()
-    rows = [
+def _template_rows(catalogue: Catalogue, *, org_code: str, month: datetime.date) -> list[list[str]]:
+    """Every measure, breakdown and category of one month, counts left empty."""
+    return [
         [org_code or "", f"{month:%Y-%m}", measure, breakdown, info.code, "", info.name]
         for measure in catalogue.measures
         for breakdown, categories in catalogue.categories.items()
         for info in categories.values()
     ]
-    csv_write(out, [TEMPLATE_COLUMNS, *rows], lineterminator="\r\n")
+
+
+def template_csv(catalogue: Catalogue, *, org_code: str, month: datetime.date) -> str:
+    """The template for one month as CSV."""
+    out = io.StringIO()
+    csv_write(
+        out,
+        [TEMPLATE_COLUMNS, *_template_rows(catalogue, org_code=org_code, month=month)],
+        lineterminator="\r\n",
+    )
     return out.getvalue()
+
+
+# Widths of the template's columns in an Excel workbook, in characters (category_name: county names).
+TEMPLATE_WIDTHS = [12, 10, 20, 15, 24, 8, 40]
+
+
+def template_xlsx(catalogue: Catalogue, *, org_code: str, month: datetime.date) -> bytes:
+    """The template for one month as an Excel workbook: the same rows, written as text (so a month stays
+    "2026-10" and a FIPS code keeps its leading zero), with the measure and breakdown columns offering
+    the catalogue's codes in a drop-down list."""
+    return xlsx_bytes(
+        [TEMPLATE_COLUMNS, *_template_rows(catalogue, org_code=org_code, month=month)],
+        title=f"Tandem {month:%Y-%m}",
+        widths=TEMPLATE_WIDTHS,
+        lists={
+            COLUMNS.index("measure"): list(catalogue.measures),
+            COLUMNS.index("breakdown"): list(catalogue.breakdowns),
+        },
+    )

@@ -1,8 +1,13 @@
-"""Valid monthly figures for tests: every breakdown of each measure adds up to its total."""
+"""Valid monthly figures for tests: every breakdown of each measure adds up to its total; and a CSV
+file's rows as the Excel workbook a person would type them into."""
 
+import csv
 import datetime
+import io
 import random
+import re
 
+import openpyxl
 from django.contrib.auth.models import AbstractBaseUser
 
 from core.calendar import month_add
@@ -75,3 +80,39 @@ def submit(
         submit=True,
         today=month_add(month, 1) + datetime.timedelta(days=3),
     )
+
+
+def _typed(text: str, column: str) -> object:
+    """A cell as a person types it in Excel: a month becomes a date, digits a number (odd ones stored
+    as 12.0, as a sum or a paste from another program leaves them; a leading zero is lost, as in
+    Excel), a decimal a float; anything else stays text, an empty cell empty."""
+    if not text:
+        return None
+    if column == "month" and re.fullmatch(r"\d{4}-\d{2}", text):
+        return datetime.datetime(int(text[:4]), int(text[5:]), 1)
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+|-?\d+", text):
+        number = int(text.replace(",", ""))
+        return float(number) if number % 2 else number
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return float(text)
+    return text
+
+
+def workbook_of(data: bytes, *, formulas: dict[str, str] | None = None) -> bytes:
+    """A CSV file's rows in the first sheet of an Excel workbook, typed as Excel types them (a second
+    sheet, which Tandem does not read, holds something else), with ``formulas`` put in cells."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    header = rows[0]
+    sheet.append(header)
+    for row in rows[1:]:
+        sheet.append(
+            [_typed(cell, header[i].strip() if i < len(header) else "") for i, cell in enumerate(row)]
+        )
+    for cell, formula in (formulas or {}).items():
+        sheet[cell] = formula
+    workbook.create_sheet("Notes").append(["anything", "here", "is", "not", "read"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 
 from metrics import services, uploads
 from metrics.models import MonthlyReport, ReportSource, ReportStatus, ReportVersion, Upload, UploadStatus
-from metrics.tests.factories import values_for
+from metrics.services import cells_of
+from metrics.tests.factories import values_for, workbook_of
 from metrics.validation import ValueIn
 from network.models import DataSharing
 from network.tests.factories import MembershipFactory
@@ -645,6 +646,32 @@ def test_a_file_with_problems_is_refused_whole_with_lines_and_columns(world, api
         (7, "measure"),
     }
     assert not MonthlyReport.objects.exists()
+
+
+def test_an_excel_workbook_is_refused_at_the_same_lines_and_columns_and_saved_as_its_csv_twin(world, api_for):
+    values = values_for(world.network, {"enrollments": 12})
+    bad = [*values[:3], dataclasses.replace(values[3], count=-1), *values[4:]]
+    client = api_for(world.partner)
+    refusals = [
+        upload(client, world, SimpleUploadedFile(name, data, content_type="application/octet-stream"))
+        for name, data in (
+            ("counts.csv", tandem_file(world, bad).read()),
+            ("counts.xlsx", workbook_of(tandem_file(world, bad).read())),
+        )
+    ]
+    assert [response.status_code for response in refusals] == [BAD, BAD]
+    assert refusals[0].json()["problems"] == refusals[1].json()["problems"]
+    assert (refusals[1].json()["problems"][0]["line"], refusals[1].json()["problems"][0]["column"]) == (
+        5,
+        "count",
+    )
+    assert not MonthlyReport.objects.exists()
+
+    workbook = SimpleUploadedFile("counts.xlsx", workbook_of(tandem_file(world, values).read()))
+    response = upload(client, world, workbook)
+    assert response.status_code == CREATED, response.json()
+    report = MonthlyReport.objects.get()
+    assert cells_of(report.current_version) == {(v.measure, v.breakdown, v.category): v.count for v in values}
 
 
 UPLOAD_STATUS = {

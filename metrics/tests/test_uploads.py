@@ -326,8 +326,8 @@ def test_empty_and_oversized_files_are_refused_with_one_problem(world, settings)
 
 
 def test_a_file_that_is_not_csv_is_refused(world):
-    upload = read(world, b"PK\x03\x04" + b"\x00" * 50, name="counts.xlsx")
-    assert upload.problems[0]["message"].startswith("the file is not a CSV file")
+    upload = read(world, b"%PDF-1.7\n" + b"\x00" * 50, name="counts.csv")
+    assert upload.problems[0]["message"] == "the file is not a CSV file: it looks like a PDF document"
 
 
 # --- DPRP participant file -------------------------------------------------------------------------

@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.calendar import month_name
+from core.figures import XLSX_TYPE
 from core.problems import ReportRefused
 from metrics import selectors, uploads
 from metrics.catalogue import Catalogue
-from metrics.importers.tandem import template_csv
+from metrics.importers.tandem import template_csv, template_xlsx
 from metrics.models import Upload, UploadFormat, UploadStatus
 from metrics.uploads import Change, UploadNotReady
 from metrics.validation import parse_month
@@ -36,16 +37,19 @@ class UploadForm(forms.Form):
     format = forms.ChoiceField(
         label="What kind of file is it?",
         choices=[
-            (UploadFormat.TANDEM, "Tandem's CSV template: one row per count, one or more months"),
-            (UploadFormat.DPRP, "DPRP participant file: the file you send CDC, one row per session"),
+            (UploadFormat.TANDEM, "Tandem's template, CSV or Excel: one row per count, one or more months"),
+            (UploadFormat.DPRP, "DPRP participant file (CSV): the file you send CDC, one row per session"),
         ],
         widget=forms.RadioSelect,
         initial=UploadFormat.TANDEM,
     )
     file = forms.FileField(
         label="File",
-        help_text="A CSV file (UTF-8 or Latin-1), up to the size shown above.",
-        widget=forms.ClearableFileInput(attrs={"class": "usa-file-input", "accept": ".csv,text/csv"}),
+        help_text="A CSV file (UTF-8 or Latin-1) or an Excel workbook (.xlsx, its first sheet), up to the "
+        "size shown above.",
+        widget=forms.ClearableFileInput(
+            attrs={"class": "usa-file-input", "accept": f".csv,text/csv,.xlsx,{XLSX_TYPE}"}
+        ),
     )
     submit = forms.TypedChoiceField(
         label="When you save the months",
@@ -132,7 +136,8 @@ def upload_create(request: HttpRequest, slug: str, organization_id: int) -> Http
 @login_required
 @require_GET
 def upload_template(request: HttpRequest, slug: str, organization_id: int) -> HttpResponse:
-    """Tandem's CSV template for one month, pre-filled with the organization's codes."""
+    """Tandem's template for one month, pre-filled with the organization's codes: a CSV file, or an
+    Excel workbook with ``?as=xlsx``."""
     network, _, organization = _organization_for_upload(request, slug, organization_id)
     text = request.GET.get("month", "").strip()
     month = parse_month(text) if text else _template_months(timezone.localdate())[1]
@@ -141,11 +146,18 @@ def upload_template(request: HttpRequest, slug: str, organization_id: int) -> Ht
             "The month must be written YYYY-MM, such as 2024-03.", content_type="text/plain; charset=utf-8"
         )
     catalogue = Catalogue.for_state(network.state_id)
-    response = HttpResponse(
-        template_csv(catalogue, org_code=organization.dprp_org_code or "", month=month),
-        content_type="text/csv; charset=utf-8",
-    )
-    name = f"tandem-{organization.dprp_org_code or organization.pk}-{month:%Y-%m}.csv"
+    org_code = organization.dprp_org_code or ""
+    name = f"tandem-{org_code or organization.pk}-{month:%Y-%m}"
+    if request.GET.get("as") == "xlsx":
+        response = HttpResponse(
+            template_xlsx(catalogue, org_code=org_code, month=month), content_type=XLSX_TYPE
+        )
+        name += ".xlsx"
+    else:
+        response = HttpResponse(
+            template_csv(catalogue, org_code=org_code, month=month), content_type="text/csv; charset=utf-8"
+        )
+        name += ".csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
