@@ -205,6 +205,45 @@ class DataSharingChange(models.Model):
         )
 
 
+class PartnerChoice(models.TextChoices):
+    """The partner's two yes-or-no choices beside its data sharing, each off until it says yes."""
+
+    OUTCOMES_SHARED = "outcomes_shared", "Program outcomes shared with the network"
+    NAMED_PUBLICLY = "named_publicly", "Named on the network's public scorecard"
+
+
+class PartnerChoiceChange(models.Model):
+    """One change of a partner's yes-or-no choice (`PartnerChoice`): who made it, when, and to what.
+
+    Written only by `network.services.membership_set_choices`, never edited or deleted, as
+    `DataSharingChange` is for data sharing: whatever is shown of the partner traces back to its word.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="choice_changes")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the demo loader set it, or when the user was deleted.",
+    )
+    choice = models.CharField(max_length=20, choices=PartnerChoice.choices)
+    to_value = models.BooleanField("to", help_text="Yes when the partner switched the choice on.")
+
+    class Meta:
+        ordering = ["membership", "-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        when = f"{self.changed_at:%Y-%m-%d %H:%M}"
+        return f"{self.membership}: {self.get_choice_display()} {self.to_words} on {when}"
+
+    @property
+    def to_words(self) -> str:
+        return "switched on" if self.to_value else "switched off"
+
+
 class RoleKind(models.TextChoices):
     BACKBONE_STAFF = "backbone_staff", "Backbone staff"
     PARTNER_STAFF = "partner_staff", "Partner staff"
