@@ -11,13 +11,15 @@ from demo.eligible import build_eligible
 from demo.goals import build_goals
 from demo.network import build_demo
 from demo.reports import build_reports
+from demo.scorecard import build_scorecard
 
 
 class Command(BaseCommand):
     help = (
         "Build the Bright Spot Initiative demo: five state networks with partners, workgroups, meetings, "
         "contracts, demo users (password tandem-demo), 24 months of monthly reports, the dashboards' "
-        "rollups, each network's goal with its suppliers' commitments, and eligible-population estimates. "
+        "rollups, each network's goal with its suppliers' commitments, Kansas's public scorecard, and "
+        "eligible-population estimates. "
         "Safe to run again: it changes only what differs, and adds only the months that have no report."
     )
 
@@ -27,6 +29,7 @@ class Command(BaseCommand):
         build_reports(stdout=self.stdout)  # with the dashboards' rollups, rebuilt once
         self.stdout.write("Rollups rebuilt for the dashboards.\n")
         build_goals(stdout=self.stdout)
+        build_scorecard(stdout=self.stdout)
         sources = build_eligible()
         self.stdout.write(f"Eligible-population estimates imported: {', '.join(str(s) for s in sources)}.\n")
         self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))
