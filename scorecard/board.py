@@ -46,30 +46,21 @@ PUBLIC = Viewer()
 TREND_MONTHS = 24  # two years of months: a legislative session's view
 EQUITY_BREAKDOWNS = ("race", "ethnicity")
 
-# The goals' columns a reader outside the network needs (`goals.figures.GOAL_COLUMNS`).
-GOAL_COLUMNS = [
-    "Goal",
-    "Population of focus",
-    "Deadline",
-    "Counted up to",
-    "Target",
-    "So far",
-    "Share of the target (%)",
-    "Expected by now",
-    "Projected by the deadline",
-    "Outlook",
-    "Needed each month",
-]
-# The equity table's columns (`equity.boards.BREAKDOWN_COLUMNS`).
-EQUITY_COLUMNS = [
-    "Group",
-    "Participants",
-    "Share of participants (%)",
-    "Eligible adults with prediabetes",
-    "Share of the eligible (%)",
-    "Representation ratio",
-    "Stability",
-]
+# What a reader outside the network does not need of the dashboards' and the equity pages' tables.
+GOAL_COLUMNS_LEFT_OUT = {
+    "Measure",
+    "Counted from",
+    "Why not further",
+    "Pace (%)",
+    "Recent monthly rate",
+    "Committed by partners",
+    "Commitment coverage (%)",
+}
+EQUITY_COLUMNS_LEFT_OUT = {
+    "Reach per 1,000 eligible",
+    "Rate ratio to the reference group (95% confidence interval)",
+    "More participants needed for a fair share",
+}
 
 
 def viewers_identifying_some(*, network: Network, measure_id: int) -> list[Viewer]:
@@ -154,9 +145,9 @@ def public_standings(
     return [found[goal.pk] for goal in goals]
 
 
-def _columns(table: Table, keep: Sequence[str]) -> Table:
-    """The table with only the columns ``keep``, in its own order."""
-    index = [table.columns.index(name) for name in keep]
+def _columns(table: Table, *, leave_out: set[str]) -> Table:
+    """The table without the columns ``leave_out``."""
+    index = [n for n, name in enumerate(table.columns) if name not in leave_out]
     table.columns = [table.columns[i] for i in index]
     table.rows = [[row[i] for i in index] for row in table.rows]
     return table
@@ -270,7 +261,7 @@ def _public_board(*, network: Network, today: datetime.date) -> PublicBoard:
     standings = public_standings(network=network, goals=goals, counts=counts, today=today)
     goals_table = _columns(
         figures.goals_table(standings, caption=f"Progress toward the shared goals of the {network.name}"),
-        GOAL_COLUMNS,
+        leave_out=GOAL_COLUMNS_LEFT_OUT,
     )
     threshold = threshold_for(network.suppression_threshold)
     publication = counts.publications.network(network.pk) if counts.publications else None
@@ -324,7 +315,7 @@ def _equity(
                 rows=equity_boards.breakdown_rows(measured, threshold),
                 slug=f"equity-{breakdown.code}",
             ),
-            EQUITY_COLUMNS,
+            leave_out=EQUITY_COLUMNS_LEFT_OUT,
         )
         shown = [
             g for g in measured.groups if not g.suppressed and not g.unstable and g.representation is not None

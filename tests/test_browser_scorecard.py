@@ -27,9 +27,12 @@ from network.models import DataSharing, Membership, Network
 from network.selectors import Viewer
 from scorecard.board import TREND_MONTHS
 from scorecard.tests.expected import public_months
-from tests.browser import assert_accessible
+from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "tandem-demo"
+COTTONWOOD = "Cottonwood Bend Community Health Center"  # partner-kansas-2's, not named in the demo
 
 
 def counts_of(rows) -> dict[datetime.date, int]:
@@ -138,3 +141,50 @@ def page_standings(network: Network, today: datetime.date) -> list[goal_selector
     running = goal_selectors.goals_running(network=network, today=today)
     goals = running.live or ([running.last_ended] if running.last_ended else [])
     return goal_selectors.goal_standings(goals=goals, today=today)
+
+
+def test_a_partner_chooses_to_be_named_and_the_backbone_switches_the_scorecard_on(
+    page: Page, live_server, built_demo
+):
+    built_demo(build_demo, build_reports, build_goals)
+    base = live_server.url
+    network = Network.objects.get(slug="kansas")
+    membership = Membership.objects.current().get(network=network, organization__name=COTTONWOOD)
+
+    # The partner's staff name their organization on the scorecard, on their own organization's page.
+    sign_in(page, base, "partner-kansas-2", PASSWORD)
+    page.goto(f"{base}/organizations/{membership.organization_id}/")
+    form = page.locator("form", has=page.get_by_role("group", name=network.name))
+    expect(
+        form.get_by_label("Share our program outcomes (retention and outcomes from our DPRP files)")
+    ).not_to_be_checked()
+    form.locator("label", has_text="Name us on the network's public scorecard").click()
+    assert_accessible(page)
+    form.get_by_role("button", name=re.compile("^Save the choices")).click()
+    expect(page.get_by_role("status")).to_contain_text("its public scorecard names you")
+    expect(page.get_by_role("table", name=re.compile("name on the public scorecard"))).to_contain_text(
+        "Switched on"
+    )
+    page.get_by_role("button", name=re.compile("^Sign out")).click()
+
+    # The backbone staff find the scorecard in the navigation, read what the public will see, switch it on.
+    assert page.goto(f"{base}/public/kansas/").status == 404
+    sign_in(page, base, "backbone-kansas", PASSWORD)
+    page.goto(f"{base}/networks/kansas/")
+    page.get_by_role("button", name="Reports", exact=True).click()
+    page.get_by_role("link", name="Public scorecard").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Public scorecard")
+    expect(page.get_by_role("region", name="What the public will see once it is on")).to_contain_text(
+        COTTONWOOD
+    )
+    assert_accessible(page)
+    page.get_by_role("textbox", name="The curve").fill("Enrollment is rising.")
+    page.get_by_role("button", name="Save the story").click()
+    expect(page.get_by_role("status")).to_contain_text("not on the public web")
+    page.get_by_role("button", name="Switch the scorecard on").click()
+    expect(page.get_by_role("status")).to_contain_text("is on the public web")
+    page.get_by_role("button", name=re.compile("^Sign out")).click()
+
+    page.goto(f"{base}/public/kansas/")
+    expect(page.get_by_text("Enrollment is rising.")).to_be_visible()
+    expect(page.get_by_role("list").filter(has_text=COTTONWOOD)).to_be_visible()

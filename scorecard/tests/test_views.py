@@ -13,10 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.figures import Suppressed
+from equity import boards as equity_boards
+from goals import figures as goal_figures
 from goals.tests.test_views import html_tables
 from network.models import Membership
 from network.tests.factories import MembershipFactory
 from partners.tests.factories import SupplierFactory
+from scorecard import board
 from scorecard.models import Scorecard
 from scorecard.tests.conftest import FLINT, NETWORK, PRAIRIE
 from scorecard.tests.expected import public_months
@@ -191,3 +194,10 @@ def test_a_visit_reads_the_figures_from_the_cache_whatever_the_partners(world, r
         page = client.get(public_url())
     assert "Named partner 2" in page.content.decode()
     assert len(after.captured_queries) == len(before.captured_queries) <= 8
+
+
+def test_the_columns_left_out_are_the_dashboards_own():
+    """A column renamed on the dashboards or the equity pages must be renamed here too, or the public
+    table would keep it."""
+    assert set(goal_figures.GOAL_COLUMNS) >= board.GOAL_COLUMNS_LEFT_OUT
+    assert set(equity_boards.BREAKDOWN_COLUMNS) >= board.EQUITY_COLUMNS_LEFT_OUT
