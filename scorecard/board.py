@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.disclosure import Reason, note, threshold_for
+from core.disclosure import Reason, threshold_for
 from core.figures import Chart, Table
 from core.numbers import as_percent
 from equity import boards as equity_boards
@@ -185,16 +185,11 @@ class PublicBoard:
     trend_chart: Chart
     equity: list[EquityPicture] = field(default_factory=list)
     equity_period: MonthPeriod | None = None
-
     last_complete: datetime.date | None = None  # the latest month with every report in
 
     @property
     def tables(self) -> list[Table]:
         return [self.goals_table, self.trend_table, *(picture.table for picture in self.equity)]
-
-    @property
-    def note(self) -> str:
-        return note(self.threshold)
 
 
 def public_board(*, network: Network, today: datetime.date) -> PublicBoard:
