@@ -136,6 +136,12 @@ def test_signed_out_the_scorecard_shows_no_count_the_public_may_not_see(page: Pa
         else:
             assert so_far.startswith("Suppressed") or cell_number(so_far) == standing.progress.actual
 
+    # The embeddable variant: the same page without the site's header and footer, as accessible.
+    page.goto(f"{live_server.url}/public/kansas/embed/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(network.name)
+    expect(page.get_by_role("contentinfo")).to_have_count(0)
+    assert_accessible(page)
+
 
 def page_standings(network: Network, today: datetime.date) -> list[goal_selectors.GoalStanding]:
     running = goal_selectors.goals_running(network=network, today=today)
