@@ -175,14 +175,9 @@ class Membership(models.Model):
         return "Backbone and state" if shared_with_state else "Backbone only"
 
 
-class DataSharingChange(models.Model):
-    """One change of a partner's data-sharing choice: who made it, when, from what to what.
+class ChoiceChange(models.Model):
+    """When a partner's choice changed and who changed it (None: Tandem's own loaders)."""
 
-    Written only by `network.services.membership_set_data_sharing`; rows are never edited or deleted,
-    so the state's access to a partner's identified figures can be traced back to the partner's word.
-    """
-
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="sharing_changes")
     changed_at = models.DateTimeField(auto_now_add=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -192,11 +187,22 @@ class DataSharingChange(models.Model):
         related_name="+",
         help_text="Empty when the demo loader set it, or when the user was deleted.",
     )
-    from_sharing = models.CharField("from", max_length=20, choices=DataSharing.choices)
-    to_sharing = models.CharField("to", max_length=20, choices=DataSharing.choices)
 
     class Meta:
+        abstract = True
         ordering = ["membership", "-changed_at", "-id"]
+
+
+class DataSharingChange(ChoiceChange):
+    """One change of a partner's data-sharing choice: who made it, when, from what to what.
+
+    Written only by `network.services.membership_set_data_sharing`; rows are never edited or deleted,
+    so the state's access to a partner's identified figures can be traced back to the partner's word.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="sharing_changes")
+    from_sharing = models.CharField("from", max_length=20, choices=DataSharing.choices)
+    to_sharing = models.CharField("to", max_length=20, choices=DataSharing.choices)
 
     def __str__(self) -> str:
         return (
@@ -212,7 +218,7 @@ class PartnerChoice(models.TextChoices):
     NAMED_PUBLICLY = "named_publicly", "Named on the network's public scorecard"
 
 
-class PartnerChoiceChange(models.Model):
+class PartnerChoiceChange(ChoiceChange):
     """One change of a partner's yes-or-no choice (`PartnerChoice`): who made it, when, and to what.
 
     Written only by `network.services.membership_set_choices`, never edited or deleted, as
@@ -220,20 +226,8 @@ class PartnerChoiceChange(models.Model):
     """
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="choice_changes")
-    changed_at = models.DateTimeField(auto_now_add=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Empty when the demo loader set it, or when the user was deleted.",
-    )
     choice = models.CharField(max_length=20, choices=PartnerChoice.choices)
     to_value = models.BooleanField("to", help_text="Yes when the partner switched the choice on.")
-
-    class Meta:
-        ordering = ["membership", "-changed_at", "-id"]
 
     def __str__(self) -> str:
         when = f"{self.changed_at:%Y-%m-%d %H:%M}"
