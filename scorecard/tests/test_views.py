@@ -201,3 +201,10 @@ def test_the_columns_left_out_are_the_dashboards_own():
     table would keep it."""
     assert set(goal_figures.GOAL_COLUMNS) >= board.GOAL_COLUMNS_LEFT_OUT
     assert set(equity_boards.BREAKDOWN_COLUMNS) >= board.EQUITY_COLUMNS_LEFT_OUT
+
+
+def test_site_administrators_read_the_scorecards_and_the_choices_in_the_admin(world, published, client_for):
+    client = client_for(world.admin)
+    for name in ("admin:scorecard_scorecard_changelist", "admin:network_partnerchoicechange_changelist"):
+        assert client.get(reverse(name)).status_code == 200
+    assert client.get(reverse("admin:scorecard_scorecard_change", args=[published.pk])).status_code == 200
