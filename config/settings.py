@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "metrics",
     "goals",
     "equity",
+    "scorecard",
     "demo",
 ]
 

@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("metrics.urls")),
     path("", include("goals.urls")),
     path("", include("equity.urls")),
+    path("", include("scorecard.urls")),
     path("", include("network.urls")),
 ]

@@ -139,7 +139,14 @@ def page_arguments(query: Any, *, leave_out: Iterable[str] = ("download",)) -> l
 def watch_reporting() -> None:
     """The models below the dashboards whose changes change their figures, outside the rollups."""
     from metrics.models import Breakdown, Category, Measure, MonthlyReport
-    from network.models import Contract, ContractStageChange, DataSharingChange, Membership, Network
+    from network.models import (
+        Contract,
+        ContractStageChange,
+        DataSharingChange,
+        Membership,
+        Network,
+        PartnerChoiceChange,
+    )
     from partners.models import Organization, State
 
     for model in (Measure, Breakdown, Category, Organization, State):
@@ -148,4 +155,5 @@ def watch_reporting() -> None:
     for model in (MonthlyReport, Membership, Contract):
         watch(model, lambda row: row.network_id)
     watch(DataSharingChange, lambda change: change.membership.network_id)
+    watch(PartnerChoiceChange, lambda change: change.membership.network_id)
     watch(ContractStageChange, lambda change: change.contract.network_id)

@@ -11,6 +11,7 @@ from network.models import (
     Meeting,
     Membership,
     Network,
+    PartnerChoiceChange,
     Role,
     RoleInvitation,
     Workgroup,
@@ -24,25 +25,38 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
     # The partner decides how far its identified figures travel, on its own page; a new member
     # starts with the backbone only.
-    readonly_fields = ["data_sharing"]
+    readonly_fields = ["data_sharing", "outcomes_shared", "named_publicly"]
 
 
-@admin.register(DataSharingChange)
-class DataSharingChangeAdmin(admin.ModelAdmin):
-    """The history of partners' data-sharing choices: to read, never to write."""
+class ChoiceHistoryAdmin(admin.ModelAdmin):
+    """A history of a partner's choices: to read, never to write."""
 
-    list_display = ["membership", "changed_at", "changed_by", "from_sharing", "to_sharing"]
-    list_filter = ["membership__network", "to_sharing"]
     search_fields = ["membership__organization__name", "changed_by__username"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: DataSharingChange | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: DataSharingChange | None = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(DataSharingChange)
+class DataSharingChangeAdmin(ChoiceHistoryAdmin):
+    """The history of partners' data-sharing choices."""
+
+    list_display = ["membership", "changed_at", "changed_by", "from_sharing", "to_sharing"]
+    list_filter = ["membership__network", "to_sharing"]
+
+
+@admin.register(PartnerChoiceChange)
+class PartnerChoiceChangeAdmin(ChoiceHistoryAdmin):
+    """The history of partners' outcomes-sharing and public-naming choices."""
+
+    list_display = ["membership", "changed_at", "changed_by", "choice", "to_value"]
+    list_filter = ["membership__network", "choice", "to_value"]
 
 
 @admin.register(Network)

@@ -37,12 +37,27 @@ class MembershipForm(forms.ModelForm):
 
 
 class DataSharingForm(forms.ModelForm):
-    """The partner's own choice of how far its identified figures travel."""
+    """The partner's own choices: how far its identified figures travel, whether its program outcomes
+    are shared with the network, and whether the network's public scorecard names it."""
 
     class Meta:
         model = Membership
-        fields = ["data_sharing"]
+        fields = ["data_sharing", "outcomes_shared", "named_publicly"]
         widgets = {"data_sharing": forms.RadioSelect}
+        labels = {
+            "outcomes_shared": "Share our program outcomes (retention and outcomes from our DPRP files) "
+            "with the network",
+            "named_publicly": "Name us on the network's public scorecard",
+        }
+        help_texts = {
+            "outcomes_shared": "DPRP files are the participant files you send to CDC's Diabetes Prevention "
+            "Recognition Program. When this is ticked, how many of your participants stay in the program "
+            "and reach its outcomes count in the network's figures, and those who see your identified "
+            "figures (above) see yours; when it is not, only your own staff see them.",
+            "named_publicly": "The public scorecard, which anyone may read, then lists your organization's "
+            "name and sector among the partners. It never shows your own figures: only the network's "
+            "totals, with small counts hidden.",
+        }
 
 
 class DirectoryFilterForm(forms.Form):

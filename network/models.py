@@ -175,14 +175,9 @@ class Membership(models.Model):
         return "Backbone and state" if shared_with_state else "Backbone only"
 
 
-class DataSharingChange(models.Model):
-    """One change of a partner's data-sharing choice: who made it, when, from what to what.
+class ChoiceChange(models.Model):
+    """When a partner's choice changed and who changed it (None: Tandem's own loaders)."""
 
-    Written only by `network.services.membership_set_data_sharing`; rows are never edited or deleted,
-    so the state's access to a partner's identified figures can be traced back to the partner's word.
-    """
-
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="sharing_changes")
     changed_at = models.DateTimeField(auto_now_add=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -192,17 +187,55 @@ class DataSharingChange(models.Model):
         related_name="+",
         help_text="Empty when the demo loader set it, or when the user was deleted.",
     )
-    from_sharing = models.CharField("from", max_length=20, choices=DataSharing.choices)
-    to_sharing = models.CharField("to", max_length=20, choices=DataSharing.choices)
 
     class Meta:
+        abstract = True
         ordering = ["membership", "-changed_at", "-id"]
+
+
+class DataSharingChange(ChoiceChange):
+    """One change of a partner's data-sharing choice: who made it, when, from what to what.
+
+    Written only by `network.services.membership_set_data_sharing`; rows are never edited or deleted,
+    so the state's access to a partner's identified figures can be traced back to the partner's word.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="sharing_changes")
+    from_sharing = models.CharField("from", max_length=20, choices=DataSharing.choices)
+    to_sharing = models.CharField("to", max_length=20, choices=DataSharing.choices)
 
     def __str__(self) -> str:
         return (
             f"{self.membership}: {self.get_from_sharing_display()} → {self.get_to_sharing_display()} "
             f"on {self.changed_at:%Y-%m-%d %H:%M}"
         )
+
+
+class PartnerChoice(models.TextChoices):
+    """The partner's two yes-or-no choices beside its data sharing, each off until it says yes."""
+
+    OUTCOMES_SHARED = "outcomes_shared", "Program outcomes shared with the network"
+    NAMED_PUBLICLY = "named_publicly", "Named on the network's public scorecard"
+
+
+class PartnerChoiceChange(ChoiceChange):
+    """One change of a partner's yes-or-no choice (`PartnerChoice`): who made it, when, and to what.
+
+    Written only by `network.services.membership_set_choices`, never edited or deleted, as
+    `DataSharingChange` is for data sharing: whatever is shown of the partner traces back to its word.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="choice_changes")
+    choice = models.CharField(max_length=20, choices=PartnerChoice.choices)
+    to_value = models.BooleanField("to", help_text="Yes when the partner switched the choice on.")
+
+    def __str__(self) -> str:
+        when = f"{self.changed_at:%Y-%m-%d %H:%M}"
+        return f"{self.membership}: {self.get_choice_display()} {self.to_words} on {when}"
+
+    @property
+    def to_words(self) -> str:
+        return "switched on" if self.to_value else "switched off"
 
 
 class RoleKind(models.TextChoices):

@@ -23,6 +23,7 @@ from network.models import (
     Meeting,
     Membership,
     Network,
+    PartnerChoiceChange,
     Role,
     Workgroup,
     WorkgroupSeat,
@@ -338,14 +339,20 @@ def data_sharing_history(*, membership: Membership) -> QuerySet[DataSharingChang
     return membership.sharing_changes.select_related("changed_by")
 
 
+def choice_history(*, membership: Membership) -> QuerySet[PartnerChoiceChange]:
+    """Every change of the membership's outcomes-sharing and public-naming choices, latest first."""
+    return membership.choice_changes.select_related("changed_by")
+
+
 def organization_memberships_current(*, organization: Organization) -> QuerySet[Membership]:
-    """The organization's current memberships with their networks and data-sharing history
-    (``sharing_changes``, latest first): two queries however many networks."""
+    """The organization's current memberships with their networks and the history of their choices
+    (``sharing_changes`` and ``choice_changes``, latest first): three queries however many networks."""
     return (
         organization.memberships.current()
         .select_related("network", "network__state")
         .prefetch_related(
-            Prefetch("sharing_changes", queryset=DataSharingChange.objects.select_related("changed_by"))
+            Prefetch("sharing_changes", queryset=DataSharingChange.objects.select_related("changed_by")),
+            Prefetch("choice_changes", queryset=PartnerChoiceChange.objects.select_related("changed_by")),
         )
     )
 

@@ -23,6 +23,8 @@ from network.models import (
     Meeting,
     Membership,
     Network,
+    PartnerChoice,
+    PartnerChoiceChange,
     Role,
     RoleKind,
     Workgroup,
@@ -156,14 +158,11 @@ def membership_set_data_sharing(
     """
     if data_sharing not in DataSharing.values:
         raise ValidationError(f"Unknown data-sharing choice {data_sharing!r}.")
-    organization = membership.organization
-    if changed_by is not None and not speaks_for_partner(user=changed_by, organization=organization):
-        raise PermissionDenied("Only the partner's own staff may choose who sees its identified figures.")
-    # Read the stored choice under a row lock: a ModelForm may already have set the new one on
-    # ``membership``, and two changes at once must each record what they replaced.
-    locked = Membership.objects.select_for_update().get(pk=membership.pk)
-    if locked.left_on is not None:
-        raise ValidationError("The partner has left this network; its data sharing no longer changes.")
+    locked = _membership_locked_for_partner(
+        membership=membership,
+        changed_by=changed_by,
+        refusal="Only the partner's own staff may choose who sees its identified figures.",
+    )
     previous = locked.data_sharing
     membership.data_sharing = data_sharing
     if previous == data_sharing:
@@ -173,6 +172,57 @@ def membership_set_data_sharing(
         membership=membership, changed_by=changed_by, from_sharing=previous, to_sharing=data_sharing
     )
     return membership
+
+
+def _membership_locked_for_partner(
+    *, membership: Membership, changed_by: AbstractBaseUser | None, refusal: str
+) -> Membership:
+    """The membership as stored, under a row lock, once ``changed_by`` is known to speak for the
+    partner (None: Tandem's own loaders). The stored row, not ``membership``: a ModelForm may already
+    have set the new choices on it, and two changes at once must each record what they replaced."""
+    if changed_by is not None and not speaks_for_partner(
+        user=changed_by, organization=membership.organization
+    ):
+        raise PermissionDenied(refusal)
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.left_on is not None:
+        raise ValidationError("The partner has left this network; its choices no longer change.")
+    return locked
+
+
+@transaction.atomic
+def membership_set_choices(
+    *,
+    membership: Membership,
+    outcomes_shared: bool,
+    named_publicly: bool,
+    changed_by: AbstractBaseUser | None,
+) -> list[PartnerChoiceChange]:
+    """Record the partner's two yes-or-no choices: its program outcomes shared with the network, and
+    its name on the network's public scorecard; each change kept (`PartnerChoiceChange`).
+
+    As with data sharing (`membership_set_data_sharing`), the partner decides alone: ``changed_by``
+    must be its partner staff (backbone staff and site administrators are refused), or None for
+    Tandem's own loaders. Returns the changes recorded: none where nothing changed."""
+    locked = _membership_locked_for_partner(
+        membership=membership,
+        changed_by=changed_by,
+        refusal="Only the partner's own staff may make its choices.",
+    )
+    wanted = {PartnerChoice.OUTCOMES_SHARED: outcomes_shared, PartnerChoice.NAMED_PUBLICLY: named_publicly}
+    changed = {choice: value for choice, value in wanted.items() if getattr(locked, choice) != value}
+    for choice, value in wanted.items():
+        setattr(membership, choice, value)
+    if not changed:
+        return []
+    Membership.objects.filter(pk=membership.pk).update(**changed)
+    # One create each (two at most), not bulk_create: saving signals the figures' cache.
+    return [
+        PartnerChoiceChange.objects.create(
+            membership=membership, changed_by=changed_by, choice=choice, to_value=value
+        )
+        for choice, value in changed.items()
+    ]
 
 
 SETTINGS_FIELDS = (

@@ -1,7 +1,7 @@
 """The import rules of the layout (DESIGN.md): `core` ← `accounts` ← `partners` ← `network` ← `metrics` ←
-`goals` ← `equity` ← `demo`. A lower package never imports a higher one, `core` imports none of the
-apps, `config` none of their internals, and no module imports itself back through others: imports inside
-a function count too (a service queues its task by name, `core/jobs.py`, instead of importing it)."""
+`goals` ← `equity` ← `scorecard` ← `demo`. A lower package never imports a higher one, `core` imports none
+of the apps, `config` none of their internals, and no module imports itself back through others: imports
+inside a function count too (a service queues its task by name, `core/jobs.py`, instead of importing it)."""
 
 import ast
 from collections.abc import Iterator
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["core", "accounts", "partners", "network", "metrics", "goals", "equity", "demo"]
+ORDER = ["core", "accounts", "partners", "network", "metrics", "goals", "equity", "scorecard", "demo"]
 
 
 def sources(package: str) -> Iterator[Path]:

@@ -59,15 +59,25 @@ def organization_data_sharing(request: HttpRequest, organization_id: int, member
         messages.error(request, "Choose who may see your identified figures.")
         return redirect("network:organization_detail", organization_id=organization.pk)
     try:
-        services.membership_set_data_sharing(
-            membership=membership, data_sharing=form.cleaned_data["data_sharing"], changed_by=request.user
-        )
+        with transaction.atomic():
+            services.membership_set_data_sharing(
+                membership=membership, data_sharing=form.cleaned_data["data_sharing"], changed_by=request.user
+            )
+            services.membership_set_choices(
+                membership=membership,
+                outcomes_shared=form.cleaned_data["outcomes_shared"],
+                named_publicly=form.cleaned_data["named_publicly"],
+                changed_by=request.user,
+            )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        outcomes = "shared with" if membership.outcomes_shared else "not shared with"
+        named = "names" if membership.named_publicly else "does not name"
         messages.success(
             request,
-            f"{membership.network}: your identified figures go to {membership.get_data_sharing_display()}.",
+            f"{membership.network}: your identified figures go to {membership.get_data_sharing_display()}; "
+            f"your program outcomes are {outcomes} the network; its public scorecard {named} you.",
         )
     return redirect("network:organization_detail", organization_id=organization.pk)
 

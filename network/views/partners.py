@@ -69,6 +69,7 @@ def partner_detail(request: HttpRequest, slug: str, organization_id: int) -> Htt
             "access": access,
             **selectors.partner_profile(network=network, membership=membership),
             "sharing_history": selectors.data_sharing_history(membership=membership),
+            "choice_history": selectors.choice_history(membership=membership),
         },
     )
 

@@ -12,6 +12,7 @@ from demo.goals import build_goals
 from demo.network import build_demo
 from demo.outcomes import build_outcomes
 from demo.reports import build_reports
+from demo.scorecard import build_scorecard
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         "Build the Bright Spot Initiative demo: five state networks with partners, workgroups, meetings, "
         "contracts, demo users (password tandem-demo), 24 months of monthly reports, the dashboards' "
         "rollups, program outcomes of three Kansas suppliers, each network's goal with its suppliers' "
-        "commitments, and eligible-population estimates. "
+        "commitments, Kansas's public scorecard, and eligible-population estimates. "
         "Safe to run again: it changes only what differs, and adds only the months that have no report."
     )
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         self.stdout.write("Rollups rebuilt for the dashboards.\n")
         build_outcomes(stdout=self.stdout)
         build_goals(stdout=self.stdout)
+        build_scorecard(stdout=self.stdout)
         sources = build_eligible()
         self.stdout.write(f"Eligible-population estimates imported: {', '.join(str(s) for s in sources)}.\n")
         self.stdout.write(self.style.SUCCESS(f"Done in {time.perf_counter() - started:.1f} s."))
