@@ -298,3 +298,43 @@ def test_the_home_page_reads_the_plan_in_as_many_queries_for_many_partners(world
         add_partner(n)
     assert home_queries() == few
     assert "Task 5" in client_for(world.partner).get(reverse("network:home")).content.decode()
+
+
+def test_goal_and_workgroup_pages_lead_to_the_plan(world, plan, client_for):
+    strategy, _, _ = plan
+    client = client_for(world.partner)
+    html = client.get(reverse("goals:goal_list", args=["kansas"])).content.decode()
+    assert f'/networks/kansas/plan/#goal-{strategy.goal_id}">1 strategy on the work plan' in html
+    plan_html = client.get(reverse("goals:work_plan", args=["kansas"])).content.decode()
+    assert f'id="goal-{strategy.goal_id}"' in plan_html
+    workgroup = WorkgroupFactory(network=world.network, name="Referrals")
+    html = client.get(reverse("network:workgroup_detail", args=["kansas", workgroup.pk])).content.decode()
+    assert f"/networks/kansas/plan/?owner=workgroup:{workgroup.pk}" in html
+
+
+def test_the_plan_page_makes_as_many_queries_for_many_actions_and_partners(world, plan, client_for):
+    strategy, meeting, _ = plan
+    client = client_for(world.partner)
+    url = reverse("goals:work_plan", args=["kansas"])
+
+    def plan_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == OK
+        return len(queries.captured_queries)
+
+    def add(n: int) -> None:
+        organization = SupplierFactory(name=f"Clinic {n}")
+        MembershipFactory(network=world.network, organization=organization)
+        workgroup = WorkgroupFactory(network=world.network, name=f"Workgroup {n}")
+        more = services.strategy_create(network=world.network, title=f"Strategy {n}", workgroup=workgroup)
+        for owner in (organization, workgroup, world.backbone):
+            services.action_create(
+                network=world.network, title=f"Task {n}", owner=owner, user=world.backbone, due_on=TODAY,
+                strategy=more if n % 2 else strategy, meeting=meeting,
+            )  # fmt: skip
+
+    add(1)
+    few = plan_queries()
+    for n in range(2, 6):
+        add(n)
+    assert plan_queries() == few
