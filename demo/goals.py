@@ -25,7 +25,7 @@ from core.calendar import month_add
 from demo.network import ANCHOR, STATES
 from demo.reports import first_month
 from goals import selectors, services
-from goals.models import Action, ActionStatus, Commitment, Goal, Strategy, TargetKind
+from goals.models import Action, ActionStatus, Commitment, Goal, Owner, Strategy, TargetKind
 from goals.plan import services as plan_services
 from goals.selectors import MonthPeriod
 from metrics.models import Category, Measure
@@ -184,7 +184,7 @@ PLAN_ACTIONS = (
 )
 
 
-def _owner(network: Network, name: str) -> plan_services.Owner | None:
+def _owner(network: Network, name: str) -> Owner | None:
     if name == BACKBONE_STAFF:
         return get_user_model().objects.get(username=name)
     workgroup = network.workgroups.filter(name=name).first()

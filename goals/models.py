@@ -140,6 +140,9 @@ class ActionQuerySet(models.QuerySet):
         return self.open().filter(due_on__lt=today)
 
 
+# Who may own an action: a partner organization, a workgroup, or a backbone staff member (a user).
+Owner = Organization | Workgroup | AbstractBaseUser
+
 # Exactly one owner: a partner organization, a workgroup of the network, or a backbone staff member.
 _ONE_OWNER = (
     Q(owner_organization__isnull=False, owner_workgroup__isnull=True, owner_user__isnull=True)
@@ -214,5 +217,5 @@ class Action(models.Model):
         return self.is_open and self.due_on < today
 
     @property
-    def owner(self) -> "Organization | Workgroup | AbstractBaseUser":
+    def owner(self) -> Owner:
         return self.owner_organization or self.owner_workgroup or self.owner_user  # type: ignore[return-value]

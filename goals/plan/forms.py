@@ -9,7 +9,7 @@ from django.http import QueryDict
 from goals.models import ActionStatus, Goal, Strategy
 from goals.plan.selectors import PlanFilters
 from network.forms import DateInput
-from network.models import Workgroup
+from network.models import Network, Workgroup
 
 
 class StrategyForm(forms.Form):
@@ -26,7 +26,7 @@ class StrategyForm(forms.Form):
         min_value=0, max_value=999, required=False, initial=0, help_text="Lower comes first."
     )
 
-    def __init__(self, *args: Any, network: Any, strategy: Strategy | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, network: Network, strategy: Strategy | None = None, **kwargs: Any) -> None:
         if strategy is not None:
             kwargs.setdefault("initial", {name: getattr(strategy, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
@@ -51,7 +51,7 @@ class ActionForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        network: Any,
+        network: Network,
         owners: list[tuple[str, list[tuple[str, str]]]],
         **kwargs: Any,
     ) -> None:

@@ -11,8 +11,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from goals.models import OPEN_STATUSES, Action, ActionStatus, Goal, Strategy
-from goals.plan.services import Owner
+from goals.models import OPEN_STATUSES, Action, ActionStatus, Goal, Owner, Strategy
 from network.models import Meeting, Membership, Network, RoleKind, Workgroup
 from network.selectors import Access, organizations_for_user
 from partners.models import Organization, Sector
@@ -136,6 +135,13 @@ class Tally:
         elif action.status == ActionStatus.DONE:
             self.done += 1
 
+    def absorb(self, other: "Tally") -> None:
+        self.open, self.overdue, self.done = (
+            self.open + other.open,
+            self.overdue + other.overdue,
+            self.done + other.done,
+        )
+
 
 @dataclass
 class StrategyPlan:
@@ -230,8 +236,7 @@ def work_plan(*, network: Network, today: datetime.date, filters: PlanFilters = 
         if filters.active:
             section.strategies = [plan for plan in section.strategies if plan.actions]
         for plan in section.strategies:
-            for name in ("open", "overdue", "done"):
-                setattr(section.tally, name, getattr(section.tally, name) + getattr(plan.tally, name))
+            section.tally.absorb(plan.tally)
     if filters.active:
         result = [section for section in result if section.strategies]
     return WorkPlan(sections=result, tally=whole, shown=shown, filters=filters)

@@ -9,11 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from goals.models import CLOSED_STATUSES, Action, ActionStatus, Goal, Strategy
+from goals.models import CLOSED_STATUSES, Action, ActionStatus, Goal, Owner, Strategy
 from network.models import Meeting, Membership, Network, Role, RoleKind, Workgroup
 from partners.models import Organization
-
-Owner = Organization | Workgroup | AbstractBaseUser
 
 STRATEGY_FIELDS = ("title", "description", "goal", "workgroup", "order")
 
