@@ -131,7 +131,7 @@ def _backbone_actions(work: Work) -> Found:
                 f"{reverse('goals:work_plan', args=[slugs[row['network_id']]])}?overdue=on",
                 Tone.WARNING,
                 row["count"],
-                order=45,
+                order=34,  # before the lines of the user's own actions
             ),
         )
     own = Action.objects.open().filter(owner_user=work.user, network__in=list(slugs))

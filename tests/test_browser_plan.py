@@ -77,7 +77,7 @@ def test_an_action_item_goes_from_a_meeting_to_the_owners_home_and_is_closed(
     partner.get_by_label(f"Status of {TITLE}").select_option(label="Done")
     partner.get_by_role("button", name=f"Update the status of {TITLE}").click()
     expect(partner.get_by_role("status")).to_contain_text(f"“{TITLE}” is now done")
-    expect(partner.locator(f"#action-{action.pk}")).to_contain_text("Done")
+    expect(partner.locator(f"#action-{action.pk}")).to_contain_text(f"Done on {timezone.localdate():%b} ")
     partner.get_by_role("link", name=re.compile("^Home")).first.click()
     expect(partner.get_by_role("heading", level=1)).to_contain_text("Welcome")
     expect(partner.get_by_role("link", name=line)).to_have_count(0)

@@ -284,11 +284,11 @@ def test_backbone_staff_see_the_overdue_count_and_their_own_actions(world):
         )  # fmt: skip
     tasks = [t for t in lines(world.backbone, todo.network_place(world.network.pk)) if "ction" in t.text]
     assert [(t.text, t.tone, t.count) for t in tasks] == [
-        ("Action “Due -5” was due on June 5, 2025: overdue", todo.Tone.WARNING, 1),
         ("2 actions of the work plan are overdue", todo.Tone.WARNING, 2),
+        ("Action “Due -5” was due on June 5, 2025: overdue", todo.Tone.WARNING, 1),
         ("Action “Due 30” is due on July 10, 2025", todo.Tone.INFO, 1),
     ]
-    assert tasks[1].url == f"{reverse('goals:work_plan', args=['kansas'])}?overdue=on"
+    assert tasks[0].url == f"{reverse('goals:work_plan', args=['kansas'])}?overdue=on"
     assert not lines(world.other_backbone, todo.network_place(world.network.pk))
 
 
