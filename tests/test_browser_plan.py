@@ -41,7 +41,7 @@ def test_an_action_item_goes_from_a_meeting_to_the_owners_home_and_is_closed(
     page.goto(f"{base}/networks/kansas/meetings/{meeting.pk}/")
     expect(page.get_by_role("heading", name="Action items")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label(re.compile("^Action")).fill(TITLE)
+    page.get_by_role("textbox", name=re.compile("^Action")).fill(TITLE)
     page.get_by_label(re.compile("^Owner")).select_option(label=PARTNER)
     page.get_by_label(re.compile("^Due")).fill(due.isoformat())
     page.get_by_label(re.compile("^Strategy")).select_option(
