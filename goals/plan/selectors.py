@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.ids import id_or_none
 from goals.models import OPEN_STATUSES, Action, ActionStatus, Goal, Owner, Strategy
 from network.models import Meeting, Membership, Network, RoleKind, Workgroup
 from network.selectors import Access, organizations_for_user
@@ -72,8 +73,9 @@ def owner_choices(*, network: Network) -> list[tuple[str, list[tuple[str, str]]]
 def owner_from_key(*, network: Network, key: str) -> Owner | None:
     """The owner a key names, if it is of this network (a partner today, one of its workgroups, one of
     its backbone staff); None otherwise. One query."""
-    kind, _, pk = key.partition(":")
-    if not pk.isdigit():
+    kind, _, text = key.partition(":")
+    pk = id_or_none(text)
+    if pk is None:
         return None
     if kind == "organization":
         current = Membership.objects.current().filter(network=network)

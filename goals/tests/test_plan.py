@@ -189,7 +189,8 @@ def test_owner_keys_name_only_owners_of_the_network(world, workgroup):
     for owner in (world.supplier, workgroup, world.backbone):
         assert selectors.owner_from_key(network=world.network, key=selectors.owner_key(owner)) == owner
     stranger = world.other_network.memberships.get().organization
-    for key in (selectors.owner_key(stranger), selectors.owner_key(world.partner), "user:x", "nobody:1", ""):
+    odd = ["user:x", "nobody:1", "", "organization:²", f"workgroup:{'9' * 30}", "user:\x00", "user:"]
+    for key in [selectors.owner_key(stranger), selectors.owner_key(world.partner), *odd]:
         assert selectors.owner_from_key(network=world.network, key=key) is None
     groups = dict(selectors.owner_choices(network=world.network))
     assert [label for _, label in groups["Partners"]] == sorted(
