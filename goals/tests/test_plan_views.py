@@ -333,3 +333,18 @@ def test_the_plan_page_makes_as_many_queries_for_many_actions_and_partners(world
             )  # fmt: skip
 
     queries_stay_flat(client_for(world.partner), reverse("goals:work_plan", args=["kansas"]), add)
+
+
+def test_site_administrators_list_actions_and_close_them_through_the_service(world, plan, client_for):
+    _, _, action = plan
+    client = client_for(world.admin)
+    assert client.get(reverse("admin:goals_action_changelist")).status_code == OK
+    assert client.get(reverse("admin:goals_action_change", args=[action.pk])).status_code == OK
+    assert client.get(reverse("admin:goals_strategy_changelist")).status_code == OK
+    response = client.post(
+        reverse("admin:goals_action_changelist"), {"action": "mark_done", "_selected_action": [action.pk]}
+    )
+    assert response.status_code == FOUND
+    action.refresh_from_db()
+    assert (action.status, action.closed_by) == (ActionStatus.DONE, world.admin)
+    assert action.closed_at is not None
