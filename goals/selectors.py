@@ -36,6 +36,9 @@ from django.utils import timezone
 from core.calendar import month_add, month_count, month_of, quarter_months
 from core.disclosure import DEFAULT_THRESHOLD, Reason, sum_shown, threshold_for, words
 from goals.models import Commitment, Goal, Strategy
+
+# The public scorecard's "what we will do": the work plan as the public may see it (`goals.plan`).
+from goals.plan.selectors import work_plan_public as work_plan_public
 from goals.progress import RUN_RATE_MONTHS, Progress, coverage, progress
 from metrics import completeness
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN
