@@ -29,12 +29,16 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from core.calendar import month_add, month_count, month_of, quarter_months
 from core.disclosure import DEFAULT_THRESHOLD, Reason, sum_shown, threshold_for, words
-from goals.models import Commitment, Goal
+from goals.models import Commitment, Goal, Strategy
+
+# The public scorecard's "what we will do": the work plan as the public may see it (`goals.plan`).
+from goals.plan.selectors import work_plan_public as work_plan_public
 from goals.progress import RUN_RATE_MONTHS, Progress, coverage, progress
 from metrics import completeness
 from metrics.catalogue import COUNTY_BREAKDOWN, TOTAL_BREAKDOWN
@@ -152,9 +156,17 @@ def goals_running(*, network: Network, today: datetime.date) -> GoalsRunning:
 
 def goal_list(*, network: Network, viewer: Viewer = EVERYONE_IDENTIFIED) -> QuerySet[Goal]:
     """The network's goals with how much their partners committed, in one query. ``committed_withheld``
-    where the commitments the viewer may not see are one partner's (`commitments_withheld`)."""
+    where the commitments the viewer may not see are one partner's (`commitments_withheld`);
+    ``strategy_count``: the strategies of the work plan under each goal."""
+    strategies = (
+        Strategy.objects.filter(goal=OuterRef("pk"))
+        .order_by()
+        .values("goal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     goals = network.goals.select_related("measure", "population", "population__breakdown").annotate(
-        committed=Sum("commitments__amount")
+        committed=Sum("commitments__amount"), strategy_count=Coalesce(Subquery(strategies), 0)
     )
     if viewer.sees_all_of(network.pk):
         goals = goals.annotate(committed_withheld=Value(False))

@@ -1,16 +1,30 @@
 """Goals' part of each home page's to-do list (`network.todo`): goals at risk or off track for the
-backbone, and each network's goals' outlook for the state, as published to the state viewer."""
+backbone, each network's goals' outlook for the state, as published to the state viewer, and the open
+actions of the work plan: a partner's own, the backbone staff member's own and the network's overdue."""
 
 import datetime
 from collections import Counter
 
+from django.db.models import Count
 from django.urls import reverse
 
-from goals.models import Goal
+from core.calendar import long_date
+from goals.models import Action, Goal
+from goals.plan.selectors import SOON_DAYS
 from goals.progress import Outlook
 from goals.selectors import goal_standings, goal_standings_for, goals_of
 from network.selectors import viewer_of
-from network.todo import Found, Task, Tone, Work, network_place, plural, provide, state_network_place
+from network.todo import (
+    Found,
+    Task,
+    Tone,
+    Work,
+    network_place,
+    partner_place,
+    plural,
+    provide,
+    state_network_place,
+)
 
 _TROUBLE = (Outlook.OFF_TRACK, Outlook.AT_RISK)
 
@@ -67,6 +81,67 @@ def _state_outlooks(work: Work) -> Found:
         )
 
 
+def _action_task(action: Action, slug: str, today: datetime.date) -> Task:
+    """One open action: overdue, due within `SOON_DAYS` (the owner's to do now), or later."""
+    url = f"{reverse('goals:work_plan', args=[slug])}#action-{action.pk}"
+    due = long_date(action.due_on)
+    if action.due_on < today:
+        return Task(f"Action “{action.title}” was due on {due}: overdue", url, Tone.WARNING, order=35)
+    days = (action.due_on - today).days
+    if days <= SOON_DAYS:
+        when = "today" if days == 0 else f"in {plural(days, 'day', 'days')} ({due})"
+        return Task(f"Action “{action.title}” is due {when}", url, Tone.ACTION, order=36)
+    return Task(f"Action “{action.title}” is due on {due}", url, Tone.INFO, order=70)
+
+
+def _partner_actions(work: Work) -> Found:
+    """The open actions each partner organization of the user owns in each of its networks: one query."""
+    if not work.partnerships:
+        return
+    places = {(m.network_id, m.organization_id): m for m in work.partnerships}
+    actions = Action.objects.open().filter(
+        owner_organization__in={m.organization_id for m in work.partnerships},
+        network__in={m.network_id for m in work.partnerships},
+    )
+    for action in actions.order_by("due_on", "title"):
+        membership = places.get((action.network_id, action.owner_organization_id))
+        if membership is not None:
+            yield partner_place(membership.pk), _action_task(action, membership.network.slug, work.today)
+
+
+def _backbone_actions(work: Work) -> Found:
+    """For backbone staff, each network's overdue actions in one line, and the open actions they own
+    themselves: two queries."""
+    if not work.managed:
+        return
+    slugs = {network.pk: network.slug for network in work.managed}
+    overdue = (
+        Action.objects.overdue(work.today)
+        .filter(network__in=list(slugs))
+        .values("network_id")
+        .annotate(count=Count("pk"))
+        .order_by("network_id")
+    )
+    for row in overdue:
+        count = plural(row["count"], "action of the work plan is", "actions of the work plan are")
+        yield (
+            network_place(row["network_id"]),
+            Task(
+                f"{count} overdue",
+                f"{reverse('goals:work_plan', args=[slugs[row['network_id']]])}?overdue=on",
+                Tone.WARNING,
+                row["count"],
+                order=34,  # before the lines of the user's own actions
+            ),
+        )
+    own = Action.objects.open().filter(owner_user=work.user, network__in=list(slugs))
+    for action in own.order_by("due_on", "title"):
+        yield network_place(action.network_id), _action_task(action, slugs[action.network_id], work.today)
+
+
 def register() -> None:
     provide(_backbone_goals)
     provide(_state_outlooks)
+    # Cheap (one or two queries whatever the network's size): the navigation counts what is due soon.
+    provide(_partner_actions, in_navigation=True)
+    provide(_backbone_actions, in_navigation=True)

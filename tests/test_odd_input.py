@@ -79,6 +79,9 @@ PAGES: dict[str, Page] = {
     "dashboard_partner": Page(partner_url("goals:dashboard_partner"), (BACKBONE, ADMIN, PARTNER), DASHBOARD),
     "dashboard_state": Page(state_url("goals:dashboard_state"), (STATE, ADMIN), DASHBOARD),
     "dashboard_states": Page(lambda world: reverse("goals:dashboard_states"), (ADMIN,), DASHBOARD),
+    "work_plan": Page(network_url("goals:work_plan"), VIEW, ("owner", "status", "overdue")),
+    "strategy_create": Page(network_url("goals:strategy_create"), MANAGE, ("goal", "workgroup")),
+    "action_create": Page(network_url("goals:action_create"), MANAGE, ("strategy", "owner")),
     # equity
     "equity": Page(network_url("equity:network"), VIEW, EQUITY),
     "coverage": Page(network_url("equity:network_coverage"), VIEW, EQUITY),

@@ -15,9 +15,9 @@ from django.db.models import F, Sum
 from demo.goals import FOCUS_GOAL_NAME, GOAL_NAME, build_goals
 from demo.network import STATES
 from demo.tests.conftest import built_once
-from goals.models import Commitment, Goal, TargetKind
+from goals.models import Action, ActionStatus, Commitment, Goal, Strategy, TargetKind
 from metrics.models import MonthlyReport, ReportStatus, ReportValue, RollupNetworkMonth
-from network.models import Network
+from network.models import Network, Role, RoleKind
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +110,19 @@ def test_a_second_run_of_the_goals_changes_nothing(networks):
         list(Commitment.objects.order_by("pk").values_list("goal_id", "organization_id", "amount")),
     )
     assert after == before
+
+
+def test_kansas_has_a_work_plan_and_a_second_run_changes_nothing(networks):
+    kansas = next(network for network in networks if network.slug == "kansas")
+    actions = Action.objects.filter(network=kansas)
+    anchor = datetime.date(2026, 11, 1)
+    assert actions.overdue(anchor).count() >= 2
+    partner_2 = Role.objects.get(user__username="partner-kansas-2", kind=RoleKind.PARTNER_STAFF)
+    assert actions.filter(owner_organization=partner_2.organization).exists()
+    recorded = actions.get(meeting__isnull=False)
+    assert recorded.meeting.network == kansas and recorded.meeting.starts_at.date() < anchor
+    assert actions.filter(status=ActionStatus.DONE, closed_at__isnull=False).exists()
+    assert not Action.objects.exclude(network=kansas).exists()
+    before = list(Action.objects.order_by("pk").values_list()), list(Strategy.objects.values_list())
+    build_goals()
+    assert (list(Action.objects.order_by("pk").values_list()), list(Strategy.objects.values_list())) == before
