@@ -17,6 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST
 
 from core.figures import download_or_none
+from goals.selectors import work_plan_public
 from network.models import Network
 from network.selectors import Access, network_get_for_user
 from scorecard import board, selectors, services
@@ -37,6 +38,7 @@ def _public_context(request: HttpRequest, scorecard: Scorecard, **extra: object)
         "scorecard": scorecard,
         "board": figures,
         "named": selectors.partners_named(network=network),
+        "plan": work_plan_public(network=network, today=timezone.localdate()),
         "public_url": public_url,
         "embed_url": request.build_absolute_uri(reverse("scorecard:embed", args=[network.slug])),
         **extra,
@@ -77,6 +79,7 @@ def scorecard_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "scorecard": scorecard,
             "form": form,
             "named": selectors.partners_named(network=network),
+        "plan": work_plan_public(network=network, today=timezone.localdate()),
             "public_url": request.build_absolute_uri(reverse("scorecard:public", args=[network.slug])),
         },
     )
