@@ -82,11 +82,11 @@ def _state_outlooks(work: Work) -> Found:
 
 
 def _action_task(action: Action, slug: str, today: datetime.date) -> Task:
-    """One open action: overdue, due within `SOON_DAYS` (the owner's to do now), or later."""
+    """One open action: overdue or due within `SOON_DAYS` (the owner's to do now), or later."""
     url = f"{reverse('goals:work_plan', args=[slug])}#action-{action.pk}"
     due = long_date(action.due_on)
     if action.due_on < today:
-        return Task(f"Action “{action.title}” was due on {due}: overdue", url, Tone.WARNING, order=35)
+        return Task(f"Action “{action.title}” was due on {due}: overdue", url, Tone.ACTION, order=35)
     days = (action.due_on - today).days
     if days <= SOON_DAYS:
         when = "today" if days == 0 else f"in {plural(days, 'day', 'days')} ({due})"

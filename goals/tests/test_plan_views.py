@@ -266,14 +266,14 @@ def test_a_partners_home_lists_its_open_actions_by_when_they_are_due(world, clie
         if "Action" in task.text
     ]
     assert [(task.text, task.tone) for task in tasks] == [
-        ("Action “Send the flyers” was due on June 9, 2025: overdue", todo.Tone.WARNING),
+        ("Action “Send the flyers” was due on June 9, 2025: overdue", todo.Tone.ACTION),
         ("Action “Train coaches” is due in 14 days (June 24, 2025)", todo.Tone.ACTION),
         ("Action “Print posters” is due on June 25, 2025", todo.Tone.INFO),
     ]
     plan_url = reverse("goals:work_plan", args=["kansas"])
     assert [task.url for task in tasks] == [f"{plan_url}#action-{a.pk}" for a in (late, soon, later)]
-    # The one due soon is counted beside Home.
-    assert todo.actions_waiting(todo.work_of(user=world.partner, today=TODAY)) == before + 1
+    # The overdue one and the one due soon are counted beside Home.
+    assert todo.actions_waiting(todo.work_of(user=world.partner, today=TODAY)) == before + 2
 
 
 def test_backbone_staff_see_the_overdue_count_and_their_own_actions(world):
@@ -285,7 +285,7 @@ def test_backbone_staff_see_the_overdue_count_and_their_own_actions(world):
     tasks = [t for t in lines(world.backbone, todo.network_place(world.network.pk)) if "ction" in t.text]
     assert [(t.text, t.tone, t.count) for t in tasks] == [
         ("2 actions of the work plan are overdue", todo.Tone.WARNING, 2),
-        ("Action “Due -5” was due on June 5, 2025: overdue", todo.Tone.WARNING, 1),
+        ("Action “Due -5” was due on June 5, 2025: overdue", todo.Tone.ACTION, 1),
         ("Action “Due 30” is due on July 10, 2025", todo.Tone.INFO, 1),
     ]
     assert tasks[0].url == f"{reverse('goals:work_plan', args=['kansas'])}?overdue=on"
