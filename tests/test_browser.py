@@ -68,7 +68,7 @@ def test_partner_staff_journey(page: Page, live_server, demo):
     expect(page.get_by_role("status")).to_contain_text("profile is saved")
     # The partner decides whether the state sees its identified figures.
     choose(page, "Backbone organization and state health department")
-    page.get_by_role("button", name="Save the choice for Kansas").click()
+    page.get_by_role("button", name="Save the choices for Kansas").click()
     expect(page.get_by_role("status")).to_contain_text("state health department")
     assert_accessible(page)
     # Backbone-only pages are closed to partner staff.

@@ -193,4 +193,4 @@ def test_a_partner_chooses_to_be_named_and_the_backbone_switches_the_scorecard_o
 
     page.goto(f"{base}/public/kansas/")
     expect(page.get_by_text("Enrollment is rising.")).to_be_visible()
-    expect(page.get_by_role("list").filter(has_text=COTTONWOOD)).to_be_visible()
+    expect(page.get_by_role("region", name="Partners").get_by_role("list")).to_contain_text(COTTONWOOD)
