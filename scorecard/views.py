@@ -79,7 +79,7 @@ def scorecard_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "scorecard": scorecard,
             "form": form,
             "named": selectors.partners_named(network=network),
-        "plan": work_plan_public(network=network, today=timezone.localdate()),
+            "plan": work_plan_public(network=network, today=timezone.localdate()),
             "public_url": request.build_absolute_uri(reverse("scorecard:public", args=[network.slug])),
         },
     )
