@@ -124,32 +124,41 @@ def _percent_words(part: Figure, whole: Figure) -> str | None:
     return None if found is None else f"{found} %"
 
 
-def _sentences(total: Window, covers: str) -> list[str]:
+def _retention_words(window: Window) -> str | None:
+    at_6 = _percent_words(window.month_6, window.started)
+    at_12 = _percent_words(window.month_12, window.started)
+    if at_6 and at_12:
+        return f"{at_6} were still in the program 6 months on, and {at_12} at 12 months"
+    return None
+
+
+def _outcome_words(window: Window) -> str | None:
+    met = _percent_words(window.met, window.evaluated)
+    if met and window.evaluated.value is not None:
+        evaluated = window.evaluated.value
+        return f"of the {evaluated:,} evaluated participants, {met} met the outcome of the DPRP Standards"
+    return None
+
+
+def _sentences(total: Window, windows: list[Window], covers: str) -> list[str]:
+    """The section in plain words: over all the quarters where shown; else, said so, the latest quarter
+    where it is (a count shown in the table, so nothing more is told)."""
     said = []
     if total.started.value is None:
         said.append(f"How many started {covers} is not shown, to protect privacy.")
     else:
         said.append(f"{total.started.value:,} people started the program {covers}.")
-    at_6, at_12 = _percent_words(total.month_6, total.started), _percent_words(total.month_12, total.started)
-    if at_6 and at_12:
-        said.append(f"{at_6} were still in the program 6 months on, and {at_12} at 12 months.")
-    elif at_6 or at_12:
-        month, found = (6, at_6) if at_6 else (12, at_12)
+    for words, what in (
+        (_retention_words, "How many of them were still in the program at months 6 and 12"),
+        (_outcome_words, "The share of the evaluated participants who met the outcome"),
+    ):
+        if found := words(total):
+            said.append(f"{found[0].upper()}{found[1:]}.")
+            continue
+        latest = next(((w, f) for w in reversed(windows) if (f := words(w))), None)
+        hidden = f"{what} is not shown over all of them, to protect privacy"
         said.append(
-            f"{found} were still in the program at month {month}; the other share is not shown, to "
-            "protect privacy."
-        )
-    else:
-        said.append("How many were still in the program at months 6 and 12 is not shown, to protect privacy.")
-    met = _percent_words(total.met, total.evaluated)
-    if met and total.evaluated.value is not None:
-        said.append(
-            f"Of the {total.evaluated.value:,} evaluated participants, {met} met the outcome of the DPRP "
-            "Standards."
-        )
-    else:
-        said.append(
-            "The share of evaluated participants who met the outcome is not shown, to protect privacy."
+            f"{hidden}; of those who started in {latest[0].label}, {latest[1]}." if latest else f"{hidden}."
         )
     return said
 
@@ -220,11 +229,14 @@ def public_outcomes(*, network: Network, today: datetime.date) -> PublicOutcomes
         ],
         slug="outcomes",
     )
-    lines = [survival_line(publication, f"Started {covers}", quarters)]
+    # A line per quarter as well as theirs together: where one quarter's count is hidden, the others' show.
+    lines = [survival_line(publication, f"Started in {quarter_label(q)}", [q]) for q in quarters]
+    if len(quarters) > 1:
+        lines.append(survival_line(publication, f"Started {covers}", quarters))
     title = f"Share still in the program, of the participants who started {covers}"
     return PublicOutcomes(
         sharing=sharing,
-        said=_sentences(total, covers),
+        said=_sentences(total, windows, covers),
         unconfirmed=[measure for measure in (EVALUATED, MET_OUTCOME) if not measure.confirmed],
         table=table,
         survival=survival_table(lines, caption=title, slug="outcomes-survival", threshold=t),

@@ -73,11 +73,26 @@ def test_a_share_is_hidden_where_its_numerator_is(world, sharing):
     assert isinstance(total[header.index(f"{MET_OUTCOME.label} (% of evaluated)")], Suppressed)
     assert total[header.index(EVALUATED.label)] == 35  # its denominator is shown
     said = " ".join(outcomes.said)
-    assert "met the outcome is not shown" in said
+    assert "who met the outcome is not shown over all of them, to protect privacy." in said
     assert "70 people started the program in Q1 2025." in said
     # Shares of the shown counts: 20 + 15 = 35 of 70 still in the program at month 12.
     assert total[header.index("Still in the program in month 12 (%)")] == 50
-    assert "50 % at 12 months" in said
+    assert "50 % at 12 months." in said
+
+
+def test_a_share_hidden_over_all_quarters_is_said_of_the_latest_quarter_it_is_shown(world, sharing):
+    large, few, _ = sharing
+    q2 = datetime.date(2025, 4, 1)
+    for organization in (large, few):  # 15 of each one's 30 evaluated met it: not small for the other
+        cohort_add(organization, q2, measures_of(60, kept=0.5, met=0.5))
+    outcomes = public_outcomes(network=world.network, today=TODAY)
+    assert [row[0] for row in outcomes.table.rows] == ["Q1 2025", "Q2 2025", "All 2 quarters"]
+    said = " ".join(outcomes.said)
+    assert "from Q1 2025 to Q2 2025" in said
+    assert (
+        "is not shown over all of them, to protect privacy; of those who started in Q2 2025, of the 60 "
+        "evaluated participants, 50 % met the outcome" in said
+    )
 
 
 def test_a_partner_that_does_not_share_counts_nowhere(world, sharing):
@@ -85,7 +100,7 @@ def test_a_partner_that_does_not_share_counts_nowhere(world, sharing):
     assert outcomes.sharing == 2
     started = outcomes.table.rows[-1][1]
     assert started == LARGE[STARTED.code] + FEW_MET[STARTED.code]
-    assert outcomes.survival.rows[0][1] == started
+    assert outcomes.survival.rows[-1][1] == started
     month_6 = LARGE[retained_code(6)] + FEW_MET[retained_code(6)]
     assert outcomes.table.rows[-1][2] == month_6
 
@@ -128,6 +143,8 @@ def test_the_public_page_says_it_and_downloads_its_tables(world, sharing):
     assert "What happens after people enroll" in text
     assert "2 partners share their program outcomes" in text
     assert "Unconfirmed:" in text  # the evaluation cohort's definition is (metrics.outcomes)
+    embedded = Client().get(reverse("scorecard:embed", args=[world.network.slug])).content.decode()
+    assert "What happens after people enroll" in embedded
     download = Client().get(url, {"download": "outcomes"})
     assert download.status_code == 200
     assert "Q1 2025" in download.content.decode("utf-8-sig")
