@@ -35,10 +35,12 @@ from django.db import connection, transaction
 
 from core import jobs
 from core.calendar import month_end, month_of
+from metrics import figure_cache
 from metrics.catalogue import TOTAL_BREAKDOWN, TOTAL_CATEGORY
 from metrics.importers.dprp import BREAKDOWN_FIELDS, Session
 from metrics.models import Category, CohortCount, ParticipantSession
 from metrics.selectors import participant_sessions
+from network.models import Membership
 from partners.models import Organization
 
 EDITIONS = ("2018", "2021", "2024")
@@ -288,8 +290,9 @@ def cohort_is_complete(cohort_month: datetime.date, last_session_day: datetime.d
 def cohorts_rebuild(*, organization: Organization) -> int:
     """Recompute the organization's `CohortCount` rows from its `ParticipantSession` rows, in one
     transaction (delete, then insert): idempotent, and its cost depends on this organization's
-    sessions alone. Five queries (the categories, the lock, the sessions, the delete, the insert) and
-    one more insert for each thousand rows past the first. Returns the number of rows written.
+    sessions alone. Six queries (the categories, the lock, the sessions, the delete, the insert, the
+    organization's networks, whose cached figures it marks changed once committed) and one more insert
+    for each thousand rows past the first. Returns the number of rows written.
 
     Queued after a DPRP file is saved (`metrics.tasks.cohorts_rebuild`) and for every organization
     with sessions by the nightly rebuild."""
@@ -315,6 +318,12 @@ def cohorts_rebuild(*, organization: Organization) -> int:
         ]
         CohortCount.objects.filter(organization=organization)._raw_delete(connection.alias)
         CohortCount.objects.bulk_create(rows, batch_size=1000)
+        # Bulk writes send no signal: the figures cached of the organization's networks (the public
+        # scorecard's outcomes) are out of date once this commits.
+        network_ids = sorted(
+            set(Membership.objects.filter(organization=organization).values_list("network_id", flat=True))
+        )
+        transaction.on_commit(lambda: figure_cache.changed(network_ids))
     return len(rows)
 
 

@@ -14,8 +14,13 @@ give them, by subtraction, what their own pages hide. So the public is shown a c
 them is shown it too (`public_publication`): what each of them then reads here is a part of what their
 own pages show them, so it tells them nothing more.
 
-Built once per network and day while the rollups do not change (`metrics.figure_cache`): a visit costs
-a cache read, whatever the number of partners; a build solves one publication per partner that reports."""
+Program outcomes (what happens after people enroll) are published by the same rule
+(`scorecard.outcomes`).
+
+Built once per network and day while the rollups do not change (`metrics.figure_cache`; a rebuild of a
+partner's cohorts marks its networks' figures changed): a visit costs a cache read, whatever the number
+of partners; a build solves one publication per partner that reports, and one per partner sharing its
+outcomes."""
 
 import dataclasses
 import datetime
@@ -37,11 +42,10 @@ from metrics import completeness
 from metrics.figure_cache import cached
 from metrics.models import Measure, PartnerFigure
 from metrics.publication import Figure, Publication, Publications
-from network.models import DataSharing, Membership, Network
+from network.models import Network
 from network.selectors import Viewer
-
-# The public's level: nobody identified.
-PUBLIC = Viewer()
+from scorecard.outcomes import PublicOutcomes, public_outcomes
+from scorecard.readers import PUBLIC, viewers_identifying
 
 TREND_MONTHS = 24  # two years of months: a legislative session's view
 EQUITY_BREAKDOWNS = ("race", "ethnicity")
@@ -64,21 +68,10 @@ EQUITY_COLUMNS_LEFT_OUT = {
 
 
 def viewers_identifying_some(*, network: Network, measure_id: int) -> list[Viewer]:
-    """Those who see some of the network's partners identified, short of all of them: the staff of each
-    partner with a count of the measure (their own organization), and the state's viewers (the partners
-    sharing with the state, in every network of the state). Two queries."""
+    """`viewers_identifying` the partners with a count of the measure. Two queries."""
     reporting = PartnerFigure.objects.filter(network=network, measure_id=measure_id)
-    organizations = sorted(set(reporting.values_list("organization_id", flat=True).order_by()))
-    shared = Membership.objects.current().filter(
-        data_sharing=DataSharing.BACKBONE_AND_STATE, network__state_id=network.state_id
-    )
-    return [
-        *(Viewer(organization_ids=frozenset({pk})) for pk in organizations),
-        Viewer(
-            shared=frozenset(shared.values_list("network_id", "organization_id")),
-            states=frozenset({network.state_id}),
-        ),
-    ]
+    organizations = reporting.values_list("organization_id", flat=True).order_by().distinct()
+    return viewers_identifying(network=network, organization_ids=organizations)
 
 
 def public_publication(*, network: Network, measure_id: int, today: datetime.date) -> Publication:
@@ -186,10 +179,16 @@ class PublicBoard:
     equity: list[EquityPicture] = field(default_factory=list)
     equity_period: MonthPeriod | None = None
     last_complete: datetime.date | None = None  # the latest month with every report in
+    outcomes: PublicOutcomes | None = None  # what happens after people enroll
 
     @property
     def tables(self) -> list[Table]:
-        return [self.goals_table, self.trend_table, *(picture.table for picture in self.equity)]
+        return [
+            self.goals_table,
+            self.trend_table,
+            *(picture.table for picture in self.equity),
+            *(self.outcomes.tables if self.outcomes else []),
+        ]
 
 
 def public_board(*, network: Network, today: datetime.date) -> PublicBoard:
@@ -281,6 +280,7 @@ def _public_board(*, network: Network, today: datetime.date) -> PublicBoard:
         ),
         equity=equity,
         equity_period=equity_period,
+        outcomes=public_outcomes(network=network, today=today),
     )
 
 

@@ -6,6 +6,7 @@ import datetime
 
 from goals import selectors
 from metrics.models import Measure, PartnerFigure
+from metrics.outcome_publication import Key, OutcomePublication, outcome_publications
 from metrics.publication import Figure
 from network.models import DataSharing, Membership, Network
 from network.selectors import Viewer
@@ -44,3 +45,25 @@ def public_months(
         if figure.hidden and months.get(month, Figure(None)).value is not None
     }
     return months, from_others
+
+
+def public_outcome_cells(network: Network, today: datetime.date) -> tuple[OutcomePublication, set[Key]]:
+    """The network's outcomes as the outcome publication publishes them to the public, and the cells of
+    those it shows that it hides from the staff of a partner sharing its outcomes (their network's page)
+    or from the state's viewers (the state's page, solved with the state's cells)."""
+    public = outcome_publications(networks=[network], viewer=Viewer(), today=today).networks[network.pk]
+    sharing = set(
+        Membership.objects.filter(network=network, outcomes_shared=True).values_list(
+            "organization_id", flat=True
+        )
+    )
+    state = others(network)[-1]
+    hidden_from_others: set[Key] = set()
+    for viewer in [*(Viewer(organization_ids=frozenset({pk})) for pk in sharing), state]:
+        statewide = viewer is state
+        networks = list(Network.objects.filter(state=network.state)) if statewide else [network]
+        theirs = outcome_publications(networks=networks, viewer=viewer, today=today, with_states=statewide)
+        hidden_from_others |= {
+            key for key in theirs.networks[network.pk].hidden if public.figure(*key).value is not None
+        }
+    return public, hidden_from_others
