@@ -37,7 +37,7 @@ from core.calendar import month_add, month_end, quarter_of
 from core.disclosure import Equation, Reason, threshold_for
 from metrics.catalogue import TOTAL_BREAKDOWN
 from metrics.models import CohortCount, ParticipantSession
-from metrics.outcomes import MEASURES, RETAINED, SESSIONS, STARTED
+from metrics.outcomes import BY_GROUP, MEASURES, SESSIONS, STARTED, retained_code
 from metrics.publication import NO_DATA, Figure, protect_groups, sum_figures
 from network.models import Membership, Network
 from network.selectors import Viewer
@@ -73,7 +73,7 @@ class OutcomePublication:
         key = (cohort, measure, category)
         if key in self.hidden:
             return Figure(None, self.hidden[key])
-        if cohort not in self._cohorts:
+        if cohort not in self._cohorts or not self.by_group(measure, category):
             return NO_DATA
         return Figure(self.counts.get(key, 0))
 
@@ -84,6 +84,11 @@ class OutcomePublication:
     @cached_property
     def _cohorts(self) -> set[datetime.date]:
         return {cohort for cohort, _, _ in self.counts}
+
+    def by_group(self, measure: str, category: int | None) -> bool:
+        """Whether the measure is published for the category (`metrics.outcomes.BY_GROUP`): every
+        measure is, to a viewer who sees the counts identified."""
+        return category is None or self.identified or measure in BY_GROUP
 
     def categories(self) -> set[int]:
         return {category for _, _, category in self.counts if category is not None}
@@ -236,6 +241,8 @@ class _Solver:
         month, measure, category = key
         quarter = quarter_of(month)
         self.by_month[n][key] += count
+        if category is not None and measure not in BY_GROUP:
+            return  # published for everyone together only
         self.by_quarter[n][quarter, measure, category] += count
         if not known:
             self.rest[n][quarter, measure, category] += count
@@ -348,6 +355,7 @@ def cell_keys(counts: dict[Key, int]) -> list[Key]:
         for quarter in sorted(quarters)
         for measure in MEASURES
         for category in [None, *sorted(categories[quarter])]
+        if category is None or measure.code in BY_GROUP
     ]
 
 
@@ -363,11 +371,11 @@ def cell_equations(
     for quarter, measure, category in keys:
         if category is not None:
             by_group[quarter, measure, breakdown_of[category]].append((*unit, quarter, measure, category))
-        if measure == STARTED.code:
+        if measure == STARTED.code and category is None:
             started = (*unit, quarter, measure, category)
             buckets = tuple((*unit, quarter, code, category) for code in sessions)
             equations.append(Equation(plus=buckets, minus=(started,)))
-            equations.append(Equation(plus=((*unit, quarter, RETAINED[0].code, category),), minus=(started,)))
+            equations.append(Equation(plus=((*unit, quarter, retained_code(1), category),), minus=(started,)))
     for (quarter, measure, _), categories in by_group.items():
         equations.append(Equation(plus=tuple(categories), minus=((*unit, quarter, measure, None),)))
     return equations

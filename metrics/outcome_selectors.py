@@ -152,6 +152,7 @@ class Line:
     started: Figure
     shares: list[int | None]  # program months 1 to 12; None where hidden or nothing started
     hidden: bool  # some share is hidden (its counts include a suppressed one)
+    joined: bool = False  # published for some months only (`metrics.outcomes.BY_GROUP`): drawn through them
 
 
 def survival_line(
@@ -164,6 +165,7 @@ def survival_line(
         started=started,
         shares=[share(count, started) for count in retained],
         hidden=started.hidden or any(count.hidden for count in retained),
+        joined=not all(publication.by_group(retained_code(month), category) for month in PROGRAM_MONTHS),
     )
 
 
@@ -180,7 +182,7 @@ def survival_chart(lines: Sequence[Line], *, title: str, element_id: str) -> Cha
             mode="lines+markers",
             line={"color": COLOURS[index % len(COLOURS)]},
             marker={"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 8},
-            connectgaps=False,
+            connectgaps=line.joined,
             hovertemplate=f"{line.name}, program month %{{x}}: %{{y}} %<extra></extra>",
         )
         for index, line in enumerate(drawn)

@@ -172,6 +172,14 @@ MEASURES: list[CohortMeasure] = [
     MET_OUTCOME,
 ]
 BY_CODE = {measure.code: measure for measure in MEASURES}
+# The measures published by breakdown group to a viewer who does not see every partner: what the equity
+# breakdown reads (who started, who is still in at months 3, 6, 9 and 12, who was evaluated and who met
+# the outcome). Each other measure is published for everyone together only: every cell published by
+# group is one more the suppression must protect, and the solving grows faster than the cells.
+GROUP_MONTHS = (3, 6, 9, 12)
+BY_GROUP = frozenset(
+    [STARTED.code, *(retained_code(month) for month in GROUP_MONTHS), EVALUATED.code, MET_OUTCOME.code]
+)
 
 
 # --- the computation -------------------------------------------------------------------------------

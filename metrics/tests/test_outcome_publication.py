@@ -8,11 +8,11 @@ import pytest
 
 from core.disclosure import Reason, determined
 from metrics.outcome_publication import cell_equations, cell_keys, cohort_running, outcome_publications
-from metrics.outcomes import SESSIONS, STARTED, retained_code
-from metrics.publication import Figure
+from metrics.outcomes import BY_GROUP, SESSIONS, STARTED, retained_code
+from metrics.publication import NO_DATA, Figure
 from metrics.tests.cohorts import category, cohort_add, measures_of
 from network.models import DataSharing
-from network.selectors import Viewer, viewer_of
+from network.selectors import EVERYONE_IDENTIFIED, Viewer, viewer_of
 from network.tests.factories import MembershipFactory, NetworkFactory
 from partners.tests.factories import SupplierFactory
 
@@ -148,3 +148,21 @@ def test_a_partner_that_left_sharing_and_came_back_without_counts_for_its_first_
     assert backbone.networks[network.pk].cohorts == [JAN]
     assert backbone.networks[network.pk].figure(JAN, STARTED.code) == Figure(12)
     assert (network.pk, organization.pk) in backbone.partners  # it did share: its line is there
+
+
+def test_by_group_only_what_the_equity_breakdown_reads_is_published_to_a_viewer_who_does_not_see_all():
+    network = NetworkFactory()
+    organization = partner(network, "Prairie YMCA")
+    counts = measures_of(60) | {SESSIONS[1].code: 60}
+    cohort_add(organization, JAN, counts, female=counts)
+    women = category("sex", "female").pk
+    aggregate = published(network, Viewer()).networks[network.pk]
+    for code in BY_GROUP:
+        assert aggregate.figure(Q1, code, women) == aggregate.figure(Q1, code) == Figure(counts[code]), code
+    # The sessions attended, by group: not published (not a zero), though published for everyone.
+    assert aggregate.figure(Q1, SESSIONS[1].code, women) == NO_DATA
+    assert aggregate.figure(Q1, retained_code(2), women) == NO_DATA
+    assert aggregate.figure(Q1, SESSIONS[1].code) == Figure(60)
+    # The backbone staff, who see every partner, read every measure by group, by month.
+    whole = published(network, EVERYONE_IDENTIFIED).networks[network.pk]
+    assert whole.figure(JAN, SESSIONS[1].code, women) == Figure(60)
