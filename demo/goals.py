@@ -1,7 +1,7 @@
 """The Bright Spot Initiative demo's shared goals: one per demo network, "increase enrollment in the
-National DPP by 20 % by 2026-12-31", with its baseline from the demo's first year of approved reports and
-a commitment from every supplier that reports monthly; and one for a population of focus, Hispanic or
-Latino adults (30 % more), which the equity pages show beside the ethnicity breakdown.
+National DPP by 20 % by December 31, 2026", with its baseline from the demo's first year of approved
+reports and a commitment from every supplier that reports monthly; and one for a population of focus,
+Hispanic or Latino adults (30 % more), which the equity pages show beside the ethnicity breakdown.
 
 Kansas also gets a work plan (`build_work_plan`): three strategies under its goals and workgroups and
 their actions, some overdue on the demo's "today" (`demo.network.ANCHOR`), one owned by the organization of
@@ -32,8 +32,13 @@ from metrics.models import Category, Measure
 from network.models import Network
 from partners.models import Organization
 
-GOAL_NAME = "Increase enrollment in the National DPP by 20 % by 2026-12-31"
-FOCUS_GOAL_NAME = "Increase enrollment of Hispanic or Latino adults by 30 % by 2026-12-31"
+GOAL_NAME = "Increase enrollment in the National DPP by 20 % by December 31, 2026"
+FOCUS_GOAL_NAME = "Increase enrollment of Hispanic or Latino adults by 30 % by December 31, 2026"
+# The names an older demo gave them (a date as a computer writes it), found again and renamed on a reload.
+FORMER_NAMES = {
+    GOAL_NAME: "Increase enrollment in the National DPP by 20 % by 2026-12-31",
+    FOCUS_GOAL_NAME: "Increase enrollment of Hispanic or Latino adults by 30 % by 2026-12-31",
+}
 INCREASE = Decimal(20)
 FOCUS_INCREASE = Decimal(30)
 STARTS_ON = datetime.date(2026, 1, 1)
@@ -48,10 +53,10 @@ def _baseline(network: Network) -> MonthPeriod:
 
 
 def _goal_set(network: Network, name: str, fields: dict[str, object]) -> Goal:
-    goal = network.goals.filter(name=name).first()
+    goal = network.goals.filter(name__in=[name, FORMER_NAMES.get(name, name)]).order_by("-name").first()
     if goal is None:
         return services.goal_create(network=network, name=name, **fields)
-    return services.goal_update(goal=goal, **fields)
+    return services.goal_update(goal=goal, name=name, **fields)
 
 
 def _build_focus_goal(network: Network, enrollments: Measure, hispanic: Category) -> Goal:

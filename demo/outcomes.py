@@ -30,7 +30,8 @@ from demo.reports import last_month_due, suppliers_of
 from metrics.importers.dprp import BREAKDOWN_FIELDS, participant_hash
 from metrics.models import CohortCount, ParticipantSession
 from metrics.outcomes import cohorts_rebuild
-from network.models import Membership, Network
+from network.models import Network
+from network.services import membership_set_choices
 
 # Supplier name -> whether it shares its outcomes.
 SUPPLIERS = {
@@ -55,8 +56,14 @@ def build_outcomes(stdout: TextIO | None = None) -> int:
         for name, shared in SUPPLIERS.items():
             supplier = suppliers[name]
             organization = supplier.membership.organization
-            Membership.objects.filter(network=network, organization=organization).update(
-                outcomes_shared=shared
+            # Through the service, so the partner's page shows the choice in its history.
+            membership = supplier.membership
+            membership.refresh_from_db(fields=["outcomes_shared", "named_publicly"])
+            membership_set_choices(
+                membership=membership,
+                outcomes_shared=shared,
+                named_publicly=membership.named_publicly,
+                changed_by=None,
             )
             if not ParticipantSession.objects.filter(organization=organization).exists():
                 rng = random.Random(f"tandem-demo:{KANSAS.slug}:outcomes:{name}")

@@ -30,7 +30,9 @@ class GoalForm(forms.Form):
     name = forms.CharField(
         label="Goal",
         max_length=200,
-        help_text="In a sentence, e.g. “Increase enrollment in the National DPP by 20 % by 2026-12-31”.",
+        help_text=(
+            "In a sentence, e.g. “Increase enrollment in the National DPP by 20 % by December 31, 2026”."
+        ),
     )
     measure = forms.ModelChoiceField(
         queryset=Measure.objects.order_by("order", "code"),

@@ -57,7 +57,7 @@ def test_backbone_staff_follow_their_goal(page: Page, live_server, demo):
         "Dashboard of the Kansas Diabetes Prevention Partner Network",
         [
             "Progress against the goals of",
-            "Increase enrollment in the National DPP by 20 % by 2026-12-31: month by month",
+            "Increase enrollment in the National DPP by 20 % by December 31, 2026: month by month",
             "Enrollments a month in the",
             "Partners: commitments to",
             "Reports by month",

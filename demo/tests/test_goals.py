@@ -6,13 +6,14 @@ at the end; each test runs in a savepoint inside it.
 """
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db.models import F, Sum
 
-from demo.goals import FOCUS_GOAL_NAME, GOAL_NAME, build_goals
+from demo.goals import FOCUS_GOAL_NAME, FORMER_NAMES, GOAL_NAME, build_goals
 from demo.network import STATES
 from demo.tests.conftest import built_once
 from goals.models import Action, ActionStatus, Commitment, Goal, Strategy, TargetKind
@@ -110,6 +111,16 @@ def test_a_second_run_of_the_goals_changes_nothing(networks):
         list(Commitment.objects.order_by("pk").values_list("goal_id", "organization_id", "amount")),
     )
     assert after == before
+
+
+def test_the_goals_say_their_deadline_in_words_and_an_older_demo_s_are_renamed(networks):
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", GOAL_NAME + FOCUS_GOAL_NAME)
+    kansas = Goal.objects.get(network__slug="kansas", name=GOAL_NAME)
+    Goal.objects.filter(pk=kansas.pk).update(name=FORMER_NAMES[GOAL_NAME])
+    goals = Goal.objects.count()
+    build_goals()
+    assert Goal.objects.count() == goals
+    assert Goal.objects.get(pk=kansas.pk).name == GOAL_NAME
 
 
 def test_kansas_has_a_work_plan_and_a_second_run_changes_nothing(networks):

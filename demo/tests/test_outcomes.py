@@ -12,7 +12,7 @@ from demo.reports import last_month_due
 from demo.tests.conftest import built_once
 from metrics.models import CohortCount, ParticipantSession
 from metrics.outcomes import cohort_is_complete
-from network.models import Membership, Network
+from network.models import Membership, Network, PartnerChoice, PartnerChoiceChange
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,13 @@ def test_three_kansas_suppliers_have_cohorts_partner_kansas_2s_shared(written):
     assert shared == SUPPLIERS
     partner_2 = Membership.objects.get(network=kansas, organization__roles__user__username="partner-kansas-2")
     assert partner_2.outcomes_shared is True
+    # Recorded as a choice, so the partner's page does not say "no change" beside a ticked box.
+    recorded = set(
+        PartnerChoiceChange.objects.filter(
+            membership__network=kansas, choice=PartnerChoice.OUTCOMES_SHARED, to_value=True
+        ).values_list("membership__organization__name", flat=True)
+    )
+    assert recorded == {name for name, on in SUPPLIERS.items() if on}
 
 
 def test_every_month_starts_a_cohort_and_the_figures_are_plausible(written):
@@ -71,6 +78,9 @@ def test_a_second_run_changes_nothing(written):
     sessions = ParticipantSession.objects.count()
     assert build_outcomes() == written
     assert ParticipantSession.objects.count() == sessions
+    changes = PartnerChoiceChange.objects.count()
+    assert build_outcomes() == written
+    assert PartnerChoiceChange.objects.count() == changes
     after = sorted(
         CohortCount.objects.values_list("organization", "cohort_month", "measure", "category", "count")
     )

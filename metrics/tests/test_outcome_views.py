@@ -113,6 +113,14 @@ def test_a_partner_not_sharing_is_told_who_sees_its_outcomes(counted, client_for
     )
 
 
+def test_the_partner_s_page_says_the_network_s_name_without_network_twice(counted, client_for):
+    counted.network.name = "Prairie Partner Network"
+    counted.network.save()
+    page = client_for(counted.partner).get(partner_url(counted)).content.decode()
+    assert "beside the Prairie Partner Network as a whole" in page
+    assert "Network network" not in page
+
+
 def test_the_backbone_sees_who_shares_and_who_does_not(counted, client_for):
     sharing(counted)
     quiet = SupplierFactory(name="Quiet Creek Clinic")

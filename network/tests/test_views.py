@@ -117,6 +117,23 @@ def test_home_page_fits_each_role(world, client_for):
     assert world.other_network.name in home_of(world.admin)
 
 
+def test_home_page_links_the_partner_and_the_backbone_to_their_outcomes_and_work_plan(world, client_for):
+    slug = world.network.slug
+    wanted = {
+        world.partner: [reverse("metrics:outcomes_partner", args=[slug, world.supplier.pk])],
+        world.backbone: [
+            reverse("goals:work_plan", args=[slug]),
+            reverse("metrics:outcomes_network", args=[slug]),
+        ],
+    }
+    for user, urls in wanted.items():
+        client = client_for(user)
+        home = client.get(reverse("network:home")).content.decode()
+        for url in urls:
+            assert f'href="{url}"' in home
+            assert client.get(url).status_code == OK
+
+
 def test_directory_makes_the_same_number_of_queries_for_more_partners(
     world, client_for, django_assert_num_queries
 ):

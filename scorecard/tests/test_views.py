@@ -80,6 +80,10 @@ def test_the_backbone_writes_the_story_and_switches_it_on_and_off(world, client_
     assert Client().get(public_url()).status_code == 404  # saved, still off
     client.post(reverse("scorecard:publish", args=["kansas"]))
     assert Client().get(public_url()).status_code == 200
+    Scorecard.objects.update(published_at=timezone.now().replace(hour=14))  # a time written "p.m."
+    on = client.get(edit_url()).content.decode()
+    assert "On the public web: yes" in on and "(on the public web since " in on
+    assert ".." not in re.sub(r"<[^>]+>", "", on)  # "2:12 p.m." ends no sentence with a second period
     client.post(reverse("scorecard:unpublish", args=["kansas"]))
     assert Client().get(public_url()).status_code == 404
 
