@@ -26,6 +26,7 @@ partners.
 """
 
 import datetime
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,15 @@ class OutcomePublication:
     counts: dict[Key, int] = field(default_factory=dict)
     hidden: dict[Key, Reason] = field(default_factory=dict)
     running: set[datetime.date] = field(default_factory=set)  # cohorts whose year is not over
+    as_of: datetime.date | None = None  # the day published: a running cohort's later months are not reached
+
+    def reached(self, cohort: datetime.date, program_month: int) -> bool:
+        """Whether any participant of the cohort (a month, or a quarter from its first month) can have
+        reached the program month by `as_of`: its earliest starters reach month k after (k - 1) * 365/12
+        days."""
+        if self.as_of is None or cohort not in self.running:
+            return True
+        return self.as_of >= cohort + datetime.timedelta(days=math.ceil((program_month - 1) * 365 / 12))
 
     @property
     def cohorts(self) -> list[datetime.date]:
@@ -207,6 +217,8 @@ def outcome_publications(
                 running=running_of(organization_id),
             )
     published_networks, published_states = solver.solve(with_states)
+    for publication in [*published_networks.values(), *published_states.values(), *partners.values()]:
+        publication.as_of = today
     return OutcomePublications(
         networks=published_networks,
         states=published_states,

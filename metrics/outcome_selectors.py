@@ -38,7 +38,7 @@ from metrics.outcomes import (
     STARTED,
     retained_code,
 )
-from metrics.publication import Figure
+from metrics.publication import NO_DATA, Figure
 from network.models import Membership, Network
 from network.selectors import Viewer
 from partners.models import State
@@ -123,17 +123,30 @@ class CohortRow:
         return share(self.figures[measure], self.figures[of])
 
 
+EVALUATION_MONTH = 10  # a participant is evaluated once their last session is 9 months after their first
+
+
 def cohort_rows(publication: OutcomePublication) -> list[CohortRow]:
     """The cohort table: one row per cohort (month, or quarter where published), latest first, with
     every measure of `metrics.outcomes`."""
     codes = [STARTED, *RETAINED, *SESSIONS, EVALUATED, *ATTENDANCE, *OUTCOMES, MET_OUTCOME]
     label = month_name if publication.identified else quarter_label
+    # What a cohort still running cannot have yet is not shown (not a zero): those in the program in a
+    # month none of them has reached, and the evaluation, which takes until program month 10.
+    needs = {retained_code(month): month for month in PROGRAM_MONTHS}
+    needs |= {measure.code: EVALUATION_MONTH for measure in [EVALUATED, *ATTENDANCE, *OUTCOMES, MET_OUTCOME]}
+
+    def figure(cohort: datetime.date, code: str) -> Figure:
+        if code in needs and not publication.reached(cohort, needs[code]):
+            return NO_DATA
+        return publication.figure(cohort, code)
+
     return [
         CohortRow(
             cohort=cohort,
             label=label(cohort),
             running=cohort in publication.running,
-            figures={measure.code: publication.figure(cohort, measure.code) for measure in codes},
+            figures={measure.code: figure(cohort, measure.code) for measure in codes},
         )
         for cohort in reversed(publication.cohorts)
     ]

@@ -19,7 +19,7 @@ from metrics.outcome_selectors import (
     survival_line,
 )
 from metrics.outcomes import EVALUATED, MET_OUTCOME, STARTED, retained_code
-from metrics.publication import Figure
+from metrics.publication import NO_DATA, Figure
 from metrics.tests.cohorts import category, cohort_add, measures_of
 from network.selectors import Viewer
 from network.tests.factories import MembershipFactory, NetworkFactory
@@ -136,3 +136,26 @@ def test_a_survival_line_over_a_hidden_count_is_hidden():
     assert line.shares[-1] is None and line.hidden
     section = outcome_section(public, slug="network")
     assert section.survival.rows[0][-1] == Suppressed(public.threshold, Reason.INCLUDES)
+
+
+def test_a_running_cohort_shows_no_count_for_a_month_none_of_it_has_reached():
+    """A cohort of January 2026 seen on March 10, 2026: its first starters are in program month 3
+    (from day ceil(2 * 365 / 12) = 61, March 3); month 4 starts on day 92, April 2. So months 1 to 3 are
+    shown, months 4 to 12 are not reached ("—", not 0), and nobody can be evaluated yet."""
+    january = datetime.date(2026, 1, 1)
+    publication = OutcomePublication(
+        name="Prairie YMCA",
+        threshold=10,
+        identified=True,
+        counts={(january, STARTED.code, None): 30, (january, retained_code(3), None): 25},
+        running={january},
+        as_of=datetime.date(2026, 3, 10),
+    )
+    (row,) = cohort_rows(publication)
+    assert row.figures[retained_code(3)] == Figure(25)
+    assert row.figures[retained_code(4)] == NO_DATA and row.figures[MET_OUTCOME.code] == NO_DATA
+    assert row.share(retained_code(4)) is None
+    # Once its year is over, a month with nobody in it is a zero.
+    publication.running = set()
+    (row,) = cohort_rows(publication)
+    assert row.figures[retained_code(4)] == Figure(0)
