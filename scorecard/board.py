@@ -177,7 +177,7 @@ class PublicBoard:
     trend_table: Table
     trend_chart: Chart
     equity: list[EquityPicture] = field(default_factory=list)
-    equity_period: MonthPeriod | None = None
+    equity_period: str = ""  # the months the ratios count, in words: whole quarters where not every month
     last_complete: datetime.date | None = None  # the latest month with every report in
     outcomes: PublicOutcomes | None = None  # what happens after people enroll
 
@@ -286,12 +286,13 @@ def _public_board(*, network: Network, today: datetime.date) -> PublicBoard:
 
 def _equity(
     network: Network, measure: Measure, publication: Publication | None, threshold: int, today: datetime.date
-) -> tuple[list[EquityPicture], MonthPeriod]:
+) -> tuple[list[EquityPicture], str]:
     """Representation ratios by race and by ethnicity over the last 12 complete months, measured as the
     equity pages measure them for a viewer who may not see every partner (`equity.boards.Read`), from
     the public's publication."""
     period = period_default(today=today)
     pictures = []
+    counted = str(period)
     for breakdown in equity_selectors.breakdowns():
         if breakdown.code not in EQUITY_BREAKDOWNS:
             continue
@@ -300,6 +301,7 @@ def _equity(
         read = equity_boards.Read(categories, period, {}, publication, eligible, sources)
         measured = read.measured()
         covers = f", counted over {measured.covers}" if measured.covers else ""
+        counted = measured.covers or counted
         caption = (
             f"{measure.name} by {breakdown.name.lower()} against the eligible population, {period}{covers}"
         )
@@ -328,4 +330,4 @@ def _equity(
                 under_represented=[g.name for g in shown if g.representation < 0.8],
             )
         )
-    return pictures, period
+    return pictures, counted

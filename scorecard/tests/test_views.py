@@ -223,3 +223,12 @@ def test_site_administrators_read_the_scorecards_and_the_choices_in_the_admin(wo
     for name in ("admin:scorecard_scorecard_changelist", "admin:network_partnerchoicechange_changelist"):
         assert client.get(reverse(name)).status_code == 200
     assert client.get(reverse("admin:scorecard_scorecard_change", args=[published.pk])).status_code == 200
+
+
+def test_the_equity_picture_says_the_months_its_tables_count(world, reported, published):
+    """The sentence above the ratios names the months the tables count: whole quarters where the
+    public may not see every month (each table's caption says "counted over" them)."""
+    board_ = Client().get(public_url()).context["board"]
+    captions = [picture.table.caption for picture in board_.equity]
+    counted = {re.search(r", counted over (.+)$", caption).group(1) for caption in captions}
+    assert counted == {board_.equity_period}
