@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -166,6 +167,12 @@ def test_the_plan_filters_and_downloads(world, plan, client_for):
     assert rows[0][:4] == ["Action", "Strategy", "Goal or workgroup", "Owner"]
     assert [row[0] for row in rows[1:]] == [late.title]
     assert rows[1][6] == "yes"
+    # The same rows as an Excel workbook, offered beside the CSV.
+    assert "download=work-plan.xlsx" in html.replace("&amp;", "&")
+    workbook = client.get(url, {"overdue": "on", "download": "work-plan.xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Action" and [row[0] for row in rows[1:]] == [late.title]
 
 
 def test_backbone_staff_add_and_edit_strategies_and_actions(world, plan, client_for):
