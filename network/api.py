@@ -155,6 +155,13 @@ class PartnerForBackboneOut(PartnerOut):
         required=False,
         help_text=f"How far its identified figures travel. {BACKBONE_ONLY}",
     )
+    outcomes_shared = serializers.BooleanField(
+        required=False,
+        help_text=f"Whether it shares its program outcomes from its DPRP files. {BACKBONE_ONLY}",
+    )
+    named_publicly = serializers.BooleanField(
+        required=False, help_text=f"Whether the public scorecard may name it. {BACKBONE_ONLY}"
+    )
 
 
 class OrganizationList(TandemAPI, ListAPIView):
@@ -192,8 +199,8 @@ class OrganizationList(TandemAPI, ListAPIView):
         summary="A network's current partners",
         description=(
             "Partner staff and state viewers get id, name, sector and DPRP organization code; the "
-            "network's backbone staff also get recognition status, joining date, reporting duty and "
-            "data sharing."
+            "network's backbone staff also get recognition status, joining date, reporting duty, "
+            "data sharing and its two other choices: program outcomes shared and named on the scorecard."
         ),
         parameters=[
             OpenApiParameter(

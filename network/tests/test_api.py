@@ -114,7 +114,14 @@ def test_networks_list_what_a_supplier_system_needs(world, api_for):
 
 
 PARTNER_FIELDS = {"id", "name", "sector", "dprp_org_code"}
-BACKBONE_FIELDS = PARTNER_FIELDS | {"recognition_status", "joined_on", "reports_monthly", "data_sharing"}
+BACKBONE_FIELDS = PARTNER_FIELDS | {
+    "recognition_status",
+    "joined_on",
+    "reports_monthly",
+    "data_sharing",
+    "outcomes_shared",
+    "named_publicly",
+}
 # The fields each role gets of the kansas network's partners; None: not found.
 ORGANIZATIONS_FIELDS = {
     "backbone": BACKBONE_FIELDS,
@@ -150,6 +157,8 @@ def test_state_viewers_see_the_partner_list_whatever_partners_share(world, api_f
 
 
 def test_backbone_staff_see_how_each_partner_takes_part(world, api_for):
+    world.membership.outcomes_shared = True
+    world.membership.save()
     partners = api_for(world.backbone).get(ORGANIZATIONS, {"network": "kansas"}).json()["results"]
     supplier = next(partner for partner in partners if partner["id"] == world.supplier.pk)
     assert supplier == {
@@ -161,6 +170,8 @@ def test_backbone_staff_see_how_each_partner_takes_part(world, api_for):
         "joined_on": "2023-01-01",
         "reports_monthly": True,
         "data_sharing": DataSharing.BACKBONE_ONLY,
+        "outcomes_shared": True,
+        "named_publicly": False,
     }
 
 
