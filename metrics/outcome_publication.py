@@ -26,7 +26,6 @@ partners.
 """
 
 import datetime
-import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,11 +33,19 @@ from functools import cached_property
 
 from django.db.models import BooleanField, Case, Max, Sum, Value, When
 
-from core.calendar import month_add, month_end, quarter_of
+from core.calendar import quarter_of
 from core.disclosure import Equation, Reason, threshold_for
 from metrics.catalogue import TOTAL_BREAKDOWN
 from metrics.models import CohortCount, ParticipantSession
-from metrics.outcomes import BY_GROUP, MEASURES, SESSIONS, STARTED, retained_code
+from metrics.outcomes import (
+    BY_GROUP,
+    MEASURES,
+    SESSIONS,
+    STARTED,
+    cohort_is_complete,
+    program_month,
+    retained_code,
+)
 from metrics.publication import NO_DATA, Figure, protect_groups, sum_figures
 from network.models import Membership, Network
 from network.selectors import Viewer
@@ -49,9 +56,8 @@ Cell = tuple[Hashable, ...]  # ("N", network, *Key) or ("S", state, *Key)
 
 
 def cohort_running(cohort_month: datetime.date, as_of: datetime.date) -> bool:
-    """Whether a cohort's year is not over by ``as_of``: its participants who started on the month's
-    last day are in their twelfth program month until the end of the month twelve months later."""
-    return as_of < month_end(month_add(cohort_month, 12))
+    """Whether a cohort's year is not over by ``as_of`` (`metrics.outcomes.cohort_is_complete`)."""
+    return not cohort_is_complete(cohort_month, as_of)
 
 
 @dataclass
@@ -67,13 +73,12 @@ class OutcomePublication:
     running: set[datetime.date] = field(default_factory=set)  # cohorts whose year is not over
     as_of: datetime.date | None = None  # the day published: a running cohort's later months are not reached
 
-    def reached(self, cohort: datetime.date, program_month: int) -> bool:
+    def reached(self, cohort: datetime.date, month: int) -> bool:
         """Whether any participant of the cohort (a month, or a quarter from its first month) can have
-        reached the program month by `as_of`: its earliest starters reach month k after (k - 1) * 365/12
-        days."""
+        reached program ``month`` by `as_of`: its earliest starters, who began on its first day."""
         if self.as_of is None or cohort not in self.running:
             return True
-        return self.as_of >= cohort + datetime.timedelta(days=math.ceil((program_month - 1) * 365 / 12))
+        return program_month(cohort, self.as_of) >= month
 
     @property
     def cohorts(self) -> list[datetime.date]:

@@ -374,20 +374,46 @@ class OutcomeEquity:
         return [table for table in (self.table, self.survival) if table is not None]
 
 
+@dataclass
+class Summary:
+    """A group of cohorts in the five counts a summary of them reads: who started, who was still in the
+    program at months 6 and 12, who was evaluated and who met the outcome."""
+
+    started: Figure
+    month_6: Figure
+    month_12: Figure
+    evaluated: Figure
+    met: Figure
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [self.started, self.month_6, self.month_12, self.evaluated, self.met]
+
+
+def summary(
+    publication: OutcomePublication, cohorts: Sequence[datetime.date], category: int | None = None
+) -> Summary:
+    def total(code: str) -> Figure:
+        return publication.total(cohorts, code, category)
+
+    return Summary(
+        started=total(STARTED.code),
+        month_6=total(retained_code(6)),
+        month_12=total(retained_code(12)),
+        evaluated=total(EVALUATED.code),
+        met=total(MET_OUTCOME.code),
+    )
+
+
 def _equity_group(publication: OutcomePublication, name: str, category: int | None) -> EquityGroup:
-    cohorts = finished(publication)
-    started = publication.total(cohorts, STARTED.code, category)
-    month_6 = publication.total(cohorts, retained_code(6), category)
-    month_12 = publication.total(cohorts, retained_code(12), category)
-    evaluated = publication.total(cohorts, EVALUATED.code, category)
-    met = publication.total(cohorts, MET_OUTCOME.code, category)
+    counts = summary(publication, finished(publication), category)
     return EquityGroup(
         name=name,
-        started=started,
-        month_6=share(month_6, started),
-        month_12=share(month_12, started),
-        met=share(met, evaluated),
-        hidden=any(figure.hidden for figure in (started, month_6, month_12, evaluated, met)),
+        started=counts.started,
+        month_6=share(counts.month_6, counts.started),
+        month_12=share(counts.month_12, counts.started),
+        met=share(counts.met, counts.evaluated),
+        hidden=any(figure.hidden for figure in counts.figures),
     )
 
 

@@ -18,15 +18,17 @@ from core.disclosure import Reason
 from core.figures import Chart, Table
 from metrics.outcome_publication import OutcomePublication, outcome_publications
 from metrics.outcome_selectors import (
+    Summary,
     finished,
     share,
     share_cell,
     shown,
+    summary,
     survival_chart,
     survival_line,
     survival_table,
 )
-from metrics.outcomes import EVALUATED, MET_OUTCOME, STARTED, CohortMeasure, retained_code
+from metrics.outcomes import EVALUATED, MET_OUTCOME, STARTED, CohortMeasure
 from metrics.publication import Figure
 from network.models import Network
 from scorecard.readers import PUBLIC, viewers_identifying
@@ -69,33 +71,14 @@ def public_outcome_publication(*, network: Network, today: datetime.date) -> Out
 
 
 @dataclass
-class Window:
+class Window(Summary):
     """One group of cohorts on the scorecard (a quarter, or the four together): its counts as published."""
 
-    label: str
-    started: Figure
-    month_6: Figure
-    month_12: Figure
-    evaluated: Figure
-    met: Figure
-
-    @property
-    def figures(self) -> list[Figure]:
-        return [self.started, self.month_6, self.month_12, self.evaluated, self.met]
+    label: str = ""
 
 
 def _window(publication: OutcomePublication, label: str, cohorts: list[datetime.date]) -> Window:
-    def total(code: str) -> Figure:
-        return publication.total(cohorts, code)
-
-    return Window(
-        label=label,
-        started=total(STARTED.code),
-        month_6=total(retained_code(6)),
-        month_12=total(retained_code(12)),
-        evaluated=total(EVALUATED.code),
-        met=total(MET_OUTCOME.code),
-    )
+    return Window(label=label, **vars(summary(publication, cohorts)))
 
 
 @dataclass
